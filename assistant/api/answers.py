@@ -1,0 +1,48 @@
+"""``POST /v1/answer`` (JSON) and ``POST /v1/answer/stream`` (Server-Sent Events)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+
+from assistant.api.deps import ServiceDep, SettingsDep, check_question_length
+from assistant.api.errors import status_for
+from assistant.api.sse import SSE_DOC, sse_event, sse_response, started
+from assistant.errors import PolicychatError
+from assistant.models import Answer, AnswerRequest
+
+router = APIRouter(tags=["answers"])
+
+
+@router.post("/answer", response_model=Answer)
+def answer(body: AnswerRequest, service: ServiceDep, settings: SettingsDep) -> Answer:
+    """Answer a question with cited sentences, or abstain (runs in the threadpool, so requests overlap)."""
+    check_question_length(body.question, settings)
+    return service.answer(body)
+
+
+@router.post("/answer/stream", responses=SSE_DOC)
+async def answer_stream(body: AnswerRequest, service: ServiceDep, settings: SettingsDep) -> StreamingResponse:
+    """Stream the answer as Server-Sent Events.
+
+    ``event: sentence`` {"text"} per sentence, then ``event: answer`` (the full
+    Answer JSON), then ``event: done``. A failure after the stream started
+    arrives as ``event: error`` {"detail", "status"}.
+    """
+    check_question_length(body.question, settings)
+    events = await started(service.stream(body))
+    return sse_response(_encode(events))
+
+
+def _encode(events: Iterator[dict[str, Any]]) -> Iterator[bytes]:
+    try:
+        for item in events:
+            name = str(item.get("event", "message"))
+            data = item["data"] if "data" in item else {k: v for k, v in item.items() if k != "event"}
+            yield sse_event(name, data)
+    except PolicychatError as exc:
+        yield sse_event("error", {"detail": str(exc), "status": status_for(exc)})
+    yield sse_event("done", {})

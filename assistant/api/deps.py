@@ -1,0 +1,83 @@
+"""FastAPI dependencies as ``Annotated`` aliases: the runtime, settings, service and write access.
+
+Tests swap any of them with ``app.dependency_overrides``.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from assistant.api.runtime import Runtime
+from assistant.service import AnswerService
+from assistant.settings import Settings
+
+_bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer KEY (needed for writes when a key is set).")
+_api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="X-API-Key: KEY (alternative).")
+
+
+async def get_runtime(request: Request) -> Runtime:
+    """The :class:`Runtime` that ``create_app`` stored on ``app.state``."""
+    return request.app.state.runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+async def get_app_settings(runtime: RuntimeDep) -> Settings:
+    """The app's settings (not the process-wide cached ones)."""
+    return runtime.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+def get_service(runtime: RuntimeDep) -> AnswerService:
+    """The app's one :class:`AnswerService` (opened in the threadpool on first use)."""
+    return runtime.service()
+
+
+ServiceDep = Annotated[AnswerService, Depends(get_service)]
+
+
+async def require_api_key(
+    settings: SettingsDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    header_key: Annotated[str | None, Depends(_api_key_header)],
+) -> None:
+    """Let a write through when no key is configured or a header carries the right one.
+
+    Only the ``Authorization: Bearer`` and ``X-API-Key`` headers count (never the
+    query string); keys are compared in constant time.
+
+    Raises:
+        HTTPException: 401 with ``WWW-Authenticate: Bearer`` otherwise.
+    """
+    expected = settings.api_key
+    if not expected:
+        return
+    offered = [bearer.credentials if bearer else None, header_key]
+    if not any(key and hmac.compare_digest(key.encode(), expected.encode()) for key in offered):
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "A valid API key is required for this write: send 'Authorization: Bearer KEY' or 'X-API-Key: KEY'.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
+WriteAccess = Depends(require_api_key)
+
+
+def check_question_length(question: str, settings: Settings) -> None:
+    """Reject a question longer than ``POLICYCHAT_MAX_QUESTION_CHARS`` as a 422 validation error."""
+    limit = settings.max_question_chars
+    if len(question) > limit:
+        raise RequestValidationError([{
+            "type": "string_too_long", "loc": ("body", "question"),
+            "msg": f"String should have at most {limit} characters", "input": question[:100] + "…",
+            "ctx": {"max_length": limit},
+        }])

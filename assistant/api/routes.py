@@ -1,0 +1,20 @@
+"""Assemble the API routers of one app."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from assistant.api import answers, health, openai_compat
+from assistant.api.sources import sources_router
+from assistant.settings import Settings
+
+health_router = health.router
+
+
+def api_router(settings: Settings) -> APIRouter:
+    """Every ``/v1`` route (mount with ``prefix="/v1"``); upload limits come from ``settings``."""
+    router = APIRouter()
+    router.include_router(answers.router)
+    router.include_router(openai_compat.router)
+    router.include_router(sources_router(settings))
+    return router

@@ -1,0 +1,146 @@
+"""Request and response bodies that only the HTTP API has (answers use :mod:`assistant.models`)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.models import Citation, Filters
+from ingest.catalog import SourceRecord
+
+
+class SourceInfo(BaseModel):
+    """A catalogued source: its metadata with chunk and page counts."""
+
+    id: str
+    title: str
+    publisher: str
+    country: str
+    date: str
+    doc_type: str
+    original_url: str | None
+    file: str
+    language: str
+    chunks: int
+    pages: int
+
+    @classmethod
+    def from_record(cls, record: SourceRecord) -> SourceInfo:
+        """Build from a catalog record."""
+        meta = record.meta.to_dict()
+        return cls(**{k: v for k, v in meta.items() if k in cls.model_fields}, chunks=record.n_chunks,
+                   pages=record.n_pages)
+
+
+class SourceDetail(SourceInfo):
+    """A source with its full stored text (citation offsets index into it)."""
+
+    text: str
+
+
+class FileProblemOut(BaseModel):
+    """A file of an upload that was not ingested, and why."""
+
+    file: str
+    reason: str
+
+
+class UploadResult(BaseModel):
+    """The ingest report of an upload: source ids per outcome, and failures."""
+
+    added: list[str]
+    updated: list[str]
+    unchanged: list[str]
+    errors: list[FileProblemOut]
+
+
+class Deleted(BaseModel):
+    """What ``DELETE /v1/sources/{id}`` removed."""
+
+    id: str
+    removed_chunks: int
+
+
+class Health(BaseModel):
+    """Liveness: the process answers."""
+
+    status: Literal["ok"] = "ok"
+
+
+class Ready(BaseModel):
+    """Readiness: the index is loaded and the vector store answers."""
+
+    status: Literal["ready"] = "ready"
+    sources: int
+    chunks: int
+    vectors: int
+
+
+# OpenAI-compatible chat completions -------------------------------------------------
+
+
+class ChatMessageIn(BaseModel):
+    """An OpenAI chat message; ``content`` is a string or a list of typed parts."""
+
+    model_config = ConfigDict(extra="allow")
+
+    role: str
+    content: str | list[dict[str, Any]] | None = None
+
+    def text(self) -> str:
+        """The message's text (text parts joined; images and other parts ignored)."""
+        if isinstance(self.content, str):
+            return self.content
+        parts = self.content or []
+        return "\n".join(str(p.get("text", "")) for p in parts if p.get("type") in ("text", "input_text"))
+
+
+class ChatCompletionRequest(BaseModel):
+    """An OpenAI ``chat.completions`` request; sampling options are accepted and ignored.
+
+    ``filters`` and ``top_k`` are policychat extensions (send them via ``extra_body``).
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    model: str | None = None
+    messages: list[ChatMessageIn] = Field(min_length=1)
+    stream: bool = False
+    filters: Filters | None = None
+    top_k: int | None = Field(None, ge=1, le=50)
+
+
+class ChatMessageOut(BaseModel):
+    """The assistant's reply."""
+
+    role: Literal["assistant"] = "assistant"
+    content: str
+
+
+class ChatChoice(BaseModel):
+    """The single choice of a completion."""
+
+    index: int = 0
+    message: ChatMessageOut
+    finish_reason: Literal["stop"] = "stop"
+
+
+class Usage(BaseModel):
+    """Token counts (word pieces of the embedding model's tokenizer)."""
+
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+class ChatCompletion(BaseModel):
+    """An OpenAI ``chat.completion`` object plus policychat's ``citations``."""
+
+    id: str
+    object: Literal["chat.completion"] = "chat.completion"
+    created: int
+    model: str
+    choices: list[ChatChoice]
+    usage: Usage
+    citations: list[Citation]

@@ -1,0 +1,110 @@
+"""``/v1/sources``: list, read, upload and delete library sources.
+
+Reads are open; uploads and deletes need the API key when one is set and go
+through :mod:`assistant.api.writes`, the same code path as the UI's Library tab.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, UploadFile
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+
+from assistant.api.deps import RuntimeDep, ServiceDep, WriteAccess
+from assistant.api.schemas import Deleted, FileProblemOut, SourceDetail, SourceInfo, UploadResult
+from assistant.api.writes import (
+    SavedUpload,
+    UploadFields,
+    UploadTooLargeError,
+    checked_extension,
+    delete_source,
+    ingest_uploads,
+    max_upload_bytes,
+    save_upload,
+)
+from assistant.errors import SourceNotFoundError
+from assistant.settings import Settings
+
+# Room for the multipart envelope and the metadata fields on top of the file bytes.
+ENVELOPE_BYTES = 64 * 1024
+MAX_FILES = 20
+
+
+def list_sources(service: ServiceDep) -> list[SourceInfo]:
+    """Every source with its metadata, chunk and page counts, ordered by id."""
+    return [SourceInfo.from_record(r) for r in service.library.catalog.records()]
+
+
+def get_source(source_id: str, service: ServiceDep) -> SourceDetail:
+    """One source's metadata, counts and stored text; 404 for an unknown id."""
+    catalog = service.library.catalog
+    record = next((r for r in catalog.records() if r.meta.id == source_id), None)
+    if record is None:
+        raise SourceNotFoundError(f"No source with id {source_id!r}; GET /v1/sources lists the ids.")
+    return SourceDetail(**SourceInfo.from_record(record).model_dump(), text=catalog.source(source_id).text)
+
+
+def upload_sources(
+    runtime: RuntimeDep,
+    files: Annotated[list[UploadFile], File(description="One or more PDF, HTML, Markdown, text or DOCX files.")],
+    title: Annotated[str | None, Form()] = None,
+    publisher: Annotated[str | None, Form()] = None,
+    country: Annotated[str | None, Form(description="US, CN, INTL or OTHER")] = None,
+    date: Annotated[str | None, Form(description="YYYY-MM-DD")] = None,
+    doc_type: Annotated[str | None, Form()] = None,
+    original_url: Annotated[str | None, Form()] = None,
+) -> UploadResult:
+    """Add or replace sources: each file becomes a source whose id is a slug of its file name.
+
+    The form fields apply to every file. 413 when the upload exceeds
+    POLICYCHAT_MAX_UPLOAD_MB, 415 for an extension with no loader.
+    """
+    try:
+        fields = UploadFields(title=title, publisher=publisher, country=country, date=date, doc_type=doc_type,
+                              original_url=original_url)
+    except ValidationError as exc:
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from exc
+    if len(files) > MAX_FILES:
+        raise RequestValidationError([{"type": "too_long", "loc": ("body", "files"),
+                                       "msg": f"at most {MAX_FILES} files per upload", "input": None}])
+    for upload in files:
+        checked_extension(upload.filename or "")
+    limit = max_upload_bytes(runtime)
+    if sum(upload.size or 0 for upload in files) > limit:
+        raise UploadTooLargeError(f"upload is larger than POLICYCHAT_MAX_UPLOAD_MB={runtime.settings.max_upload_mb:g}")
+    saved: list[SavedUpload] = []
+    try:
+        for upload in files:
+            saved.append(save_upload(runtime, upload.filename or "upload", upload.file, limit))
+    except BaseException:
+        for item in saved:
+            item.path.unlink(missing_ok=True)
+        raise
+    report = ingest_uploads(runtime, saved, fields)
+    return UploadResult(added=report.added, updated=report.updated, unchanged=report.unchanged,
+                        errors=[FileProblemOut(file=e.file, reason=e.reason) for e in report.errors])
+
+
+def remove_source(source_id: str, runtime: RuntimeDep) -> Deleted:
+    """Remove a source with its chunks, vectors and keyword entries; 404 for an unknown id."""
+    return Deleted(id=source_id, removed_chunks=delete_source(runtime, source_id))
+
+
+def sources_router(settings: Settings) -> APIRouter:
+    """The sources routes; the upload route's streaming body limit comes from ``settings``."""
+    router = APIRouter(prefix="/sources", tags=["sources"])
+    router.add_api_route("", list_sources, methods=["GET"], response_model=list[SourceInfo])
+    router.add_api_route("/{source_id}", get_source, methods=["GET"], response_model=SourceDetail)
+    router.add_api_route(
+        "", upload_sources, methods=["POST"], response_model=UploadResult, dependencies=[WriteAccess],
+        max_body_size=int(settings.max_upload_mb * 1024 * 1024) + ENVELOPE_BYTES,
+        responses={401: {"description": "API key missing or wrong"}, 413: {"description": "Upload too large"},
+                   415: {"description": "Unsupported file type"}},
+    )
+    router.add_api_route(
+        "/{source_id}", remove_source, methods=["DELETE"], response_model=Deleted, dependencies=[WriteAccess],
+        responses={401: {"description": "API key missing or wrong"}, 404: {"description": "Unknown source"}},
+    )
+    return router

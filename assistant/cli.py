@@ -1,0 +1,296 @@
+"""The ``policychat`` command line: ingest, sources, ask, serve, eval.
+
+Every command builds :class:`Settings` once, calls one service function, and
+turns a :class:`PolicychatError` into a one-line message and exit code 1.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from assistant.errors import PolicychatError
+from assistant.settings import Settings, get_settings, quiet_network_clients
+
+app = typer.Typer(
+    help="Cited answers about US–China AI policy from your own library of sources.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+sources_app = typer.Typer(help="List and remove ingested sources.", invoke_without_command=True)
+app.add_typer(sources_app, name="sources")
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    quiet_network_clients()
+    try:
+        return get_settings()
+    except PolicychatError as exc:
+        _fail(exc)
+        raise  # unreachable
+
+
+def _fail(exc: Exception) -> None:
+    err_console.print(f"[bold red]error:[/] {exc}")
+    raise typer.Exit(1)
+
+
+def _open_library(settings: Settings):  # noqa: ANN202 - import kept lazy for fast --help
+    from ingest.library import Library
+
+    try:
+        return Library(settings)
+    except PolicychatError as exc:
+        _fail(exc)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders; default POLICYCHAT_SOURCES.")] = None,
+    prune: Annotated[bool, typer.Option(help="Remove sources whose files are gone from the given folders.")] = False,
+    strict: Annotated[bool, typer.Option(help="Exit non-zero if any file fails.")] = False,
+) -> None:
+    """Ingest files and folders (PDF, HTML, Markdown, text, DOCX) into the library."""
+    from ingest.pipeline import ingest_paths
+
+    settings = _settings()
+    if not paths:
+        if settings.sources is None:
+            _fail(
+                PolicychatError(
+                    "No paths given and POLICYCHAT_SOURCES is not set (../shared/corpus is absent); "
+                    "pass files or folders: policychat ingest PATH..."
+                )
+            )
+        paths = [Path(settings.sources)]  # type: ignore[arg-type]
+    library = _open_library(settings)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task("parsing" if stage == "parse" else "embedding", total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        try:
+            report = ingest_paths(library, list(paths), prune=prune, progress=progress)
+        except PolicychatError as exc:
+            _fail(exc)
+    for error in report.errors:
+        err_console.print(f"[red]skipped[/] {error.path}: {error.reason}")
+    table = Table(title="Ingest summary")
+    for column in (
+        "sources",
+        "added",
+        "updated",
+        "unchanged",
+        "removed",
+        "failed",
+        "chunks",
+        "pages",
+        "seconds",
+        "chunks/s",
+    ):
+        table.add_column(column, justify="right")
+    table.add_row(
+        str(len(library.catalog.records())),
+        str(len(report.added)),
+        str(len(report.updated)),
+        str(len(report.unchanged)),
+        str(len(report.removed)),
+        str(len(report.errors)),
+        str(report.chunks_embedded),
+        str(report.pages),
+        f"{report.seconds:.1f}",
+        f"{report.chunks_per_second:.1f}",
+    )
+    console.print(table)
+    nothing = not report.ingested and not report.unchanged
+    if (strict and report.errors) or (report.errors and nothing):
+        raise typer.Exit(1)
+
+
+@sources_app.callback()
+def sources(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """List ingested sources (id, title, country, date, type, chunks)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from ingest.catalog import Catalog
+
+    settings = _settings()
+    records = Catalog(Path(settings.data_dir) / "catalog.sqlite").records()
+    if as_json:
+        sys.stdout.write(
+            json.dumps(
+                [{**r.meta.to_dict(), "chunks": r.n_chunks, "pages": r.n_pages} for r in records],
+                ensure_ascii=False,
+                indent=2,
+            )
+            + "\n"
+        )
+        return
+    table = Table(title=f"{len(records)} sources in {settings.data_dir}")
+    for column in ("id", "title", "country", "date", "type", "chunks"):
+        table.add_column(column, overflow="fold")
+    for r in records:
+        table.add_row(r.meta.id, r.meta.title[:70], r.meta.country, r.meta.date, r.meta.doc_type, str(r.n_chunks))
+    console.print(table)
+
+
+@sources_app.command("rm")
+def sources_rm(source_ids: Annotated[list[str], typer.Argument(help="Source ids to remove.")]) -> None:
+    """Remove sources (their chunks, vectors and keyword entries) from the library."""
+    library = _open_library(_settings())
+    for source_id in source_ids:
+        try:
+            removed = library.remove_source(source_id)
+        except PolicychatError as exc:
+            _fail(exc)
+        console.print(f"removed {source_id} ({removed} chunks)")
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question.")],
+    country: Annotated[
+        list[str] | None, typer.Option(help="Only sources of this country (US, CN, INTL, OTHER).")
+    ] = None,
+    doc_type: Annotated[list[str] | None, typer.Option(help="Only this document type.")] = None,
+    source: Annotated[list[str] | None, typer.Option(help="Only this source id.")] = None,
+    date_from: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
+    date_to: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
+    top_k: Annotated[int | None, typer.Option(help="Passages to retrieve.")] = None,
+    generator: Annotated[str | None, typer.Option(help="extractive | local | openai")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer contract as JSON.")] = False,
+    raw: Annotated[bool, typer.Option(help="Keep unsupported draft sentences, marked.")] = False,
+) -> None:
+    """Answer a question from the library, with numbered citations."""
+    from pydantic import ValidationError
+
+    from assistant.models import AnswerRequest, Filters
+    from assistant.service import AnswerService
+
+    settings = _settings()
+    try:
+        filters = Filters(country=country, doc_type=doc_type, source_ids=source, date_from=date_from, date_to=date_to)
+        request = AnswerRequest(question=question, filters=filters, top_k=top_k, generator=generator, raw_draft=raw)
+    except ValidationError as exc:
+        _fail(PolicychatError(f"invalid option: {exc.errors()[0]['loc'][-1]}: {exc.errors()[0]['msg']}"))
+    try:
+        answer = AnswerService(settings).answer(request)
+    except PolicychatError as exc:
+        _fail(exc)
+    if as_json:
+        sys.stdout.write(answer.model_dump_json(indent=2) + "\n")
+        return
+    console.print(answer.answer, highlight=False)
+    if answer.citations:
+        console.print()
+    for c in answer.citations:
+        page = f", p. {c.page}" if c.page else ""
+        console.print(f"[bold][{c.marker}][/] {c.title} — {c.publisher}, {c.date}{page}", highlight=False)
+        console.print(f"    “{' '.join(c.quote.split())}”", style="dim", highlight=False)
+    console.print(f"[dim]{answer.generator} · {answer.timings_ms.total:.0f} ms[/]")
+
+
+eval_app = typer.Typer(help="Evaluate answers on a gold question set.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.command("run")
+def eval_run(
+    dataset: Annotated[Path | None, typer.Option(help="Gold JSONL; default eval/data/gold.jsonl.")] = None,
+    generator: Annotated[str | None, typer.Option(help="Answer backend to evaluate.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Report folder; default eval/reports/<timestamp>.")] = None,
+) -> None:
+    """Answer every gold question, write a report, and exit non-zero if a gate fails."""
+    import time
+
+    from assistant.service import AnswerService
+    from eval.dataset import DEFAULT_DATASET, load_gold
+    from eval.runner import check_gates, run_eval, write_report
+
+    settings = _settings()
+    try:
+        items = load_gold(dataset or DEFAULT_DATASET)
+        service = AnswerService(settings)
+        with Progress(
+            TextColumn("evaluating"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("eval", total=len(items))
+            results, summary = run_eval(
+                service, items, generator, progress=lambda done, total: bar.update(task, completed=done)
+            )
+    except PolicychatError as exc:
+        _fail(exc)
+    failures = check_gates(summary)
+    folder = out or Path("eval/reports") / time.strftime("%Y%m%d-%H%M%S")
+    write_report(folder, results, summary, failures, label=f"{generator or settings.generator} on {len(items)} items")
+    table = Table(title=f"Evaluation ({len(items)} items) → {folder}")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for metric, value in summary.items():
+        table.add_row(metric, "n/a" if value is None else f"{value:.3f}")
+    console.print(table)
+    if failures:
+        err_console.print("[bold red]gates failed:[/] " + "; ".join(failures))
+        raise typer.Exit(1)
+    console.print("[green]all gates pass[/]")
+
+
+@app.command()
+def repair() -> None:
+    """Check that catalog, vectors and BM25 agree, and fix what an interrupted run left."""
+    report = _open_library(_settings()).repair()
+    console.print(
+        f"orphan vectors removed: {report.orphans_removed}; sources to re-ingest: "
+        f"{', '.join(report.stale_sources) or 'none'}; keyword index rebuilt: {report.keyword_rebuilt}"
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on; default POLICYCHAT_HOST.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port; default POLICYCHAT_PORT (8000).")] = None,
+) -> None:
+    """Serve the answer API (/v1, docs at /docs) and the chat UI (/) in one uvicorn server."""
+    from assistant.server import serve as run_server
+
+    settings = _settings()
+    try:
+        run_server(settings, host=host, port=port)
+    except PolicychatError as exc:
+        _fail(exc)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+"""Answer generators: backends behind one small interface, registered by name.
+
+A backend is a module in this package that decorates a factory with
+``@register("name")``; the package imports its modules on first lookup, so
+adding a backend touches exactly one new file. Every backend returns a
+:class:`Draft`; nothing a backend writes reaches the user before
+:mod:`assistant.verify` has checked it against the retrieved passages.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from langchain_core.embeddings import Embeddings
+
+from assistant.errors import GeneratorError
+from assistant.evidence import Idf
+from assistant.models import Draft, Passage
+from assistant.settings import Settings
+
+
+@dataclass
+class GenerationInput:
+    """What a generator gets: the standalone question and the retrieved passages."""
+
+    question: str
+    passages: list[Passage]
+    idf: Idf
+    embeddings: Embeddings
+    comparison: bool = False
+    scored_sentences: list[Any] | None = field(default=None, repr=False)
+    """Scored candidate sentences, cached by whoever computed them first."""
+
+
+class Generator(Protocol):
+    """Drafts an answer from passages."""
+
+    name: str
+
+    def draft(self, data: GenerationInput) -> Draft:
+        """Return the full draft."""
+        ...
+
+    def stream(self, data: GenerationInput) -> Iterator[str]:
+        """Yield the draft text piece by piece (tokens for LLMs, sentences otherwise)."""
+        ...
+
+
+GeneratorFactory = Callable[[Settings], Generator]
+_FACTORIES: dict[str, GeneratorFactory] = {}
+_discovered = False
+
+
+def register(name: str) -> Callable[[GeneratorFactory], GeneratorFactory]:
+    """Register a generator factory under ``name``."""
+
+    def decorate(factory: GeneratorFactory) -> GeneratorFactory:
+        _FACTORIES[name] = factory
+        return factory
+
+    return decorate
+
+
+def _discover() -> None:
+    global _discovered
+    if not _discovered:
+        for module in pkgutil.iter_modules(__path__):
+            importlib.import_module(f"{__name__}.{module.name}")
+        _discovered = True
+
+
+def available_generators() -> list[str]:
+    """Names of every registered backend."""
+    _discover()
+    return sorted(_FACTORIES)
+
+
+def create_generator(name: str, settings: Settings) -> Generator:
+    """Instantiate the backend ``name``; raise GeneratorError naming the valid choices."""
+    _discover()
+    if name not in _FACTORIES:
+        raise GeneratorError(f"Unknown generator {name!r}; choose one of: {', '.join(available_generators())}.")
+    return _FACTORIES[name](settings)

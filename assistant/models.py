@@ -1,0 +1,132 @@
+"""Request and answer types: the contract of ``policychat ask --json`` and ``POST /v1/answer``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ingest.models import Chunk, SourceMeta
+
+Country = Literal["US", "CN", "INTL", "OTHER"]
+
+
+class Filters(BaseModel):
+    """Restrict retrieval to sources matching every given field."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    country: list[Country] | None = None
+    doc_type: list[str] | None = None
+    source_ids: list[str] | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def is_empty(self) -> bool:
+        """True when no field restricts anything."""
+        return not any((self.country, self.doc_type, self.source_ids, self.date_from, self.date_to))
+
+
+class ChatTurn(BaseModel):
+    """One earlier message of the conversation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["user", "assistant", "system"]
+    content: str = Field(max_length=20000)
+
+
+class AnswerRequest(BaseModel):
+    """A question with optional history, filters, size and backend."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(min_length=1)
+    history: list[ChatTurn] = Field(default_factory=list, max_length=50)
+    filters: Filters | None = None
+    top_k: int | None = Field(None, ge=1, le=50)
+    generator: str | None = None
+    raw_draft: bool = Field(False, description="Keep unsupported draft sentences, marked [unsupported].")
+
+
+class Citation(BaseModel):
+    """A numbered citation: the exact quote, its source and offsets in the source's stored text."""
+
+    marker: int
+    source_id: str
+    title: str
+    publisher: str
+    country: str
+    date: str
+    url: str | None
+    page: int | None
+    chunk_id: str
+    quote: str
+    start: int
+    end: int
+
+
+class RetrievedPassage(BaseModel):
+    """A passage the answer was drawn from, with its fused retrieval score."""
+
+    chunk_id: str
+    source_id: str
+    score: float
+    page: int | None
+    text: str
+
+
+class Timings(BaseModel):
+    """Milliseconds spent per stage."""
+
+    retrieve: float = 0.0
+    generate: float = 0.0
+    verify: float = 0.0
+    total: float = 0.0
+
+
+class Answer(BaseModel):
+    """An answer whose every sentence carries [n] markers, or an abstention."""
+
+    answer: str
+    abstained: bool
+    citations: list[Citation]
+    retrieved: list[RetrievedPassage]
+    generator: str
+    timings_ms: Timings
+
+
+@dataclass
+class Passage:
+    """A retrieved chunk with its source metadata and scores (internal to the assistant)."""
+
+    chunk: Chunk
+    meta: SourceMeta
+    score: float
+    dense: float = 0.0
+    keyword: float = 0.0
+
+    @property
+    def chunk_id(self) -> str:
+        """The chunk's id."""
+        return self.chunk.chunk_id
+
+
+@dataclass
+class DraftSentence:
+    """A sentence of a draft answer; extractive drafts know the chunk span it came from."""
+
+    text: str
+    chunk_id: str | None = None
+    start: int | None = None
+    end: int | None = None
+
+
+@dataclass
+class Draft:
+    """What a generator returns: sentences and the backend's name."""
+
+    sentences: list[DraftSentence] = field(default_factory=list)
+    generator: str = ""

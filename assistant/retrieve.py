@@ -1,0 +1,214 @@
+"""Hybrid retrieval: dense (Chroma) + BM25, fused by reciprocal rank, then diversified.
+
+Both retrievers see the same filters. The fused list is capped per source so
+one long document cannot fill every slot, and for comparison questions a
+per-country quota keeps both sides represented. Readers work on a *snapshot*
+of the catalog taken per catalog generation, swapped atomically when an
+upload or delete changes the library, so an answer never cites a chunk that
+is not in the index it was retrieved from.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from typing import Literal
+
+from assistant.errors import RetrievalError
+from assistant.models import Filters, Passage
+from assistant.settings import Settings
+from ingest.keywords import KeywordIndex, tokenize
+from ingest.library import Library
+from ingest.models import Chunk, SourceMeta, date_to_int
+
+Mode = Literal["hybrid", "dense", "bm25"]
+RRF_K = 60
+
+_COUNTRY_WORDS = {
+    "US": re.compile(
+        r"\b(u\.?s\.?a?|united states|america|american|washington|biden|trump|white house|nist)\b|美国", re.I
+    ),
+    "CN": re.compile(r"\b(china|chinese|prc|beijing|xi)\b|中国|我国", re.I),
+}
+_COMPARISON = re.compile(
+    r"\b(compar\w*|differ\w*|versus|vs\.?|contrast|both|similar\w*|between)\b|相比|比较|区别|异同", re.I
+)
+
+
+def is_comparison(question: str) -> bool:
+    """A question that contrasts the US and China: names both and asks to compare or contrast."""
+    mentions = [c for c, pattern in _COUNTRY_WORDS.items() if pattern.search(question)]
+    return len(mentions) == 2 and bool(_COMPARISON.search(question))
+
+
+@dataclass
+class Snapshot:
+    """Everything a reader needs for one catalog generation."""
+
+    generation: int
+    chunks: dict[str, Chunk]
+    metas: dict[str, SourceMeta]
+    keyword: KeywordIndex
+    doc_freq: Counter[str]
+
+    def idf(self, token: str) -> float:
+        """Smoothed inverse document frequency of a BM25 token over the chunks."""
+        n = max(1, len(self.chunks))
+        return math.log(1 + (n - self.doc_freq.get(token, 0) + 0.5) / (self.doc_freq.get(token, 0) + 0.5))
+
+
+class HybridRetriever:
+    """Retrieves passages from a :class:`Library` for a query and filters."""
+
+    def __init__(self, library: Library, settings: Settings) -> None:
+        """Bind to a library; the snapshot loads on first use."""
+        self.library = library
+        self.settings = settings
+        self._snapshot: Snapshot | None = None
+        self._lock = threading.Lock()
+
+    def snapshot(self) -> Snapshot:
+        """The current snapshot, reloaded if the catalog generation moved on."""
+        generation = self.library.catalog.generation()
+        current = self._snapshot
+        if current is not None and current.generation == generation:
+            return current
+        with self._lock:
+            if self._snapshot is None or self._snapshot.generation != generation:
+                chunks = self.library.catalog.chunks()
+                metas = {r.meta.id: r.meta for r in self.library.catalog.records()}
+                doc_freq: Counter[str] = Counter()
+                for chunk in chunks:
+                    doc_freq.update(set(tokenize(chunk.embed_text)))
+                self._snapshot = Snapshot(
+                    generation, {c.chunk_id: c for c in chunks}, metas, self.library.keyword_index(), doc_freq
+                )
+            return self._snapshot
+
+    def _allowed_sources(self, snap: Snapshot, filters: Filters | None) -> set[str] | None:
+        if filters is None or filters.is_empty():
+            return None
+        date_from = date_to_int(filters.date_from.isoformat()) if filters.date_from else None
+        date_to = date_to_int(filters.date_to.isoformat()) if filters.date_to else None
+        if date_from and date_to and date_from > date_to:
+            raise RetrievalError("filters.date_from is after filters.date_to.")
+        allowed = set()
+        for sid, meta in snap.metas.items():
+            if filters.country and meta.country not in filters.country:
+                continue
+            if filters.doc_type and meta.doc_type not in filters.doc_type:
+                continue
+            if filters.source_ids and sid not in filters.source_ids:
+                continue
+            # A month-only date such as 2023-11 (20231100) counts as inside that month.
+            if date_from and (meta.date_int == 0 or meta.date_int < date_from - date_from % 100):
+                continue
+            if date_to and (meta.date_int == 0 or meta.date_int > date_to):
+                continue
+            allowed.add(sid)
+        return allowed
+
+    def retrieve(
+        self,
+        query: str,
+        filters: Filters | None = None,
+        top_k: int | None = None,
+        *,
+        mode: Mode = "hybrid",
+        diversify: bool = True,
+        balance_countries: bool = False,
+    ) -> list[Passage]:
+        """Find the best passages for ``query``.
+
+        Args:
+            query: the (standalone) question.
+            filters: country / doc_type / source_ids / date range restrictions.
+            top_k: how many passages to return (default from settings).
+            mode: "hybrid" (RRF of dense and BM25), "dense" or "bm25" (for ablations).
+            diversify: cap passages per source (``settings.per_source_cap``).
+            balance_countries: give US and CN sources half of the slots each.
+
+        Returns:
+            Passages, best first, each with fused, dense and keyword scores.
+        """
+        k = top_k or self.settings.top_k
+        snap = self.snapshot()
+        allowed_sources = self._allowed_sources(snap, filters)
+        if allowed_sources is not None and not allowed_sources:
+            return []
+        if balance_countries:
+            return self._balanced(query, filters, k, mode, diversify, snap)
+        ranked = self._fused(query, snap, allowed_sources, mode)
+        return self._select(ranked, k, diversify)
+
+    def _balanced(
+        self, query: str, filters: Filters | None, k: int, mode: Mode, diversify: bool, snap: Snapshot
+    ) -> list[Passage]:
+        sides: list[list[Passage]] = []
+        for country in ("US", "CN"):
+            wanted = filters.country if filters and filters.country else ["US", "CN"]
+            if country not in wanted:
+                continue
+            side_filters = (filters or Filters()).model_copy(update={"country": [country]})
+            allowed = self._allowed_sources(snap, side_filters)
+            if allowed:
+                sides.append(self._select(self._fused(query, snap, allowed, mode), k, diversify))
+        merged: list[Passage] = []
+        for i in range(k):
+            for side in sides:
+                if i < len(side) and len(merged) < k:
+                    merged.append(side[i])
+        return merged
+
+    def _fused(self, query: str, snap: Snapshot, allowed: set[str] | None, mode: Mode) -> list[Passage]:
+        n = self.settings.candidates
+        dense: list[tuple[str, float]] = []
+        keyword: list[tuple[str, float]] = []
+        if mode in ("hybrid", "dense"):
+            vector = self.library.embeddings.embed_query(query)
+            where = {"source_id": {"$in": sorted(allowed)}} if allowed is not None else None
+            dense = [(cid, s) for cid, s in self.library.vectors.search(vector, n, where) if cid in snap.chunks]
+        if mode in ("hybrid", "bm25"):
+            allowed_chunks = (
+                {cid for cid, c in snap.chunks.items() if c.source_id in allowed} if allowed is not None else None
+            )
+            keyword = snap.keyword.search(query, n, allowed_chunks)
+        fused: dict[str, float] = {}
+        for hits in (dense, keyword):
+            for rank, (cid, _) in enumerate(hits):
+                fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
+        dense_scores, keyword_scores = dict(dense), dict(keyword)
+        passages = [
+            Passage(
+                chunk=snap.chunks[cid],
+                meta=snap.metas[snap.chunks[cid].source_id],
+                score=score,
+                dense=dense_scores.get(cid, 0.0),
+                keyword=keyword_scores.get(cid, 0.0),
+            )
+            for cid, score in fused.items()
+            if cid in snap.chunks
+        ]
+        passages.sort(key=lambda p: (-p.score, p.chunk_id))
+        return passages
+
+    def _select(self, ranked: list[Passage], k: int, diversify: bool) -> list[Passage]:
+        if not diversify:
+            return ranked[:k]
+        cap = self.settings.per_source_cap
+        chosen: list[Passage] = []
+        per_source: Counter[str] = Counter()
+        overflow: list[Passage] = []
+        for passage in ranked:
+            if per_source[passage.chunk.source_id] < cap:
+                chosen.append(passage)
+                per_source[passage.chunk.source_id] += 1
+            else:
+                overflow.append(passage)
+            if len(chosen) == k:
+                return chosen
+        # Fewer distinct sources than slots: fill with the best of the rest.
+        return chosen + overflow[: k - len(chosen)]

@@ -1,0 +1,113 @@
+"""One server: the answer API under ``/v1``, OpenAPI docs at ``/docs``, the Gradio chat UI at ``/``.
+
+Both edges share one :class:`~assistant.api.runtime.Runtime` (settings, one
+:class:`~assistant.service.AnswerService`, one write lock); the UI calls the
+service directly, never over HTTP.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+
+from fastapi import FastAPI
+
+from assistant.settings import Settings, get_settings, quiet_network_clients
+
+
+def create_app(settings: Settings, *, warm_up: bool = True) -> FastAPI:
+    """Build the FastAPI app with the API routes and the mounted Gradio UI.
+
+    Args:
+        settings: the configuration this app serves (data dir, limits, API key).
+        warm_up: load the index, embedding model and generator in a background
+            thread at start-up, so the first question is fast.
+
+    Returns:
+        The ASGI app (run it with uvicorn, or :func:`serve`).
+    """
+    quiet_network_clients()
+    import gradio as gr
+
+    from assistant.api import api_router, health_router
+    from assistant.api.errors import install_error_handlers
+    from assistant.api.runtime import Runtime
+    from assistant.ui import CSS, HEAD, build_ui, make_theme
+
+    runtime = Runtime(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if warm_up:
+            threading.Thread(target=runtime.warm_up, name="policychat-warm-up", daemon=True).start()
+        yield
+
+    app = FastAPI(
+        title="policychat",
+        summary="Cited answers about US–China AI capability and governance from a library of policy sources.",
+        version="0.1.0", docs_url="/docs", redoc_url=None, lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    install_error_handlers(app)
+    app.include_router(health_router)
+    app.include_router(api_router(settings), prefix="/v1")
+    return gr.mount_gradio_app(
+        app, build_ui(runtime), path="/", theme=make_theme(), css=CSS, head=HEAD, ssr_mode=False,
+        max_file_size=int(settings.max_upload_mb * 1024 * 1024), footer_links=["gradio", "settings"],
+        run_history=False, show_error=True,
+    )
+
+
+def serve(settings: Settings | None = None, host: str | None = None, port: int | None = None) -> None:
+    """Run the app with uvicorn on ``host``/``port`` (default: ``settings.host``/``settings.port``).
+
+    Raises:
+        ConfigError: the host is not loopback and no API key is set (checked again after overrides).
+    """
+    import uvicorn
+
+    settings = settings or get_settings()
+    if host is not None or port is not None:
+        settings = Settings(**{**settings.model_dump(), "host": host or settings.host, "port": port or settings.port})
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+
+
+@contextmanager
+def background_server(settings: Settings, *, warm_up: bool = True, timeout: float = 60.0) -> Iterator[str]:
+    """Run the app with uvicorn in a daemon thread on a free loopback port, for tests and benchmarks.
+
+    Yields:
+        The base URL (``http://127.0.0.1:PORT``), once ``/healthz`` answers; the
+        server shuts down when the block exits.
+    """
+    import httpx
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(create_app(settings, warm_up=warm_up), log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=f"uvicorn-{port}", daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or not thread.is_alive():
+                raise RuntimeError(f"server on port {port} did not start within {timeout:g} s")
+            time.sleep(0.05)
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        sock.close()

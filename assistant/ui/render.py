@@ -1,0 +1,164 @@
+"""HTML for the chat UI: answers with linked citation markers, footnotes, passages, notices.
+
+Every piece of document or user text goes through :func:`esc` (HTML-escaped,
+whitespace collapsed), so a source containing ``<script>`` renders as inert
+text. Messages are emitted on one line: the chatbot's Markdown renderer then
+treats each as a single raw HTML block and leaves document text alone.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+
+from assistant.models import Answer, Citation, RetrievedPassage
+
+CONTEXT_CHARS = 300
+PASSAGE_PREVIEW_CHARS = 420
+_MARKER = re.compile(r"\[(\d+)\]")
+_SPACE = re.compile(r"\s+")
+
+TextLookup = Callable[[str], str | None]
+"""Returns a source's stored text by id, or None when it is gone."""
+
+
+def esc(text: str) -> str:
+    """HTML-escape ``text`` (quotes too) and collapse runs of whitespace to one space."""
+    return html.escape(_SPACE.sub(" ", text), quote=True)
+
+
+def _paragraphs(text: str) -> str:
+    """``text`` escaped, one ``<p>`` per blank-line-separated paragraph."""
+    return "".join(f"<p>{esc(p).strip()}</p>" for p in re.split(r"\n\s*\n", text) if p.strip())
+
+
+def _answer_body(text: str, cited: dict[int, Citation], token: str) -> str:
+    paragraphs = [esc(p) for p in re.split(r"\n\s*\n", text)]
+
+    def link(match: re.Match[str]) -> str:
+        n = int(match.group(1))
+        if n not in cited:
+            return match.group(0)
+        return (f'<a class="pc-marker" href="#pc-{token}-{n}" title="{esc(cited[n].title)}">[{n}]</a>')
+
+    return "".join(f"<p>{_MARKER.sub(link, p).strip()}</p>" for p in paragraphs if p.strip())
+
+
+def quote_in_context(citation: Citation, stored_text: str | None, chars: int = CONTEXT_CHARS) -> str:
+    """The cited quote in ``<mark>`` with about ``chars`` characters of its source text either side.
+
+    Falls back to the bare quote when the stored text is gone or no longer
+    holds the quote at the citation's offsets.
+    """
+    start, end = citation.start, citation.end
+    if not stored_text or _SPACE.sub(" ", stored_text[start:end]).strip() != _SPACE.sub(" ", citation.quote).strip():
+        return f"<mark>{esc(citation.quote)}</mark>"
+    lo, hi = max(0, start - chars), min(len(stored_text), end + chars)
+    before, after = stored_text[lo:start], stored_text[end:hi]
+    if lo > 0:  # drop the partial first word
+        parts = before.split(None, 1)
+        before = "…" + (parts[1] if len(parts) == 2 else before)
+    if hi < len(stored_text):  # and the partial last one
+        parts = after.rsplit(None, 1)
+        after = (parts[0] if len(parts) == 2 else after) + "…"
+    return f"{esc(before)}<mark>{esc(stored_text[start:end])}</mark>{esc(after)}"
+
+
+def _footnote(citation: Citation, stored_text: str | None, token: str) -> str:
+    bits = [esc(b) for b in (citation.publisher, citation.date) if b]
+    if citation.page:
+        bits.append(f"p. {citation.page}")
+    link = (f' <a class="pc-origin" href="{esc(citation.url)}" target="_blank" rel="noopener noreferrer">original</a>'
+            if citation.url and citation.url.startswith(("http://", "https://")) else "")
+    return (
+        f'<details class="pc-cite" id="pc-{token}-{citation.marker}">'
+        f'<summary><span class="pc-num">[{citation.marker}]</span> <span class="pc-title">{esc(citation.title)}</span>'
+        f'<span class="pc-meta"> · {" · ".join(bits)}</span></summary>'
+        f'<blockquote class="pc-context">{quote_in_context(citation, stored_text)}</blockquote>'
+        f'<div class="pc-source-id">{esc(citation.source_id)}{link}</div></details>'
+    )
+
+
+def render_answer(answer: Answer, lookup: TextLookup, token: str) -> str:
+    """The finished answer: text with ``[n]`` linked to a "Sources" list of expandable footnotes.
+
+    Args:
+        answer: the service's answer.
+        lookup: stored text of a source by id (for the quote's surrounding text).
+        token: unique per message, so footnote anchors of different answers never clash.
+    """
+    if answer.abstained:
+        return ('<div class="pc-answer pc-refusal"><div class="pc-refusal-title">No supported answer</div>'
+                f"{_paragraphs(answer.answer)}</div>")
+    cited = {c.marker: c for c in answer.citations}
+    texts: dict[str, str | None] = {}
+    notes = []
+    for citation in answer.citations:
+        if citation.source_id not in texts:
+            texts[citation.source_id] = lookup(citation.source_id)
+        notes.append(_footnote(citation, texts[citation.source_id], token))
+    timing = f"{esc(answer.generator)} · {answer.timings_ms.total / 1000:.1f} s"
+    return (f'<div class="pc-answer">{_answer_body(answer.answer, cited, token)}'
+            f'<div class="pc-sources"><div class="pc-sources-title">Sources</div>{"".join(notes)}</div>'
+            f'<div class="pc-timing">{timing}</div></div>')
+
+
+def render_partial(sentences: list[str]) -> str:
+    """An answer still arriving: the sentences so far, markers not yet linked."""
+    return f'<div class="pc-answer pc-streaming">{_paragraphs(" ".join(sentences))}</div>'
+
+
+def render_pending() -> str:
+    """Placeholder while retrieval runs."""
+    return '<div class="pc-answer pc-pending">Searching the library…</div>'
+
+
+def render_question(question: str) -> str:
+    """The user's question, escaped."""
+    return f'<div class="pc-question">{esc(question)}</div>'
+
+
+def render_error(message: str) -> str:
+    """An error shown in the chat instead of an answer."""
+    return f'<div class="pc-answer pc-error"><strong>Could not answer.</strong> {esc(message)}</div>'
+
+
+def render_passages(passages: list[RetrievedPassage], titles: dict[str, str]) -> str:
+    """The side panel: every retrieved passage with its source, page and fused score."""
+    if not passages:
+        return '<div class="pc-muted">No passages were retrieved.</div>'
+    items = []
+    for rank, p in enumerate(passages, start=1):
+        page = f" · p. {p.page}" if p.page else ""
+        text = p.text
+        if len(text) > PASSAGE_PREVIEW_CHARS:
+            text = text[:PASSAGE_PREVIEW_CHARS].rsplit(" ", 1)[0] + "…"
+        items.append(
+            f'<li class="pc-passage"><div class="pc-passage-head"><span class="pc-rank">{rank}</span>'
+            f'<span class="pc-passage-title">{esc(titles.get(p.source_id, p.source_id))}{page}</span>'
+            f'<span class="pc-score" title="fused retrieval score">{p.score:.4f}</span></div>'
+            f'<div class="pc-passage-text">{esc(text)}</div></li>'
+        )
+    return f'<ol class="pc-passages">{"".join(items)}</ol>'
+
+
+def render_library_notice(n_sources: int) -> str:
+    """A banner for an empty library saying how to add sources; empty when there are sources."""
+    if n_sources:
+        return ""
+    return ('<div class="pc-notice"><strong>The library is empty.</strong> Add sources with '
+            "<code>policychat ingest PATH</code> (files or folders of PDF, HTML, Markdown, text or DOCX) "
+            "or upload them in the <em>Library</em> tab, then ask again.</div>")
+
+
+def render_upload_result(added: list[str], updated: list[str], unchanged: list[str],
+                         errors: list[tuple[str, str]]) -> str:
+    """A readable summary of an upload (no raw JSON)."""
+    rows = []
+    for label, ids in (("Added", added), ("Updated", updated), ("Unchanged", unchanged)):
+        if ids:
+            rows.append(f"<li><strong>{label}:</strong> {', '.join(esc(i) for i in ids)}</li>")
+    for name, reason in errors:
+        rows.append(f'<li class="pc-bad"><strong>Skipped {esc(name)}:</strong> {esc(reason)}</li>')
+    return f'<ul class="pc-upload-result">{"".join(rows) or "<li>Nothing to do.</li>"}</ul>'

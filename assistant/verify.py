@@ -1,0 +1,172 @@
+"""Verification: every sentence of a draft is matched to passage text that supports it.
+
+A sentence is supported by a retrieved passage when its terms are covered
+(IDF-weighted) by the passage and every number and name it states appears
+there; its citation quotes the passage's best-matching sentence verbatim,
+with offsets into the source's stored text. Unsupported sentences are dropped
+(or kept and marked when a raw draft is asked for), repeats are removed, and
+markers are numbered in order of first use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from assistant.evidence import Idf, content_tokens, coverage, missing_facts, strip_markers
+from assistant.models import Citation, Draft, DraftSentence, Passage
+from ingest.sentences import split_sentences
+
+MIN_COVERAGE = 0.6
+MIN_COVERAGE_WITH_SIMILARITY = 0.4
+MIN_SIMILARITY = 0.7
+UNSUPPORTED_TAG = "[unsupported]"
+
+
+@dataclass
+class Support:
+    """Where a draft sentence is supported: the passage and the quoted span in its chunk."""
+
+    passage: Passage
+    start: int
+    end: int
+    coverage: float
+
+
+@dataclass
+class VerifiedAnswer:
+    """The verified answer text, its citations, and how many draft sentences were dropped."""
+
+    text: str
+    citations: list[Citation]
+    dropped: int
+    kept: int
+
+
+def _best_quote(sentence_tokens: set[str], passage: Passage, idf: Idf) -> tuple[int, int, float]:
+    """The span of the passage sentence (or adjacent pair) that covers the claim best."""
+    text = passage.chunk.text
+    spans = split_sentences(text) or [(0, len(text))]
+    best = (spans[0][0], spans[0][1], -1.0)
+    for i, (start, end) in enumerate(spans):
+        for stop in (end, spans[i + 1][1] if i + 1 < len(spans) else end):
+            score = coverage(sentence_tokens, content_tokens(text[start:stop]), idf)
+            if score > best[2] + 1e-9:
+                best = (start, stop, score)
+    return best
+
+
+def find_support(
+    sentence: str, passages: list[Passage], idf: Idf, similarity: np.ndarray | None = None
+) -> Support | None:
+    """The passage that best supports ``sentence``, or None.
+
+    Args:
+        sentence: a draft sentence without markers.
+        passages: the retrieved passages (the only things that may be cited).
+        idf: term weights.
+        similarity: optional cosine similarity of the sentence to each passage.
+    """
+    tokens = content_tokens(sentence)
+    if not tokens:
+        return None
+    best: Support | None = None
+    for i, passage in enumerate(passages):
+        passage_cover = coverage(tokens, content_tokens(passage.chunk.text), idf)
+        sim = float(similarity[i]) if similarity is not None else 0.0
+        if passage_cover < MIN_COVERAGE and not (
+            passage_cover >= MIN_COVERAGE_WITH_SIMILARITY and sim >= MIN_SIMILARITY
+        ):
+            continue
+        if missing_facts(sentence, passage.chunk.text):
+            continue
+        start, end, _ = _best_quote(tokens, passage, idf)
+        if best is None or passage_cover > best.coverage:
+            best = Support(passage, start, end, passage_cover)
+    return best
+
+
+def _citation(marker: int, passage: Passage, start: int, end: int) -> Citation:
+    chunk, meta = passage.chunk, passage.meta
+    return Citation(
+        marker=marker,
+        source_id=meta.id,
+        title=meta.title,
+        publisher=meta.publisher,
+        country=meta.country,
+        date=meta.date,
+        url=meta.original_url,
+        page=chunk.page,
+        chunk_id=chunk.chunk_id,
+        quote=chunk.text[start:end],
+        start=chunk.start + start,
+        end=chunk.start + end,
+    )
+
+
+def verify_draft(
+    draft: Draft,
+    passages: list[Passage],
+    idf: Idf,
+    embeddings: Embeddings | None = None,
+    *,
+    keep_unsupported: bool = False,
+) -> VerifiedAnswer:
+    """Check a draft sentence by sentence and attach numbered citations.
+
+    Args:
+        draft: the generator's sentences (extractive ones already name their chunk span).
+        passages: retrieved passages; citations can only point at these.
+        idf: term weights for coverage.
+        embeddings: when given, embedding similarity can rescue paraphrases.
+        keep_unsupported: keep unsupported sentences, tagged ``[unsupported]``.
+
+    Returns:
+        The answer text with [n] markers, the citations, and counts.
+    """
+    by_id = {p.chunk_id: p for p in passages}
+    markers: dict[tuple[str, int, int], int] = {}
+    citations: list[Citation] = []
+    lines: list[str] = []
+    seen: list[set[str]] = []
+    dropped = 0
+    free_form = [s for s in draft.sentences if s.chunk_id is None]
+    similarity: dict[int, np.ndarray] = {}
+    if embeddings is not None and free_form and passages:
+        vectors = np.asarray(embeddings.embed_documents([strip_markers(s.text) for s in free_form]))
+        passage_vectors = np.asarray(embeddings.embed_documents([p.chunk.text for p in passages]))
+        for sentence, row in zip(free_form, vectors @ passage_vectors.T, strict=True):
+            similarity[id(sentence)] = row
+
+    for sentence in draft.sentences:
+        text = strip_markers(sentence.text)
+        tokens = content_tokens(text)
+        if not tokens or any(len(tokens & other) / len(tokens | other) > 0.8 for other in seen):
+            continue  # empty or a repeat
+        support = _known_support(sentence, by_id) or find_support(text, passages, idf, similarity.get(id(sentence)))
+        if support is None:
+            dropped += 1
+            if keep_unsupported:
+                lines.append(f"{text} {UNSUPPORTED_TAG}")
+            continue
+        key = (support.passage.chunk_id, support.start, support.end)
+        if key not in markers:
+            markers[key] = len(markers) + 1
+            citations.append(_citation(markers[key], support.passage, support.start, support.end))
+        seen.append(tokens)
+        lines.append(f"{text} [{markers[key]}]")
+    return VerifiedAnswer(" ".join(lines), citations, dropped, len(lines) - (dropped if keep_unsupported else 0))
+
+
+def _known_support(sentence: DraftSentence, by_id: dict[str, Passage]) -> Support | None:
+    """An extractive sentence cites its own span, if that span really is in a retrieved chunk."""
+    if sentence.chunk_id is None or sentence.start is None or sentence.end is None:
+        return None
+    passage = by_id.get(sentence.chunk_id)
+    if passage is None or not (0 <= sentence.start < sentence.end <= len(passage.chunk.text)):
+        return None
+    if strip_markers(passage.chunk.text[sentence.start : sentence.end]) != strip_markers(sentence.text):
+        return None
+    return Support(passage, sentence.start, sentence.end, 1.0)

@@ -1,0 +1,59 @@
+"""Gold question sets: the JSONL schema and its loader."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from assistant.errors import ConfigError
+from assistant.models import ChatTurn
+
+DEFAULT_DATASET = Path(__file__).parent / "data" / "gold.jsonl"
+
+
+class Evidence(BaseModel):
+    """A verbatim quote from a source's stored text that answers the question."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source_id: str
+    quote: str = Field(min_length=1)
+
+
+class GoldItem(BaseModel):
+    """One evaluation question with its expected sources, evidence and key facts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    question: str = Field(min_length=1)
+    history: list[ChatTurn] = Field(default_factory=list)
+    answerable: bool
+    gold_sources: list[str]
+    evidence: list[Evidence]
+    must_include: list[list[str]]
+    reference_answer: str
+    tags: list[str]
+    reviewed: bool = True
+
+
+def load_gold(path: Path = DEFAULT_DATASET) -> list[GoldItem]:
+    """Read a JSONL gold set; raise ConfigError naming the line of a bad record."""
+    items: list[GoldItem] = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read dataset ({exc.strerror})") from exc
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            items.append(GoldItem.model_validate(json.loads(line)))
+        except (json.JSONDecodeError, ValidationError) as exc:
+            raise ConfigError(f"{path}:{number}: invalid gold item ({exc})") from exc
+    ids = [item.id for item in items]
+    if len(ids) != len(set(ids)):
+        raise ConfigError(f"{path}: duplicate item ids")
+    return items

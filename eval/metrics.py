@@ -1,0 +1,162 @@
+"""Offline metrics: retrieval, key facts, refusals, citations (ALCE-style), latency.
+
+Each per-item function takes a gold item and what the system returned and
+gives plain numbers; :func:`summarize` aggregates them into the figures the
+report and the CI gates use.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from assistant.evidence import Idf, content_tokens, coverage, missing_facts
+from assistant.models import Answer
+from eval.dataset import GoldItem
+
+K_VALUES = (1, 3, 5, 10)
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split()).lower()
+
+
+@dataclass
+class ItemResult:
+    """Everything measured for one gold item."""
+
+    id: str
+    answerable: bool
+    tags: list[str]
+    retrieved_sources: list[str] = field(default_factory=list)
+    hits: dict[int, float] = field(default_factory=dict)
+    recall: dict[int, float] = field(default_factory=dict)
+    reciprocal_rank: float = 0.0
+    ndcg10: float = 0.0
+    evidence_at5: float | None = None
+    abstained: bool = False
+    key_facts: float | None = None
+    citation_valid: float | None = None
+    citation_recall: float | None = None
+    citation_precision: float | None = None
+    gold_citation_hit: float | None = None
+    both_countries_cited: float | None = None
+    latency_ms: dict[str, float] = field(default_factory=dict)
+    answer: str = ""
+    citations: list[dict[str, object]] = field(default_factory=list)
+
+
+def retrieval_scores(
+    item: GoldItem, retrieved_sources: Sequence[str], retrieved_texts: Sequence[str]
+) -> dict[str, object]:
+    """hit@k, recall@k of gold sources, reciprocal rank, nDCG@10 and evidence@5 for one item."""
+    gold = set(item.gold_sources)
+    hits = {k: float(bool(gold & set(retrieved_sources[:k]))) for k in K_VALUES}
+    recall = {k: len(gold & set(retrieved_sources[:k])) / len(gold) for k in K_VALUES}
+    rr = next((1.0 / (i + 1) for i, s in enumerate(retrieved_sources) if s in gold), 0.0)
+    seen: set[str] = set()
+    dcg = 0.0
+    for i, source in enumerate(retrieved_sources[:10]):
+        if source in gold and source not in seen:
+            dcg += 1.0 / math.log2(i + 2)
+            seen.add(source)
+    ideal = sum(1.0 / math.log2(i + 2) for i in range(min(len(gold), 10)))
+    texts = [_norm(t) for t in retrieved_texts[:5]]
+    found = [any(_norm(e.quote)[:120] in t for t in texts) for e in item.evidence]
+    return {
+        "hits": hits,
+        "recall": recall,
+        "rr": rr,
+        "ndcg10": dcg / ideal if ideal else 0.0,
+        "evidence_at5": sum(found) / len(found) if found else None,
+    }
+
+
+def key_fact_score(item: GoldItem, answer_text: str) -> float:
+    """1.0 when the answer contains one alternative of every must_include group."""
+    text = _norm(answer_text)
+    return float(all(any(_norm(alt) in text for alt in group) for group in item.must_include))
+
+
+def citation_scores(answer: Answer, chunk_texts: dict[str, str], idf: Idf) -> dict[str, float | None]:
+    """Citation validity, recall and precision with an offline support scorer.
+
+    * validity: share of citations whose chunk was retrieved and whose quote is in the chunk;
+    * recall: share of answer sentences whose cited passages support them;
+    * precision: share of citations that support the sentence that carries them.
+    Support = IDF-weighted term coverage >= 0.5 and no missing number or name.
+    """
+    if answer.abstained or not answer.citations:
+        return {"valid": None, "recall": None, "precision": None}
+    by_marker = {c.marker: c for c in answer.citations}
+    valid = [c.chunk_id in chunk_texts and c.quote in chunk_texts[c.chunk_id] for c in answer.citations]
+    import re
+
+    sentences = [s for s in re.split(r"(?<=\])\s+", answer.answer.split("\n\nNote:")[0]) if s.strip()]
+    supported_sentences = 0
+    precise, total_cites = 0, 0
+    for sentence in sentences:
+        markers = [int(m) for m in re.findall(r"\[(\d+)\]", sentence)]
+        claim = re.sub(r"\s*\[\d+\]", "", sentence)
+        tokens = content_tokens(claim)
+        ok_any = False
+        for marker in markers:
+            citation = by_marker.get(marker)
+            if citation is None:
+                total_cites += 1
+                continue
+            passage = chunk_texts.get(citation.chunk_id, "")
+            ok = coverage(tokens, content_tokens(passage), idf) >= 0.5 and not missing_facts(claim, passage)
+            precise += ok
+            total_cites += 1
+            ok_any = ok_any or ok
+        supported_sentences += ok_any
+    return {
+        "valid": sum(valid) / len(valid),
+        "recall": supported_sentences / len(sentences) if sentences else None,
+        "precision": precise / total_cites if total_cites else None,
+    }
+
+
+def _mean(values: Sequence[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return sum(present) / len(present) if present else None
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0..100) by linear interpolation; 0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * q / 100
+    low, high = math.floor(pos), math.ceil(pos)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+
+def summarize(results: Sequence[ItemResult]) -> dict[str, float | None]:
+    """Aggregate per-item results into the summary figures (rates in 0..1, latency in ms)."""
+    answerable = [r for r in results if r.answerable]
+    unanswerable = [r for r in results if not r.answerable]
+    summary: dict[str, float | None] = {"items": float(len(results))}
+    for k in K_VALUES:
+        summary[f"hit@{k}"] = _mean([r.hits.get(k) for r in answerable])
+        summary[f"recall@{k}"] = _mean([r.recall.get(k) for r in answerable])
+    summary["mrr"] = _mean([r.reciprocal_rank for r in answerable])
+    summary["ndcg@10"] = _mean([r.ndcg10 for r in answerable])
+    summary["evidence@5"] = _mean([r.evidence_at5 for r in answerable])
+    summary["key_fact_accuracy"] = _mean([r.key_facts for r in answerable])
+    summary["refusal_accuracy"] = _mean([float(r.abstained) for r in unanswerable])
+    summary["false_refusal_rate"] = _mean([float(r.abstained) for r in answerable])
+    summary["citation_validity"] = _mean([r.citation_valid for r in answerable])
+    summary["citation_recall"] = _mean([r.citation_recall for r in answerable])
+    summary["citation_precision"] = _mean([r.citation_precision for r in answerable])
+    summary["gold_citation_hit"] = _mean([r.gold_citation_hit for r in answerable])
+    summary["comparison_both_cited"] = _mean([r.both_countries_cited for r in answerable])
+    for stage in ("retrieve", "generate", "verify", "total"):
+        values = [r.latency_ms.get(stage, 0.0) for r in results]
+        summary[f"{stage}_p50_ms"] = percentile(values, 50)
+        summary[f"{stage}_p95_ms"] = percentile(values, 95)
+    summary["mean_total_ms"] = statistics.fmean([r.latency_ms.get("total", 0.0) for r in results]) if results else 0.0
+    return summary

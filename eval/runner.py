@@ -1,0 +1,110 @@
+"""Run a gold set through the assistant, write a report folder, and check the gates.
+
+``run_eval`` answers every item with the real service and measures it;
+``write_report`` writes ``results.jsonl``, ``summary.json`` and ``report.md``;
+``check_gates`` compares the summary with ``eval/gates.toml``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import tomllib
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+
+from assistant.models import AnswerRequest
+from assistant.service import AnswerService
+from eval.dataset import GoldItem
+from eval.metrics import ItemResult, citation_scores, key_fact_score, retrieval_scores, summarize
+
+GATES_FILE = Path(__file__).parent / "gates.toml"
+
+
+def evaluate_item(service: AnswerService, item: GoldItem, generator: str | None = None) -> ItemResult:
+    """Answer one gold item and measure retrieval, answer and citations."""
+    answer = service.answer(AnswerRequest(question=item.question, history=item.history, generator=generator))
+    result = ItemResult(id=item.id, answerable=item.answerable, tags=item.tags)
+    result.retrieved_sources = [p.source_id for p in answer.retrieved]
+    result.abstained = answer.abstained
+    result.latency_ms = answer.timings_ms.model_dump()
+    result.answer = answer.answer
+    result.citations = [c.model_dump() for c in answer.citations]
+    if not item.answerable:
+        return result
+    scores = retrieval_scores(item, result.retrieved_sources, [p.text for p in answer.retrieved])
+    result.hits, result.recall = scores["hits"], scores["recall"]  # type: ignore[assignment]
+    result.reciprocal_rank, result.ndcg10 = scores["rr"], scores["ndcg10"]  # type: ignore[assignment]
+    result.evidence_at5 = scores["evidence_at5"]  # type: ignore[assignment]
+    result.key_facts = key_fact_score(item, answer.answer)
+    cites = citation_scores(answer, {p.chunk_id: p.text for p in answer.retrieved}, service.retriever.snapshot().idf)
+    result.citation_valid = cites["valid"] if not answer.abstained else None
+    result.citation_recall, result.citation_precision = cites["recall"], cites["precision"]
+    if answer.citations:
+        result.gold_citation_hit = float(any(c.source_id in item.gold_sources for c in answer.citations))
+    if "comparison" in item.tags and not answer.abstained:
+        result.both_countries_cited = float({"US", "CN"} <= {c.country for c in answer.citations})
+    return result
+
+
+def run_eval(
+    service: AnswerService,
+    items: list[GoldItem],
+    generator: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[list[ItemResult], dict[str, float | None]]:
+    """Evaluate every item; return per-item results and the summary."""
+    results = []
+    for done, item in enumerate(items, start=1):
+        results.append(evaluate_item(service, item, generator))
+        if progress:
+            progress(done, len(items))
+    return results, summarize(results)
+
+
+def check_gates(summary: dict[str, float | None], gates_file: Path = GATES_FILE) -> list[str]:
+    """Failures as readable lines ("hit@5 0.91 < 0.95"); empty when every gate passes."""
+    gates = tomllib.loads(gates_file.read_text())
+    failures = []
+    for metric, bound in gates.get("min", {}).items():
+        value = summary.get(metric)
+        if value is None or value < bound:
+            failures.append(f"{metric} {value if value is None else round(value, 3)} < {bound}")
+    for metric, bound in gates.get("max", {}).items():
+        value = summary.get(metric)
+        if value is None or value > bound:
+            failures.append(f"{metric} {value if value is None else round(value, 3)} > {bound}")
+    return failures
+
+
+def write_report(
+    out_dir: Path, results: list[ItemResult], summary: dict[str, float | None], failures: list[str], label: str
+) -> Path:
+    """Write results.jsonl, summary.json and report.md into ``out_dir``; return the folder."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with (out_dir / "results.jsonl").open("w", encoding="utf-8") as handle:
+        for result in results:
+            handle.write(json.dumps(asdict(result), ensure_ascii=False) + "\n")
+    (out_dir / "summary.json").write_text(
+        json.dumps({"label": label, "summary": summary, "gate_failures": failures}, indent=2)
+    )
+    lines = [
+        f"# Evaluation: {label}",
+        "",
+        f"Written {time.strftime('%Y-%m-%d %H:%M')}.",
+        "",
+        "| metric | value |",
+        "|---|---|",
+    ]
+    for metric, value in summary.items():
+        lines.append(f"| {metric} | {'n/a' if value is None else f'{value:.3f}'} |")
+    lines += ["", "## Gates", "", "PASS" if not failures else "FAIL: " + "; ".join(failures), "", "## Worst items", ""]
+    worst = sorted((r for r in results if r.answerable), key=lambda r: (r.key_facts or 0, r.reciprocal_rank))[:15]
+    for r in worst:
+        lines.append(
+            f"- **{r.id}** key facts {r.key_facts}, rr {r.reciprocal_rank:.2f}, abstained {r.abstained}: "
+            f"{r.answer[:300]}"
+        )
+    (out_dir / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return out_dir

@@ -1,0 +1,132 @@
+"""The BM25 keyword index and its CJK-aware tokenizer.
+
+English is lower-cased, stop words dropped and lightly stemmed; runs of Chinese
+characters become unigrams plus overlapping bigrams, the usual dictionary-free
+way to index Chinese. The index is rebuilt from the catalog whenever the catalog
+changes (it is small next to the embeddings) and saved with the catalog
+generation it was built from, so a stale or half-written index is detected and
+rebuilt on load.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+_WORD = re.compile(r"[a-z0-9]+(?:[.\-][a-z0-9]+)*|[\u3400-\u9fff\uf900-\ufaff]+")
+_STOP = frozenset(
+    """a about above after again against all am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further had
+    has have having he her here hers him his how i if in into is it its itself just me more most my
+    no nor not now of off on once only or other our ours out over own same she should so some such
+    than that the their theirs them then there these they this those through to too under until up
+    very was we were what when where which while who whom why will with would you your yours shall
+    may must also within upon any such including pursuant""".split()
+)
+
+
+def _stem(word: str) -> str:
+    if len(word) <= 3 or word.isdigit():
+        return word
+    for suffix, repl, min_len in (
+        ("ies", "y", 5), ("sses", "ss", 5), ("ing", "", 6), ("ed", "", 5), ("es", "e", 5),
+        ("s", "", 4),
+    ):
+        if word.endswith(suffix) and len(word) >= min_len:
+            if suffix == "s" and word.endswith(("ss", "us", "is")):
+                return word
+            return word[: len(word) - len(suffix)] + repl
+    return word
+
+
+def tokenize(text: str) -> list[str]:
+    """Tokens for BM25: stemmed English words and Chinese unigrams + bigrams."""
+    tokens: list[str] = []
+    for match in _WORD.finditer(text.lower()):
+        piece = match.group()
+        if "\u3400" <= piece[0] <= "\ufaff":
+            tokens.extend(piece)
+            tokens.extend(piece[i : i + 2] for i in range(len(piece) - 1))
+        elif piece not in _STOP:
+            tokens.append(_stem(piece.replace(".", "")) if "-" not in piece else piece)
+    return tokens
+
+
+class KeywordIndex:
+    """BM25 (bm25s) over chunk texts, addressed by chunk id."""
+
+    def __init__(self, chunk_ids: Sequence[str], model: object | None, generation: int) -> None:
+        """Wrap a built bm25s model; use :meth:`build` or :meth:`load` to make one."""
+        self.chunk_ids = list(chunk_ids)
+        self.generation = generation
+        self._model = model
+        self._row = {cid: i for i, cid in enumerate(self.chunk_ids)}
+
+    @classmethod
+    def build(cls, chunk_ids: Sequence[str], texts: Sequence[str], generation: int) -> KeywordIndex:
+        """Index ``texts`` (one per chunk id) for the given catalog generation."""
+        import bm25s
+
+        if not chunk_ids:
+            return cls([], None, generation)
+        model = bm25s.BM25(k1=1.2, b=0.75)
+        corpus = [tokenize(t) or ["∅"] for t in texts]
+        model.index(corpus, show_progress=False)
+        return cls(chunk_ids, model, generation)
+
+    def save(self, directory: Path) -> None:
+        """Write the index atomically: a temp dir renamed over the old one."""
+        tmp = directory.with_name(directory.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        if self._model is not None:
+            self._model.save(str(tmp), show_progress=False)  # type: ignore[attr-defined]
+        (tmp / "ids.json").write_text(
+            json.dumps({"generation": self.generation, "chunk_ids": self.chunk_ids})
+        )
+        old = directory.with_name(directory.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if directory.exists():
+            directory.rename(old)
+        tmp.rename(directory)
+        shutil.rmtree(old, ignore_errors=True)
+
+    @classmethod
+    def load(cls, directory: Path) -> KeywordIndex | None:
+        """Load a saved index, or None when it is missing or unreadable."""
+        import bm25s
+
+        try:
+            meta = json.loads((directory / "ids.json").read_text())
+            model = bm25s.BM25.load(str(directory)) if meta["chunk_ids"] else None
+        except (OSError, ValueError, KeyError):
+            return None
+        return cls(meta["chunk_ids"], model, int(meta["generation"]))
+
+    def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+        """Top ``k`` chunk ids by BM25 score for ``query``, optionally only ids in ``allowed``.
+
+        Returns:
+            ``(chunk_id, score)`` pairs, best first, scores > 0 only.
+        """
+        if self._model is None:
+            return []
+        vocab = self._model.vocab_dict  # type: ignore[attr-defined]
+        tokens = [t for t in tokenize(query) if t in vocab]
+        if not tokens:
+            return []
+        scores = np.asarray(self._model.get_scores(tokens), dtype=np.float32)  # type: ignore[attr-defined]
+        if allowed is not None:
+            mask = np.zeros(len(self.chunk_ids), dtype=bool)
+            rows = [self._row[cid] for cid in allowed if cid in self._row]
+            mask[rows] = True
+            scores = np.where(mask, scores, 0.0)
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+        ranked = sorted(top, key=lambda i: -scores[i])
+        return [(self.chunk_ids[i], float(scores[i])) for i in ranked if scores[i] > 0]

@@ -1,0 +1,137 @@
+"""The library: catalog + vector index + keyword index, kept consistent.
+
+Write order for one source (what makes a crash at any point recoverable):
+
+1. upsert the new chunk vectors (orphans until step 2; ids are content-derived,
+   so re-running never duplicates them);
+2. replace the source and its chunks in the catalog in one SQLite transaction;
+3. delete the vectors of chunks the source no longer has.
+
+:meth:`Library.repair` deletes vectors the catalog does not know (left by a
+crash before step 2 or 3) and marks sources whose vectors are missing for
+re-ingest; the BM25 index is rebuilt whenever its generation differs from the
+catalog's. Writers take an exclusive file lock on the data directory.
+"""
+
+from __future__ import annotations
+
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from langchain_core.embeddings import Embeddings
+
+from assistant.errors import IngestError
+from assistant.settings import Settings
+from ingest.catalog import Catalog
+from ingest.embed import load_embeddings
+from ingest.keywords import KeywordIndex
+from ingest.models import Chunk, Source
+from ingest.vectors import VectorIndex, open_vector_index
+
+
+@dataclass(frozen=True)
+class RepairReport:
+    """What :meth:`Library.repair` found: orphan vectors removed, sources marked stale."""
+
+    orphans_removed: int
+    stale_sources: list[str]
+    keyword_rebuilt: bool
+
+
+class Library:
+    """Opens and writes the three stores of a data directory."""
+
+    def __init__(self, settings: Settings, embeddings: Embeddings | None = None) -> None:
+        """Open the catalog and the vector index; the embedding model loads on first use."""
+        self.settings = settings
+        self.data_dir = Path(settings.data_dir)
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise IngestError(f"cannot create data directory ({exc.strerror})", str(self.data_dir)) from exc
+        self._embeddings = embeddings
+        self.catalog = Catalog(self.data_dir / "catalog.sqlite")
+        self.vectors: VectorIndex = open_vector_index(settings)
+        self._keyword_dir = self.data_dir / "bm25"
+
+    @property
+    def embeddings(self) -> Embeddings:
+        """The embedding model (loaded and cached on first use)."""
+        if self._embeddings is None:
+            self._embeddings = load_embeddings(self.settings.embedding_model, self.settings.embedding_batch_size)
+        return self._embeddings
+
+    @contextmanager
+    def write_lock(self) -> Iterator[None]:
+        """Exclusive lock so that only one process writes this library at a time."""
+        with open(self.data_dir / ".write.lock", "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def put_source(self, source: Source, path: str, chunks: list[Chunk], vectors: list[list[float]]) -> None:
+        """Store one source with its chunks and vectors, in crash-safe order."""
+        self.vectors.upsert(chunks, vectors, [source.meta] * len(chunks))
+        old_ids = self.catalog.put_source(source, path, chunks)
+        stale = set(old_ids) - {c.chunk_id for c in chunks}
+        if stale:
+            self.vectors.delete(sorted(stale))
+
+    def remove_source(self, source_id: str) -> int:
+        """Remove a source everywhere; return how many chunks went. Raises SourceNotFoundError."""
+        with self.write_lock():
+            ids = self.catalog.remove_source(source_id)
+            self.vectors.delete(ids)
+            self.sync_keyword_index()
+        return len(ids)
+
+    def keyword_index(self) -> KeywordIndex:
+        """The BM25 index for the current catalog generation (rebuilt if stale or missing)."""
+        generation = self.catalog.generation()
+        index = KeywordIndex.load(self._keyword_dir)
+        if index is not None and index.generation == generation:
+            return index
+        return self._build_keyword_index(generation)
+
+    def _build_keyword_index(self, generation: int) -> KeywordIndex:
+        chunks = self.catalog.chunks()
+        index = KeywordIndex.build([c.chunk_id for c in chunks], [c.embed_text for c in chunks], generation)
+        try:
+            index.save(self._keyword_dir)
+        except OSError:
+            pass  # a read-only or full disk: the in-memory index still serves this process
+        return index
+
+    def sync_keyword_index(self) -> bool:
+        """Rebuild and save the BM25 index if the catalog changed; True when rebuilt."""
+        generation = self.catalog.generation()
+        index = KeywordIndex.load(self._keyword_dir)
+        if index is not None and index.generation == generation:
+            return False
+        self._build_keyword_index(generation)
+        return True
+
+    def repair(self) -> RepairReport:
+        """Make vectors and BM25 agree with the catalog after an interrupted write."""
+        with self.write_lock():
+            return self.repair_locked()
+
+    def repair_locked(self) -> RepairReport:
+        """:meth:`repair` for a caller that already holds :meth:`write_lock`."""
+        by_source = self.catalog.chunk_ids_by_source()
+        known = set().union(*by_source.values()) if by_source else set()
+        stored = self.vectors.ids()
+        orphans = sorted(stored - known)
+        if orphans:
+            self.vectors.delete(orphans)
+        stale = sorted(sid for sid, ids in by_source.items() if not ids <= stored)
+        for source_id in stale:
+            self.catalog.forget_hash(source_id)
+        rebuilt = self.sync_keyword_index()
+        return RepairReport(len(orphans), stale, rebuilt)
+

@@ -1,0 +1,119 @@
+"""Typed objects passed between the ingestion stages.
+
+``load`` yields a :class:`ParsedDocument`; ``metadata`` turns it into a :class:`Source`;
+``chunk`` cuts a source into :class:`Chunk` objects; ``store`` persists both.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+COUNTRIES = ("US", "CN", "INTL", "OTHER")
+
+
+@dataclass(frozen=True)
+class PageSpan:
+    """A page of a paginated source: 1-based ``page`` and its char span in the text."""
+
+    page: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading found in the text: nesting ``level`` (1 = top), title, and char offset."""
+
+    level: int
+    title: str
+    start: int
+
+
+@dataclass
+class ParsedDocument:
+    """What a loader returns: the cleaned full text, page spans and metadata hints.
+
+    ``hints`` carries metadata the file itself declares (front matter, HTML <title>,
+    DOCX core properties); ``metadata.resolve_source_meta`` decides what wins.
+    """
+
+    text: str
+    pages: list[PageSpan] = field(default_factory=list)
+    headings: list[Heading] = field(default_factory=list)
+    hints: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SourceMeta:
+    """Provenance of one source, carried by every chunk cut from it."""
+
+    id: str
+    title: str
+    publisher: str = ""
+    country: str = "OTHER"
+    date: str = ""
+    doc_type: str = ""
+    original_url: str | None = None
+    file: str = ""
+    language: str = "en"
+
+    @property
+    def date_int(self) -> int:
+        """The date as a sortable YYYYMMDD integer (missing month/day count as 00); 0 if unknown."""
+        return date_to_int(self.date)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict for JSON storage."""
+        return asdict(self)
+
+
+@dataclass
+class Source:
+    """A parsed source ready to chunk: metadata, text, pages, headings and content hash."""
+
+    meta: SourceMeta
+    text: str
+    content_hash: str
+    pages: list[PageSpan] = field(default_factory=list)
+    headings: list[Heading] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        """The source id (same as ``meta.id``)."""
+        return self.meta.id
+
+    def page_at(self, offset: int) -> int | None:
+        """1-based page number that holds char ``offset``, or None for unpaginated sources."""
+        for span in self.pages:
+            if span.start <= offset < span.end:
+                return span.page
+        return self.pages[-1].page if self.pages and offset >= self.pages[-1].end else None
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A retrievable passage: exact text at ``text_start:text_end`` of its source's stored text."""
+
+    chunk_id: str
+    source_id: str
+    position: int
+    text: str
+    start: int
+    end: int
+    page: int | None
+    section: str
+    embed_text: str
+
+
+_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?")
+
+
+def date_to_int(date: str) -> int:
+    """Turn ``YYYY[-MM[-DD]]`` into YYYYMMDD (missing parts 0); 0 for anything else."""
+    match = _DATE_RE.match(date.strip()) if date else None
+    if not match:
+        return 0
+    year, month, day = (int(part) if part else 0 for part in match.groups())
+    return year * 10000 + month * 100 + day

@@ -1,0 +1,87 @@
+"""Sentence boundaries with character offsets, for English and Chinese policy text.
+
+Used by the chunker (never cut mid-sentence) and by the assistant (extractive
+answers and per-sentence verification), so both agree on what a sentence is.
+"""
+
+from __future__ import annotations
+
+import re
+
+_ABBREVIATIONS = {
+    "u.s", "u.k", "e.g", "i.e", "sec", "secs", "no", "nos", "art", "para", "mr", "mrs", "ms",
+    "dr", "st", "inc", "corp", "co", "ltd", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
+    "sep", "sept", "oct", "nov", "dec", "fig", "vol", "pp", "p", "cf", "al", "approx", "dept",
+    "gov", "gen", "sen", "rep", "pres", "u.s.c", "v", "vs", "ed", "eds", "est", "subsec", "ch",
+}
+# End of a sentence: terminal punctuation, optional closing quotes/brackets, then space.
+_EN_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
+_CJK_END = re.compile(r"(?:。|(?<=[\u3400-\u9fff”’」』)])[！？；!?;])[”’」』)]*")
+_BLANK_LINE = re.compile(r"\n\s*\n")
+_LINE_START_MARKER = re.compile(
+    r"^(?:#{1,6}\s|[-•*▪●◦]\s|\((?:[a-z]|[ivx]+|[A-Z]|\d+)\)\s|\d+(?:\.\d+)+\.?\s|\d+[.)]\s|"
+    r"[A-Z][.)]\s|第.{1,6}[条章节]|"
+    r"[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]|Sec(?:tion)?\.?\s+\d|Article\s+\d)"
+)
+_TERMINAL = ".!?:;。！？；：”\""
+
+
+def _word_before(text: str, end: int) -> str:
+    start = end
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "."):
+        start -= 1
+    return text[start:end].lower().rstrip(".")
+
+
+def _paragraph_breaks(text: str) -> list[int]:
+    """Offsets where a line break also ends a sentence (list items, headings, short lines)."""
+    cuts: list[int] = []
+    lines = text.split("\n")
+    offset = 0
+    for i, line in enumerate(lines[:-1]):
+        offset += len(line) + 1
+        nxt = lines[i + 1].lstrip()
+        stripped = line.rstrip()
+        if not stripped or not nxt:
+            continue
+        if stripped[-1] in _TERMINAL or _LINE_START_MARKER.match(nxt) or stripped.startswith("#"):
+            cuts.append(offset)
+        elif (
+            len(stripped) < 60
+            and nxt[:1].isupper()
+            and not re.search(r"\b(?:the|of|and|or|to|in|for|a|an|by|with|on)$", stripped, re.I)
+        ):
+            cuts.append(offset)  # a short unterminated line before a capitalised one: a heading
+    return cuts
+
+
+def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
+    """Split ``text`` into sentence spans.
+
+    Args:
+        text: any cleaned text (English, Chinese or mixed).
+        offset: added to every returned position (for spans inside a larger text).
+
+    Returns:
+        ``(start, end)`` pairs, in order, covering every non-space character once;
+        each span is stripped of surrounding whitespace.
+    """
+    cuts = {0, len(text)}
+    cuts.update(m.end() for m in _BLANK_LINE.finditer(text))
+    cuts.update(_paragraph_breaks(text))
+    for match in _EN_END.finditer(text):
+        if text[match.start()] == "." and _word_before(text, match.start()) in _ABBREVIATIONS:
+            continue
+        if text[match.start()] == "." and re.search(r"\b[A-Z]$", text[: match.start()]):
+            continue  # an initial such as "J. Smith"
+        cuts.add(match.end())
+    cuts.update(m.end() for m in _CJK_END.finditer(text))
+    spans: list[tuple[int, int]] = []
+    ordered = sorted(cuts)
+    for start, end in zip(ordered, ordered[1:], strict=False):
+        piece = text[start:end]
+        lead = len(piece) - len(piece.lstrip())
+        trail = len(piece.rstrip())
+        if trail > lead:
+            spans.append((offset + start + lead, offset + start + trail))
+    return spans

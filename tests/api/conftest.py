@@ -1,0 +1,85 @@
+"""Live servers for the API tests: real uvicorn on loopback ports, real libraries.
+
+``corpus_url`` serves the session's ingested shared corpus (read-only here);
+``small_server`` starts servers on fresh data dirs holding a few tiny
+fixture documents, for tests that upload or delete.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from assistant.server import background_server
+from assistant.settings import Settings
+
+TINY_DOCS = {
+    "zorblax-accord.md": (
+        "---\ntitle: The Zorblax Accord on Orbital Compute\npublisher: Lunar Registry Office\ncountry: INTL\n"
+        "date: 2024-03-01\ndoc_type: treaty\n---\n# The Zorblax Accord\n\n"
+        "The Zorblax Accord requires every signatory to register each orbital compute cluster with the Lunar "
+        "Registry within thirty days of launch. Registered clusters must publish an annual energy report. "
+        "The Lunar Registry may suspend a cluster that fails two consecutive inspections.\n\n"
+        "Signatories of the Zorblax Accord agreed to share debris-tracking data for orbital compute platforms. "
+        "Disputes under the accord go to a panel of three arbitrators chosen by the Lunar Registry.\n"
+    ),
+    "quillon-labelling-rule.txt": (
+        "The Quillon Labelling Rule\n\n"
+        "The Quillon Labelling Rule obliges providers of synthetic audio services to embed an audible watermark "
+        "in every generated clip. Providers must keep watermark keys for five years and hand them to the Quillon "
+        "Media Authority on request. A provider that removes watermarks faces a fine of two percent of turnover.\n"
+    ),
+}
+
+
+def settings_for(data_dir: Path, **overrides: Any) -> Settings:
+    """Settings for a test data dir, ignoring any ``.env`` file and the environment's sources."""
+    return Settings(data_dir=data_dir, sources=None, _env_file=None, **overrides)  # type: ignore[call-arg]
+
+
+def write_tiny_docs(folder: Path) -> Path:
+    """Write the tiny fixture documents into ``folder``; return it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in TINY_DOCS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def corpus_url(ingested: Any) -> Iterator[str]:
+    """Base URL of a server on the shared ingested corpus (one per test module)."""
+    with background_server(ingested.settings) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def small_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., tuple[str, Settings]]]:
+    """Factory: start a server on a fresh data dir with the tiny docs ingested; returns (url, settings).
+
+    Keyword arguments become settings (``api_key``, ``max_upload_mb``, ...).
+    """
+    from ingest.library import Library
+    from ingest.pipeline import ingest_paths
+
+    with ExitStack() as stack:
+
+        def start(**overrides: Any) -> tuple[str, Settings]:
+            root = tmp_path_factory.mktemp("small")
+            settings = settings_for(root / "data", **overrides)
+            report = ingest_paths(Library(settings), [write_tiny_docs(root / "docs")])
+            assert not report.errors, report.errors
+            return stack.enter_context(background_server(settings)), settings
+
+        yield start
+
+
+@pytest.fixture
+def client() -> Iterator[httpx.Client]:
+    """An httpx client with a generous timeout (the first answer loads the models)."""
+    with httpx.Client(timeout=120) as c:
+        yield c

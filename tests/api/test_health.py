@@ -1,0 +1,55 @@
+"""/healthz, /readyz, the docs, and 503 when the vector store cannot be reached."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import httpx
+
+from assistant.server import background_server
+from assistant.settings import Settings
+
+
+def test_healthz_and_readyz(corpus_url: str, ingested: object) -> None:
+    assert httpx.get(f"{corpus_url}/healthz").json() == {"status": "ok"}
+    ready = httpx.get(f"{corpus_url}/readyz", timeout=120)
+    assert ready.status_code == 200
+    body = ready.json()
+    n_sources = len(ingested.library.catalog.records())  # type: ignore[attr-defined]
+    assert body["status"] == "ready" and body["sources"] == n_sources
+    assert body["chunks"] == body["vectors"] > n_sources
+
+
+def test_docs_and_openapi(corpus_url: str) -> None:
+    assert httpx.get(f"{corpus_url}/docs").status_code == 200
+    paths = httpx.get(f"{corpus_url}/openapi.json").json()["paths"]
+    for path in ("/v1/answer", "/v1/answer/stream", "/v1/chat/completions", "/v1/sources", "/v1/sources/{source_id}",
+                 "/healthz", "/readyz"):
+        assert path in paths, path
+    assert set(paths["/v1/sources"]) == {"get", "post"}
+
+
+def test_ui_is_served_at_root(corpus_url: str) -> None:
+    page = httpx.get(f"{corpus_url}/", timeout=30)
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert httpx.get(f"{corpus_url}/config", timeout=30).json()["title"] == "policychat"
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_unreachable_vector_store_is_503(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", sources=None, chroma_host="127.0.0.1",  # type: ignore[call-arg]
+                        chroma_port=_closed_port(), _env_file=None)
+    with background_server(settings, warm_up=False) as url:
+        assert httpx.get(f"{url}/healthz").status_code == 200
+        ready = httpx.get(f"{url}/readyz", timeout=60)
+        assert ready.status_code == 503 and ready.json()["status"] == "unavailable"
+        assert "Chroma server" in ready.json()["detail"]
+        answer = httpx.post(f"{url}/v1/answer", json={"question": "anything"}, timeout=60)
+        assert answer.status_code == 503 and answer.headers["retry-after"] == "5"
+        assert httpx.get(f"{url}/v1/sources", timeout=60).status_code == 503

@@ -1,0 +1,145 @@
+"""/v1/sources: reads on the shared corpus; uploads and deletes on small libraries of their own."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from assistant.models import Answer
+from assistant.settings import Settings
+
+VANTOR = (
+    "# Vantor Data Charter\n\n"
+    "The Vantor Data Charter requires cloud operators to store telemetry from autonomous ferries inside the "
+    "Vantor region for seven years. Operators must appoint a charter officer who reports breaches within "
+    "forty-eight hours. The Vantor Data Charter bans the sale of ferry passenger logs to advertisers.\n"
+)
+
+
+def test_list_sources(corpus_url: str, client: httpx.Client) -> None:
+    sources = client.get(f"{corpus_url}/v1/sources").json()
+    assert len(sources) >= 20
+    first = sources[0]
+    assert {"id", "title", "publisher", "country", "date", "doc_type", "chunks", "pages"} <= set(first)
+    assert all(s["chunks"] > 0 for s in sources)
+    assert any(s["pages"] > 0 for s in sources)  # the PDFs
+
+
+def test_source_detail_holds_the_text_citations_index_into(corpus_url: str, client: httpx.Client) -> None:
+    answer = Answer.model_validate(
+        client.post(f"{corpus_url}/v1/answer", json={"question": "What does Executive Order 14179 direct?"}).json()
+    )
+    citation = answer.citations[0]
+    detail = client.get(f"{corpus_url}/v1/sources/{citation.source_id}").json()
+    assert detail["id"] == citation.source_id and detail["chunks"] > 0
+    assert " ".join(detail["text"][citation.start:citation.end].split()) == " ".join(citation.quote.split())
+
+
+def test_unknown_source_is_404(corpus_url: str, client: httpx.Client) -> None:
+    assert client.get(f"{corpus_url}/v1/sources/no-such-source").status_code == 404
+    assert client.delete(f"{corpus_url}/v1/sources/no-such-source").status_code == 404
+
+
+@pytest.fixture(scope="module")
+def writable(small_server: Callable[..., tuple[str, Settings]]) -> tuple[str, Settings]:
+    """A server with no API key and a 0.05 MB upload limit, on its own small library."""
+    return small_server(max_upload_mb=0.05)
+
+
+def test_upload_then_answer_cites_it_then_delete(writable: tuple[str, Settings], client: httpx.Client) -> None:
+    url, settings = writable
+    files = {"files": ("../../Vantor Data Charter.md", VANTOR.encode(), "text/markdown")}
+    form = {"title": "Vantor Data Charter", "country": "OTHER", "date": "2025-02-03", "doc_type": "charter",
+            "publisher": "Vantor Ministry", "original_url": "https://example.org/vantor"}
+    report = client.post(f"{url}/v1/sources", files=files, data=form)
+    assert report.status_code == 200, report.text
+    assert report.json() == {"added": ["vantor-data-charter"], "updated": [], "unchanged": [], "errors": []}
+
+    uploads = list((Path(settings.data_dir) / "uploads").iterdir())
+    assert len(uploads) == 1 and uploads[0].suffix == ".md" and "vantor" not in uploads[0].name.lower()
+    assert not list(Path(settings.data_dir).parent.glob("Vantor*"))  # the client path was not used
+
+    detail = client.get(f"{url}/v1/sources/vantor-data-charter").json()
+    assert (detail["title"], detail["country"], detail["date"], detail["doc_type"]) == (
+        "Vantor Data Charter", "OTHER", "2025-02-03", "charter")
+
+    answer = Answer.model_validate(
+        client.post(f"{url}/v1/answer", json={"question": "What does the Vantor Data Charter require of operators?"})
+        .json()
+    )
+    assert not answer.abstained
+    assert {c.source_id for c in answer.citations} == {"vantor-data-charter"}
+
+    again = client.post(f"{url}/v1/sources", files=files, data=form).json()
+    assert again["unchanged"] == ["vantor-data-charter"]
+    assert len(list((Path(settings.data_dir) / "uploads").iterdir())) == 1
+
+    deleted = client.delete(f"{url}/v1/sources/vantor-data-charter")
+    assert deleted.status_code == 200 and deleted.json()["removed_chunks"] >= 1
+    assert client.get(f"{url}/v1/sources/vantor-data-charter").status_code == 404
+    assert not list((Path(settings.data_dir) / "uploads").iterdir())
+    after = Answer.model_validate(
+        client.post(f"{url}/v1/answer", json={"question": "What does the Vantor Data Charter require of operators?"})
+        .json()
+    )
+    assert "vantor-data-charter" not in {c.source_id for c in after.citations}
+
+
+def test_upload_several_files_with_one_bad(writable: tuple[str, Settings], client: httpx.Client) -> None:
+    url, _ = writable
+    files = [("files", ("one.txt", b"The Ostrel Compact limits drone altitude to ninety metres.\n", "text/plain")),
+             ("files", ("empty.txt", b"", "text/plain"))]
+    report = client.post(f"{url}/v1/sources", files=files).json()
+    assert report["added"] == ["one"]
+    assert [e["file"] for e in report["errors"]] == ["empty.txt"]
+    assert client.delete(f"{url}/v1/sources/one").status_code == 200
+
+
+def test_upload_too_large_is_413(writable: tuple[str, Settings], client: httpx.Client) -> None:
+    url, settings = writable
+    just_over = b"a" * (int(settings.max_upload_mb * 1024 * 1024) + 10)
+    response = client.post(f"{url}/v1/sources", files={"files": ("big.txt", just_over, "text/plain")})
+    assert response.status_code == 413
+    way_over = b"a" * (2 * 1024 * 1024)  # stopped by the streaming body limit, whatever Content-Length says
+    response = client.post(f"{url}/v1/sources", files={"files": ("huge.txt", way_over, "text/plain")})
+    assert response.status_code == 413
+    uploads = Path(settings.data_dir) / "uploads"
+    assert not uploads.exists() or not list(uploads.iterdir())
+
+
+def test_lying_content_length_is_still_limited(writable: tuple[str, Settings]) -> None:
+    url, _ = writable
+    boundary = "pcboundary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"big.txt\"\r\n"
+            f"Content-Type: text/plain\r\n\r\n").encode() + b"a" * (1024 * 1024) + f"\r\n--{boundary}--\r\n".encode()
+
+    def chunks():  # no Content-Length at all: chunked transfer encoding
+        for i in range(0, len(body), 65536):
+            yield body[i:i + 65536]
+
+    try:
+        response = httpx.post(f"{url}/v1/sources", content=chunks(), timeout=30,
+                              headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    except httpx.TransportError:  # the server may close the connection while we are still sending
+        return
+    assert response.status_code == 413
+
+
+def test_unsupported_extension_is_415(writable: tuple[str, Settings], client: httpx.Client) -> None:
+    url, settings = writable
+    response = client.post(f"{url}/v1/sources", files={"files": ("notes.xyz", b"hello", "application/octet-stream")})
+    assert response.status_code == 415
+    assert ".xyz" in response.json()["detail"]
+    no_ext = client.post(f"{url}/v1/sources", files={"files": ("README", b"hello", "text/plain")})
+    assert no_ext.status_code == 415
+
+
+def test_bad_form_fields_are_422(writable: tuple[str, Settings], client: httpx.Client) -> None:
+    url, _ = writable
+    response = client.post(f"{url}/v1/sources", files={"files": ("a.txt", b"text", "text/plain")},
+                           data={"date": "March 2024"})
+    assert response.status_code == 422
+    assert client.post(f"{url}/v1/sources", data={"title": "no files"}).status_code == 422

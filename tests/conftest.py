@@ -1,0 +1,135 @@
+"""Shared fixtures: an isolated environment, the shared corpus, and one ingest of it per session.
+
+Ingesting the whole corpus takes a minute or more on a small machine, so it
+happens once (``ingested``); tests that change data write their own small files
+into their own data directories (``make_library``).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from assistant import settings as settings_module
+from assistant.settings import Settings
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_CORPUS = (REPO_ROOT / ".." / "shared" / "corpus").resolve()
+
+QUIET_ENV = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "ANONYMIZED_TELEMETRY": "False",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "TOKENIZERS_PARALLELISM": "false",
+}
+
+
+def _policychat_vars() -> list[str]:
+    return [name for name in os.environ if name.startswith("POLICYCHAT_")]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_env() -> Iterator[None]:
+    """For session fixtures too: no POLICYCHAT_* leaking in, and no network look-ups."""
+    with pytest.MonkeyPatch.context() as mp:
+        for name in _policychat_vars():
+            mp.delenv(name)
+        for name, value in QUIET_ENV.items():
+            mp.setenv(name, value)
+        settings_module.quiet_network_clients()
+        yield
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Each test starts without POLICYCHAT_* variables and with a fresh settings cache."""
+    for name in _policychat_vars():
+        monkeypatch.delenv(name)
+    for name, value in QUIET_ENV.items():
+        monkeypatch.setenv(name, value)
+    settings_module.get_settings.cache_clear()
+    yield
+    settings_module.get_settings.cache_clear()
+
+
+def make_settings(data_dir: Path, sources: Path | None = None) -> Settings:
+    """Settings for a test data directory, ignoring any ``.env`` file in the working directory."""
+    return Settings(data_dir=data_dir, sources=sources, _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    """The shared corpus (../shared/corpus beside the repository); skips when it is absent."""
+    if not (SHARED_CORPUS / "catalog.csv").is_file():
+        pytest.skip(f"shared corpus not found at {SHARED_CORPUS}")
+    return SHARED_CORPUS
+
+
+@dataclass
+class IngestedCorpus:
+    """The result of ingesting the shared corpus once: its settings, library and report."""
+
+    settings: Settings
+    library: object  # ingest.library.Library; typed loosely so collection stays import-light
+    report: object  # ingest.pipeline.IngestReport
+
+
+@pytest.fixture(scope="session")
+def ingested(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> IngestedCorpus:
+    """The whole shared corpus ingested ONCE per session (real Chroma, packaged model)."""
+    from ingest.library import Library
+    from ingest.pipeline import ingest_paths
+
+    settings = make_settings(tmp_path_factory.mktemp("corpus-data"), sources=corpus_dir)
+    library = Library(settings)
+    report = ingest_paths(library, [corpus_dir])
+    return IngestedCorpus(settings=settings, library=library, report=report)
+
+
+@pytest.fixture(scope="session")
+def open_library() -> Callable[[Path], object]:
+    """Factory for any scope: ``open_library(data_dir)`` is a :class:`Library` on that directory."""
+    from ingest.library import Library
+
+    def open_(data_dir: Path) -> Library:
+        return Library(make_settings(data_dir))
+
+    return open_
+
+
+@pytest.fixture
+def make_library(tmp_path: Path, open_library: Callable[[Path], object]) -> Callable[..., object]:
+    """Factory: a :class:`Library` on a fresh data dir under ``tmp_path`` (or the dir given)."""
+
+    def make(data_dir: Path | None = None) -> object:
+        return open_library(data_dir or tmp_path / "data")
+
+    return make
+
+
+def run_cli(
+    *args: str, data_dir: Path, cwd: Path | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m assistant.cli ARGS`` in a subprocess against ``data_dir``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POLICYCHAT_")}
+    env.update(QUIET_ENV)
+    env["POLICYCHAT_DATA_DIR"] = str(data_dir)
+    env["COLUMNS"] = "250"  # rich wraps messages at 80 columns when not on a terminal
+    return subprocess.run(
+        [sys.executable, "-m", "assistant.cli", *args],
+        cwd=cwd or data_dir.parent, env=env, capture_output=True, text=True, timeout=timeout, check=False,
+    )
+
+
+@pytest.fixture
+def cli() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """The ``policychat`` command as a subprocess: ``cli("sources", "--json", data_dir=...)``."""
+    return run_cli
