@@ -18,7 +18,7 @@ export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup test lint run ingest serve bench
+.PHONY: setup test lint run ingest serve bench browser
 
 setup: $(STAMP)
 
@@ -28,7 +28,7 @@ $(BIN)/python:
 # Re-installs only when pyproject.toml changes (or the stamp is removed).
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install torch==2.13.0
-	$(BIN)/pip install -e '.[dev]'
+	$(BIN)/pip install -e '.[dev,local-llm]'
 	touch $@
 
 lint: setup
@@ -39,7 +39,17 @@ lint: setup
 		echo "mypy: errors above are reported but not fatal (make lint MYPY_STRICT=1 enforces them)"; \
 	fi
 
-test: setup lint
+# Debian's Chromium for the UI tests (never `playwright install`); needs root, else the UI tests skip.
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+		else \
+			echo "Chromium missing and not root: UI tests will skip (apt-get install chromium)"; \
+		fi; \
+	fi
+
+test: setup lint browser
 	$(BIN)/pytest -q
 
 ingest: setup

@@ -219,38 +219,69 @@ app.add_typer(eval_app, name="eval")
 @eval_app.command("run")
 def eval_run(
     dataset: Annotated[Path | None, typer.Option(help="Gold JSONL; default eval/data/gold.jsonl.")] = None,
+    sources: Annotated[Path | None, typer.Option(help="New sources to evaluate in scratch libraries.")] = None,
     generator: Annotated[str | None, typer.Option(help="Answer backend to evaluate.")] = None,
     out: Annotated[Path | None, typer.Option(help="Report folder; default eval/reports/<timestamp>.")] = None,
+    ablations: Annotated[bool, typer.Option(help="Also score retrieval variants and the LangChain baseline.")] = True,
 ) -> None:
-    """Answer every gold question, write a report, and exit non-zero if a gate fails."""
+    """Answer every gold question, write a report, and exit non-zero if a gate fails.
+
+    With --sources, the sources are ingested into scratch libraries (never the
+    main index) and the dataset is reported on the new sources alone and on the
+    whole library plus them.
+    """
     import time
 
     from assistant.service import AnswerService
     from eval.dataset import DEFAULT_DATASET, load_gold
-    from eval.runner import check_gates, run_eval, write_report
 
     settings = _settings()
+    folder = out or Path("eval/reports") / time.strftime("%Y%m%d-%H%M%S")
     try:
         items = load_gold(dataset or DEFAULT_DATASET)
-        service = AnswerService(settings)
-        with Progress(
-            TextColumn("evaluating"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err_console,
-            transient=True,
-        ) as bar:
-            task = bar.add_task("eval", total=len(items))
-            results, summary = run_eval(
-                service, items, generator, progress=lambda done, total: bar.update(task, completed=done)
-            )
+        if sources is None:
+            failed = _evaluate(AnswerService(settings), items, generator, folder, ablations, "library")
+        else:
+            from eval.newsources import prepare_libraries
+
+            failed = False
+            for name, (library, report) in prepare_libraries(settings, sources).items():
+                err_console.print(f"{name}: {len(library.catalog.records())} sources ({len(report.ingested)} new)")
+                service = AnswerService(library.settings, library)
+                failed |= _evaluate(service, items, generator, folder / name, ablations, f"{name} sources")
     except PolicychatError as exc:
         _fail(exc)
+    if failed:
+        raise typer.Exit(1)
+
+
+def _evaluate(service, items, generator: str | None, folder: Path, ablations: bool, scope: str) -> bool:  # noqa: ANN001
+    """Run one evaluation, print and write its report; True when a gate failed."""
+    from eval.runner import check_gates, run_eval, write_report
+
+    with Progress(
+        TextColumn(f"evaluating ({scope})"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("eval", total=len(items))
+        results, summary = run_eval(
+            service, items, generator, progress=lambda done, _: bar.update(task, completed=done)
+        )
+    variants: dict[str, dict] = {}
+    if ablations:
+        from eval.ablations import langchain_baseline, run_ablations
+
+        err_console.print("scoring retrieval ablations and the LangChain baseline…")
+        variants = run_ablations(service.retriever, items)
+        variants["langchain-baseline (1000/200, k=4)"] = langchain_baseline(service.library, items)
     failures = check_gates(summary)
-    folder = out or Path("eval/reports") / time.strftime("%Y%m%d-%H%M%S")
-    write_report(folder, results, summary, failures, label=f"{generator or settings.generator} on {len(items)} items")
-    table = Table(title=f"Evaluation ({len(items)} items) → {folder}")
+    label = f"{generator or service.settings.generator} on {len(items)} items, {scope}"
+    write_report(folder, results, summary, failures, label=label, ablations=variants)
+    table = Table(title=f"Evaluation: {label} → {folder}")
     table.add_column("metric")
     table.add_column("value", justify="right")
     for metric, value in summary.items():
@@ -258,8 +289,33 @@ def eval_run(
     console.print(table)
     if failures:
         err_console.print("[bold red]gates failed:[/] " + "; ".join(failures))
-        raise typer.Exit(1)
-    console.print("[green]all gates pass[/]")
+    else:
+        console.print("[green]all gates pass[/]")
+    return bool(failures)
+
+
+@eval_app.command("generate")
+def eval_generate(
+    sources: Annotated[Path, typer.Option(help="Folder of new sources to draft questions for.")],
+    out: Annotated[Path, typer.Option(help="Where to write the unreviewed JSONL.")] = Path("eval/data/generated.jsonl"),
+    dataset: Annotated[Path | None, typer.Option(help="Existing gold set; its sources are skipped.")] = None,
+) -> None:
+    """Draft questions (marked unreviewed) for documents the gold set does not cover."""
+    from eval.dataset import DEFAULT_DATASET, load_gold
+    from eval.newsources import draft_questions
+
+    _settings()
+    try:
+        known = {s for item in load_gold(dataset or DEFAULT_DATASET) for s in item.gold_sources}
+        items = draft_questions(sources, known)
+    except PolicychatError as exc:
+        _fail(exc)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("".join(item.model_dump_json() + "\n" for item in items), encoding="utf-8")
+    console.print(
+        f"wrote {len(items)} unreviewed questions for {len({i.gold_sources[0] for i in items})} "
+        f"sources to {out}; review them, then: policychat eval run --sources {sources} --dataset {out}"
+    )
 
 
 @app.command()

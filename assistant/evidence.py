@@ -106,3 +106,13 @@ def looks_like_instruction(text: str) -> bool:
 def strip_markers(text: str) -> str:
     """Remove citation-like markers such as "[3]" (sources contain them, and LLMs invent them)."""
     return _MARKER.sub("", text).strip()
+
+
+def display_text(text: str) -> str:
+    """Text as shown in an answer: line breaks from the source's layout removed.
+
+    A break between two Chinese characters disappears; any other run of
+    whitespace becomes one space.
+    """
+    text = re.sub(r"(?<=[\u3400-\u9fff，。、；：,.;:])\s*\n\s*(?=[\u3400-\u9fff])", "", text)
+    return " ".join(text.split())

@@ -105,7 +105,8 @@ class AnswerService:
 
     def _inputs(self, turn: Turn) -> GenerationInput:
         snap = self.retriever.snapshot()
-        return GenerationInput(turn.query, turn.passages, snap.idf, self.library.embeddings, turn.comparison)
+        focus = turn.request.question if turn.query != turn.request.question else ""
+        return GenerationInput(turn.query, turn.passages, snap.idf, self.library.embeddings, turn.comparison, focus)
 
     def _generate(self, turn: Turn) -> Turn:
         t0 = time.perf_counter()
@@ -130,6 +131,7 @@ class AnswerService:
                 turn.passages,
                 self.retriever.snapshot().idf,
                 self.library.embeddings,
+                question=turn.query,
                 keep_unsupported=turn.request.raw_draft,
             )
             text, citations = verified.text, verified.citations

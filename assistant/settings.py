@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     # Retrieval
     top_k: int = Field(8, ge=1, le=50)
     candidates: int = Field(40, ge=5, le=400, description="Per-retriever pool before fusion.")
-    per_source_cap: int = Field(3, ge=1, le=50, description="Max passages of one source in top_k.")
+    per_source_cap: int = Field(4, ge=1, le=50, description="Max passages of one source in top_k.")
     abstain_threshold: float = Field(
         0.15, ge=0.0, le=1.0, description="Evidence strength below which the assistant abstains."
     )

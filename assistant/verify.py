@@ -15,7 +15,15 @@ from dataclasses import dataclass
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.evidence import Idf, content_tokens, coverage, missing_facts, strip_markers
+from assistant.evidence import (
+    Idf,
+    content_tokens,
+    coverage,
+    display_text,
+    looks_like_instruction,
+    missing_facts,
+    strip_markers,
+)
 from assistant.models import Citation, Draft, DraftSentence, Passage
 from ingest.sentences import split_sentences
 
@@ -23,6 +31,7 @@ MIN_COVERAGE = 0.6
 MIN_COVERAGE_WITH_SIMILARITY = 0.4
 MIN_SIMILARITY = 0.7
 UNSUPPORTED_TAG = "[unsupported]"
+MIN_FREE_FORM_TOKENS = 3
 
 
 @dataclass
@@ -112,21 +121,28 @@ def verify_draft(
     idf: Idf,
     embeddings: Embeddings | None = None,
     *,
+    question: str = "",
     keep_unsupported: bool = False,
 ) -> VerifiedAnswer:
     """Check a draft sentence by sentence and attach numbered citations.
+
+    A free-form (LLM) sentence must also be on the question's topic (share a
+    term with it), be more than a fragment, and not be an instruction echoed
+    from a document; extractive sentences were chosen for the question already.
 
     Args:
         draft: the generator's sentences (extractive ones already name their chunk span).
         passages: retrieved passages; citations can only point at these.
         idf: term weights for coverage.
         embeddings: when given, embedding similarity can rescue paraphrases.
+        question: the standalone question, for the topic check of free-form sentences.
         keep_unsupported: keep unsupported sentences, tagged ``[unsupported]``.
 
     Returns:
         The answer text with [n] markers, the citations, and counts.
     """
     by_id = {p.chunk_id: p for p in passages}
+    question_tokens = content_tokens(question)
     markers: dict[tuple[str, int, int], int] = {}
     citations: list[Citation] = []
     lines: list[str] = []
@@ -141,11 +157,13 @@ def verify_draft(
             similarity[id(sentence)] = row
 
     for sentence in draft.sentences:
-        text = strip_markers(sentence.text)
+        text = display_text(strip_markers(sentence.text))
         tokens = content_tokens(text)
         if not tokens or any(len(tokens & other) / len(tokens | other) > 0.8 for other in seen):
             continue  # empty or a repeat
-        support = _known_support(sentence, by_id) or find_support(text, passages, idf, similarity.get(id(sentence)))
+        support = _known_support(sentence, by_id)
+        if support is None and _acceptable_free_form(text, tokens, question_tokens):
+            support = find_support(text, passages, idf, similarity.get(id(sentence)))
         if support is None:
             dropped += 1
             if keep_unsupported:
@@ -160,6 +178,13 @@ def verify_draft(
     return VerifiedAnswer(" ".join(lines), citations, dropped, len(lines) - (dropped if keep_unsupported else 0))
 
 
+def _acceptable_free_form(text: str, tokens: set[str], question_tokens: set[str]) -> bool:
+    """An LLM sentence worth checking: on topic, not a fragment, not an echoed instruction."""
+    if looks_like_instruction(text) or len(tokens) < MIN_FREE_FORM_TOKENS:
+        return False
+    return not question_tokens or bool(tokens & question_tokens)
+
+
 def _known_support(sentence: DraftSentence, by_id: dict[str, Passage]) -> Support | None:
     """An extractive sentence cites its own span, if that span really is in a retrieved chunk."""
     if sentence.chunk_id is None or sentence.start is None or sentence.end is None:
@@ -167,6 +192,7 @@ def _known_support(sentence: DraftSentence, by_id: dict[str, Passage]) -> Suppor
     passage = by_id.get(sentence.chunk_id)
     if passage is None or not (0 <= sentence.start < sentence.end <= len(passage.chunk.text)):
         return None
-    if strip_markers(passage.chunk.text[sentence.start : sentence.end]) != strip_markers(sentence.text):
+    quoted = display_text(strip_markers(passage.chunk.text[sentence.start : sentence.end]))
+    if quoted != display_text(strip_markers(sentence.text)):
         return None
     return Support(passage, sentence.start, sentence.end, 1.0)

@@ -20,6 +20,14 @@ from eval.dataset import GoldItem
 from eval.metrics import ItemResult, citation_scores, key_fact_score, retrieval_scores, summarize
 
 GATES_FILE = Path(__file__).parent / "gates.toml"
+BASELINE_FILE = Path(__file__).parent / "baseline.json"
+
+
+def load_baseline(path: Path = BASELINE_FILE) -> dict[str, float | None] | None:
+    """The stored summary that reports compare against, if there is one."""
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text()).get("summary")
 
 
 def evaluate_item(service: AnswerService, item: GoldItem, generator: str | None = None) -> ItemResult:
@@ -64,31 +72,44 @@ def run_eval(
 
 
 def check_gates(summary: dict[str, float | None], gates_file: Path = GATES_FILE) -> list[str]:
-    """Failures as readable lines ("hit@5 0.91 < 0.95"); empty when every gate passes."""
+    """Failures as readable lines ("hit@5 0.91 < 0.95"); empty when every gate passes.
+
+    A metric the dataset cannot measure (e.g. refusals in a set with no
+    unanswerable items) is skipped, not failed.
+    """
     gates = tomllib.loads(gates_file.read_text())
     failures = []
     for metric, bound in gates.get("min", {}).items():
         value = summary.get(metric)
-        if value is None or value < bound:
+        if value is not None and value < bound:
             failures.append(f"{metric} {value if value is None else round(value, 3)} < {bound}")
     for metric, bound in gates.get("max", {}).items():
         value = summary.get(metric)
-        if value is None or value > bound:
+        if value is not None and value > bound:
             failures.append(f"{metric} {value if value is None else round(value, 3)} > {bound}")
     return failures
 
 
 def write_report(
-    out_dir: Path, results: list[ItemResult], summary: dict[str, float | None], failures: list[str], label: str
+    out_dir: Path,
+    results: list[ItemResult],
+    summary: dict[str, float | None],
+    failures: list[str],
+    label: str,
+    ablations: dict[str, dict] | None = None,
 ) -> Path:
-    """Write results.jsonl, summary.json and report.md into ``out_dir``; return the folder."""
+    """Write results.jsonl, summary.json, report.md and report.html into ``out_dir``; return the folder."""
+    from eval.html import write_html
+
+    ablations = ablations or {}
     out_dir.mkdir(parents=True, exist_ok=True)
     with (out_dir / "results.jsonl").open("w", encoding="utf-8") as handle:
         for result in results:
             handle.write(json.dumps(asdict(result), ensure_ascii=False) + "\n")
     (out_dir / "summary.json").write_text(
-        json.dumps({"label": label, "summary": summary, "gate_failures": failures}, indent=2)
+        json.dumps({"label": label, "summary": summary, "ablations": ablations, "gate_failures": failures}, indent=2)
     )
+    write_html(out_dir / "report.html", label, summary, load_baseline(), results, ablations, failures)
     lines = [
         f"# Evaluation: {label}",
         "",
@@ -97,8 +118,19 @@ def write_report(
         "| metric | value |",
         "|---|---|",
     ]
-    for metric, value in summary.items():
-        lines.append(f"| {metric} | {'n/a' if value is None else f'{value:.3f}'} |")
+    lines += [f"| {metric} | {_fmt(value)} |" for metric, value in summary.items()]
+    if ablations:
+        metrics = list(next(iter(ablations.values())))
+        lines += [
+            "",
+            "## Retrieval ablations",
+            "",
+            "| variant | " + " | ".join(metrics) + " |",
+            "|---" * (len(metrics) + 1) + "|",
+        ]
+        lines += [
+            f"| {name} | " + " | ".join(_fmt(v) for v in values.values()) + " |" for name, values in ablations.items()
+        ]
     lines += ["", "## Gates", "", "PASS" if not failures else "FAIL: " + "; ".join(failures), "", "## Worst items", ""]
     worst = sorted((r for r in results if r.answerable), key=lambda r: (r.key_facts or 0, r.reciprocal_rank))[:15]
     for r in worst:
@@ -108,3 +140,7 @@ def write_report(
         )
     (out_dir / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return out_dir
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"

@@ -43,23 +43,29 @@ def resolve_model_path(configured: str | None) -> str:
     return path
 
 
-@lru_cache(maxsize=4)
 def load_embeddings(model_path: str | None = None, batch_size: int = 64) -> Embeddings:
     """Return a cached LangChain ``Embeddings`` for the model (normalised, CPU, offline).
+
+    Thread-safe: concurrent first calls load the model once.
 
     Args:
         model_path: sentence-transformers model folder; None = packaged model.
         batch_size: texts per forward pass when embedding documents.
     """
+    with _LOCK:
+        return _load_embeddings(model_path, batch_size)
+
+
+@lru_cache(maxsize=4)
+def _load_embeddings(model_path: str | None, batch_size: int) -> Embeddings:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from langchain_huggingface import HuggingFaceEmbeddings
 
-    with _LOCK:
-        return HuggingFaceEmbeddings(
-            model_name=resolve_model_path(model_path),
-            model_kwargs={"device": "cpu", "local_files_only": True},
-            encode_kwargs={"normalize_embeddings": True, "batch_size": batch_size},
-        )
+    return HuggingFaceEmbeddings(
+        model_name=resolve_model_path(model_path),
+        model_kwargs={"device": "cpu", "local_files_only": True},
+        encode_kwargs={"normalize_embeddings": True, "batch_size": batch_size},
+    )
 
 
 @lru_cache(maxsize=4)
@@ -68,6 +74,7 @@ def load_token_counter(model_path: str | None = None) -> TokenCounter:
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(resolve_model_path(model_path), local_files_only=True)
+    tokenizer.model_max_length = 1_000_000  # we count long texts on purpose; silence the length warning
 
     def count(texts: Sequence[str]) -> list[int]:
         if not texts:

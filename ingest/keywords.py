@@ -1,6 +1,6 @@
 """The BM25 keyword index and its CJK-aware tokenizer.
 
-English is lower-cased, stop words dropped and lightly stemmed; runs of Chinese
+English is lower-cased, stop words dropped and Snowball-stemmed; runs of Chinese
 characters become unigrams plus overlapping bigrams, the usual dictionary-free
 way to index Chinese. The index is rebuilt from the catalog whenever the catalog
 changes (it is small next to the embeddings) and saved with the catalog
@@ -14,9 +14,11 @@ import json
 import re
 import shutil
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+import Stemmer
 
 _WORD = re.compile(r"[a-z0-9]+(?:[.\-][a-z0-9]+)*|[\u3400-\u9fff\uf900-\ufaff]+")
 _STOP = frozenset(
@@ -30,18 +32,16 @@ _STOP = frozenset(
 )
 
 
+_STEMMER = Stemmer.Stemmer("english")
+TOKENIZER_VERSION = 2  # bump when tokenize() changes: saved indexes are then rebuilt on load
+
+
+@lru_cache(maxsize=200_000)
 def _stem(word: str) -> str:
+    """Snowball (Porter2) stem of an English word; numbers and short words unchanged."""
     if len(word) <= 3 or word.isdigit():
         return word
-    for suffix, repl, min_len in (
-        ("ies", "y", 5), ("sses", "ss", 5), ("ing", "", 6), ("ed", "", 5), ("es", "e", 5),
-        ("s", "", 4),
-    ):
-        if word.endswith(suffix) and len(word) >= min_len:
-            if suffix == "s" and word.endswith(("ss", "us", "is")):
-                return word
-            return word[: len(word) - len(suffix)] + repl
-    return word
+    return _STEMMER.stemWord(word)
 
 
 def tokenize(text: str) -> list[str]:
@@ -87,7 +87,7 @@ class KeywordIndex:
         if self._model is not None:
             self._model.save(str(tmp), show_progress=False)  # type: ignore[attr-defined]
         (tmp / "ids.json").write_text(
-            json.dumps({"generation": self.generation, "chunk_ids": self.chunk_ids})
+            json.dumps({"generation": self.generation, "tokenizer": TOKENIZER_VERSION, "chunk_ids": self.chunk_ids})
         )
         old = directory.with_name(directory.name + ".old")
         shutil.rmtree(old, ignore_errors=True)
@@ -98,11 +98,13 @@ class KeywordIndex:
 
     @classmethod
     def load(cls, directory: Path) -> KeywordIndex | None:
-        """Load a saved index, or None when it is missing or unreadable."""
+        """Load a saved index, or None when it is missing, unreadable or built by another tokenizer."""
         import bm25s
 
         try:
             meta = json.loads((directory / "ids.json").read_text())
+            if meta.get("tokenizer") != TOKENIZER_VERSION:
+                return None
             model = bm25s.BM25.load(str(directory)) if meta["chunk_ids"] else None
         except (OSError, ValueError, KeyError):
             return None

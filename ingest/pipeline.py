@@ -26,6 +26,7 @@ from ingest.metadata import CATALOG_NAME, catalog_row_for, read_catalog, resolve
 from ingest.models import Chunk, Source
 
 EMBED_BATCH_CHUNKS = 512
+PIPELINE_VERSION = "3"  # bump when loaders, clean-up, sentence splitting or chunking change their output
 
 
 @dataclass
@@ -100,8 +101,9 @@ def discover_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileError]]:
     return files, errors
 
 
-def _content_hash(path: Path, catalog_row: dict[str, str], overrides: dict[str, Any] | None) -> str:
-    digest = hashlib.sha256()
+def _content_hash(path: Path, catalog_row: dict[str, str], overrides: dict[str, Any] | None, recipe: str) -> str:
+    """Hash of everything that decides a source's chunks: bytes, metadata, and the chunking recipe."""
+    digest = hashlib.sha256(recipe.encode())
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
@@ -139,6 +141,8 @@ def ingest_paths(
     count = load_token_counter(settings.embedding_model)
     files, report.errors = discover_files(paths)
     catalogs: dict[Path, dict[str, dict[str, str]]] = {}
+    # A new parser/chunker version or chunk size re-ingests everything once.
+    recipe = f"{PIPELINE_VERSION}:{settings.chunk_tokens}:{settings.chunk_overlap_tokens}:{settings.embedding_model}"
 
     with library.write_lock():
         library.repair_locked()
@@ -154,7 +158,7 @@ def ingest_paths(
                     catalogs[folder] = read_catalog(folder)
                 row = catalog_row_for(path, catalogs[folder])
                 extra = (overrides or {}).get(path)
-                content_hash = _content_hash(path, row, extra)
+                content_hash = _content_hash(path, row, extra, recipe)
                 # Cheap skip: the id is known and the hash matches.
                 candidate_id = row.get("id") or (extra or {}).get("id") or slugify(path.stem)
                 if known_hashes.get(candidate_id) == content_hash:

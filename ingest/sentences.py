@@ -44,8 +44,12 @@ def _paragraph_breaks(text: str) -> list[int]:
         stripped = line.rstrip()
         if not stripped or not nxt:
             continue
-        if stripped[-1] in _TERMINAL or _LINE_START_MARKER.match(nxt) or stripped.startswith("#"):
+        if _LINE_START_MARKER.match(nxt) or stripped.startswith("#"):
             cuts.append(offset)
+        elif stripped[-1] in _TERMINAL:
+            # "... purchase 12 MMT of U.S.\nsoybeans": a lower-case continuation is the same sentence.
+            if not (nxt[:1].islower() and stripped[-1] == "."):
+                cuts.append(offset)
         elif (
             len(stripped) < 60
             and nxt[:1].isupper()

@@ -13,11 +13,16 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from assistant import settings as settings_module
 from assistant.settings import Settings
+
+if TYPE_CHECKING:  # imported lazily below: collection stays fast
+    from ingest.library import Library
+    from ingest.pipeline import IngestReport
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_CORPUS = (REPO_ROOT / ".." / "shared" / "corpus").resolve()
@@ -78,8 +83,8 @@ class IngestedCorpus:
     """The result of ingesting the shared corpus once: its settings, library and report."""
 
     settings: Settings
-    library: object  # ingest.library.Library; typed loosely so collection stays import-light
-    report: object  # ingest.pipeline.IngestReport
+    library: Library
+    report: IngestReport
 
 
 @pytest.fixture(scope="session")
@@ -95,7 +100,7 @@ def ingested(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Inge
 
 
 @pytest.fixture(scope="session")
-def open_library() -> Callable[[Path], object]:
+def open_library() -> Callable[[Path], Library]:
     """Factory for any scope: ``open_library(data_dir)`` is a :class:`Library` on that directory."""
     from ingest.library import Library
 
@@ -106,10 +111,10 @@ def open_library() -> Callable[[Path], object]:
 
 
 @pytest.fixture
-def make_library(tmp_path: Path, open_library: Callable[[Path], object]) -> Callable[..., object]:
+def make_library(tmp_path: Path, open_library: Callable[[Path], Library]) -> Callable[..., Library]:
     """Factory: a :class:`Library` on a fresh data dir under ``tmp_path`` (or the dir given)."""
 
-    def make(data_dir: Path | None = None) -> object:
+    def make(data_dir: Path | None = None) -> Library:
         return open_library(data_dir or tmp_path / "data")
 
     return make
@@ -125,7 +130,12 @@ def run_cli(
     env["COLUMNS"] = "250"  # rich wraps messages at 80 columns when not on a terminal
     return subprocess.run(
         [sys.executable, "-m", "assistant.cli", *args],
-        cwd=cwd or data_dir.parent, env=env, capture_output=True, text=True, timeout=timeout, check=False,
+        cwd=cwd or data_dir.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 

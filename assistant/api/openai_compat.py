@@ -48,7 +48,7 @@ def to_answer_request(body: ChatCompletionRequest) -> AnswerRequest:
     ][-MAX_HISTORY:]
     generator = body.model if body.model in available_generators() else None
     return AnswerRequest(question=body.messages[last_user].text().strip(), history=history,
-                         filters=body.filters, top_k=body.top_k, generator=generator)
+                         filters=body.filters, top_k=body.top_k, generator=generator, raw_draft=False)
 
 
 def _usage(settings: Settings, request: AnswerRequest, answer: Answer) -> Usage:

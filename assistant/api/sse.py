@@ -19,7 +19,9 @@ from starlette.concurrency import run_in_threadpool
 T = TypeVar("T")
 
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-SSE_DOC = {200: {"content": {"text/event-stream": {}}, "description": "A text/event-stream of events."}}
+SSE_DOC: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/event-stream": {}}, "description": "A text/event-stream of events."}
+}
 
 
 def sse_event(event: str | None, data: Any) -> bytes:

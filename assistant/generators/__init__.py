@@ -32,6 +32,8 @@ class GenerationInput:
     idf: Idf
     embeddings: Embeddings
     comparison: bool = False
+    focus: str = ""
+    """The user's own words when ``question`` was expanded from the history (weighted higher)."""
     scored_sentences: list[Any] | None = field(default=None, repr=False)
     """Scored candidate sentences, cached by whoever computed them first."""
 

@@ -9,13 +9,15 @@ every sentence is verbatim from a retrieved chunk.
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.evidence import content_tokens, coverage, looks_like_instruction, strip_markers
+from assistant.evidence import content_tokens, coverage, display_text, looks_like_instruction, numbers, strip_markers
 from assistant.generators import GenerationInput, register
 from assistant.models import Draft, DraftSentence
 from assistant.settings import Settings
@@ -24,7 +26,16 @@ from ingest.sentences import split_sentences
 MAX_SENTENCES = 4
 MAX_PER_PASSAGE = 2
 MAX_EMBEDDED_CANDIDATES = 16
-_HEADING_LIKE = re.compile(r"^(#|Sec\.|Section|Article|第.{1,5}[条章])")
+NUMBER_BONUS = 0.1
+FOCUS_BOOST = 3.0
+# Lead-ins to a list ("... as follows:"), footnotes ("30 Executive Order 14306 ...") and references (URLs).
+_NOT_AN_ANSWER = re.compile(r"(:|：)$|^\d{1,3}\s+[A-Z“\"]|https?://|www\.")
+_QUANTITY_QUESTION = re.compile(
+    r"\b(how (many|much|long|often|soon|quickly)|what (share|percentage|proportion|date|year|size|threshold|rate)|"
+    r"when|which (year|date)|within how|deadline|by what)\b|多少|几|何时|什么时候|哪一年|比例|不少于|不低于",
+    re.I,
+)
+_HEADING_LIKE = re.compile(r"^(#|(Sec\.|Section|Article)\s*\d+[a-z]?\.?\s*\S{0,30}$|第.{1,5}[条章]\s*$)")
 
 
 @dataclass
@@ -55,19 +66,36 @@ def candidate_sentences(data: GenerationInput) -> list[Candidate]:
     if data.scored_sentences is not None:
         return data.scored_sentences
     query_tokens = content_tokens(data.question)
-    candidates: list[Candidate] = []
+    wants_number = bool(_QUANTITY_QUESTION.search(data.question))
+    spans: list[tuple[int, str, str, int, int, str, set[str]]] = []
     for rank, passage in enumerate(data.passages):
         text = passage.chunk.text
         for start, end in split_sentences(text):
-            sentence = text[start:end]
-            plain = strip_markers(sentence)
+            plain = display_text(strip_markers(text[start:end]))
             cjk = bool(re.search(r"[\u4e00-\u9fff]", plain))
             if len(plain) < (12 if cjk else 40) or len(plain) > 700 or _HEADING_LIKE.match(plain):
                 continue
-            if not cjk and plain[-1] not in '.;:!?")”’' or looks_like_instruction(plain):
+            unterminated = plain[-1] not in '.;:!?")”’' and len(plain.split()) < 8
+            if (not cjk and unterminated) or looks_like_instruction(plain) or _NOT_AN_ANSWER.search(plain):
                 continue
-            lexical = coverage(query_tokens, content_tokens(plain), data.idf)
-            candidates.append(Candidate(rank, passage.chunk_id, passage.meta.country, start, end, plain, lexical))
+            spans.append((rank, passage.chunk_id, passage.meta.country, start, end, plain, content_tokens(plain)))
+    # Terms shared by every candidate name the topic; the rarer ones among them
+    # are what distinguishes the sentence that answers (e.g. "take effect").
+    local_df = Counter(t for *_, tokens in spans for t in tokens & query_tokens)
+    n = len(spans)
+
+    focus = content_tokens(data.focus) if data.focus else set()
+
+    def weight(token: str) -> float:
+        boost = FOCUS_BOOST if token in focus else 1.0
+        return boost * data.idf(token) * math.log(1 + n / (1 + local_df.get(token, 0)))
+
+    candidates: list[Candidate] = []
+    for rank, chunk_id, country, start, end, plain, tokens in spans:
+        lexical = coverage(query_tokens, tokens, weight)
+        if wants_number and any(len(n.rstrip("%")) >= 2 for n in numbers(plain)):
+            lexical = min(1.0, lexical + NUMBER_BONUS)
+        candidates.append(Candidate(rank, chunk_id, country, start, end, plain, lexical))
     candidates.sort(key=lambda c: (-c.lexical, c.passage_rank))
     top = candidates[:MAX_EMBEDDED_CANDIDATES]
     if top:

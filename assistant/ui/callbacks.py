@@ -82,6 +82,7 @@ class ChatCallbacks:
             request = AnswerRequest(
                 question=question, history=[ChatTurn(**t) for t in turns[-HISTORY_TURNS:]],  # type: ignore[arg-type]
                 filters=build_filters(countries, doc_types, date_from, date_to), generator=generator or None,
+                top_k=None, raw_draft=False,
             )
         except ValidationError as exc:
             raise gr.Error(f"Invalid input: {exc.errors()[0]['msg']}") from None

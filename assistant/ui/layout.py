@@ -41,9 +41,9 @@ def build_ui(runtime: Runtime) -> gr.Blocks:
             with gr.Tab("Chat", id="chat"):
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=7):
-                        chatbot = gr.Chatbot(label="policychat", show_label=False, height=600, elem_id="pc-chat",
-                                             placeholder=CHAT_PLACEHOLDER, latex_delimiters=[],
-                                             feedback_options=None, buttons=["copy"], autoscroll=True)
+                        chatbot = gr.Chatbot(label="policychat", show_label=False, height="70vh", min_height=420,
+                                             elem_id="pc-chat", placeholder=CHAT_PLACEHOLDER, latex_delimiters=[],
+                                             feedback_options=None, buttons=[], autoscroll=True)
                         with gr.Row():
                             question = gr.Textbox(placeholder="Ask a question about US–China AI policy…",
                                                   show_label=False, scale=6, lines=1, max_lines=6,

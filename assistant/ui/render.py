@@ -69,12 +69,13 @@ def _footnote(citation: Citation, stored_text: str | None, token: str) -> str:
     bits = [esc(b) for b in (citation.publisher, citation.date) if b]
     if citation.page:
         bits.append(f"p. {citation.page}")
+    meta = f'<span class="pc-meta"> · {" · ".join(bits)}</span>' if bits else ""
     link = (f' <a class="pc-origin" href="{esc(citation.url)}" target="_blank" rel="noopener noreferrer">original</a>'
             if citation.url and citation.url.startswith(("http://", "https://")) else "")
     return (
         f'<details class="pc-cite" id="pc-{token}-{citation.marker}">'
         f'<summary><span class="pc-num">[{citation.marker}]</span> <span class="pc-title">{esc(citation.title)}</span>'
-        f'<span class="pc-meta"> · {" · ".join(bits)}</span></summary>'
+        f'{meta}</summary>'
         f'<blockquote class="pc-context">{quote_in_context(citation, stored_text)}</blockquote>'
         f'<div class="pc-source-id">{esc(citation.source_id)}{link}</div></details>'
     )

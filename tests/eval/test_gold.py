@@ -16,7 +16,14 @@ import pytest
 
 GOLD_PATH = Path(__file__).resolve().parents[2] / "eval" / "data" / "gold.jsonl"
 REQUIRED_FIELDS = {
-    "id", "question", "answerable", "gold_sources", "evidence", "must_include", "reference_answer", "tags",
+    "id",
+    "question",
+    "answerable",
+    "gold_sources",
+    "evidence",
+    "must_include",
+    "reference_answer",
+    "tags",
 }
 OPTIONAL_FIELDS = {"history"}
 
@@ -38,7 +45,7 @@ def _is_str_list(value: object) -> bool:
 
 
 def test_gold_set_is_not_empty_and_ids_are_unique() -> None:
-    ids = [item.get("id") for item in GOLD]
+    ids = [str(item.get("id")) for item in GOLD]
     assert ids, f"{GOLD_PATH} has no items"
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     assert not duplicates, f"duplicate gold ids: {duplicates}"

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +28,18 @@ from ingest.keywords import KeywordIndex
 from ingest.pipeline import ingest_paths
 
 N_FILES = 40
-SUBJECTS = ["export controls", "model evaluation", "compute thresholds", "data security", "chip subsidies",
-            "AI safety institutes", "open-weight models", "cloud access", "talent visas", "standards bodies"]
+SUBJECTS = [
+    "export controls",
+    "model evaluation",
+    "compute thresholds",
+    "data security",
+    "chip subsidies",
+    "AI safety institutes",
+    "open-weight models",
+    "cloud access",
+    "talent visas",
+    "standards bodies",
+]
 VERBS = ["reviewed", "tightened", "funded", "postponed", "expanded", "audited", "clarified", "replaced"]
 ACTORS = ["the ministry", "the agency", "Commerce", "the council", "the regulator", "the committee"]
 
@@ -41,7 +51,7 @@ def write_generated_corpus(folder: Path) -> None:
     for i in range(N_FILES):
         subject = SUBJECTS[i % len(SUBJECTS)]
         paragraphs = []
-        for p in range(1 + i % 5):
+        for p in range(1 + i % 3):
             sentences = [
                 f"In {2015 + (i + p) % 11}, {rng.choice(ACTORS)} {rng.choice(VERBS)} the rules on {subject} "
                 f"for the {rng.randint(2, 90)} firms listed in annex {i}-{p}."
@@ -122,7 +132,10 @@ def start_ingest(folder: Path, data_dir: Path) -> subprocess.Popen[bytes]:
     env["POLICYCHAT_DATA_DIR"] = str(data_dir)  # the quiet-network variables come from conftest
     return subprocess.Popen(
         [sys.executable, "-m", "assistant.cli", "ingest", str(folder)],
-        cwd=data_dir.parent, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=data_dir.parent,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
@@ -176,3 +189,37 @@ def test_repeatedly_killed_ingest_recovers_to_the_same_library_as_a_clean_run(
 
     again = ingest_paths(library, [generated_folder])
     assert again.chunks_embedded == 0 and len(again.unchanged) == N_FILES
+
+
+def test_next_ingest_repairs_what_a_crash_between_stores_leaves(
+    make_library: Callable[..., Any], tmp_path: Path
+) -> None:
+    """The two half-written states a kill can leave, built with the real stores, are repaired."""
+    folder = tmp_path / "few"
+    folder.mkdir()
+    for i, subject in enumerate(SUBJECTS[:3]):
+        text = " ".join(
+            f"Finding {k} of note {i}: the rules on {subject} were {VERBS[k]} in {2016 + k}." for k in range(8)
+        )
+        (folder / f"few-{i}.txt").write_text(f"Few {i} on {subject}\n\n{text}\n", encoding="utf-8")
+    library = make_library()
+    assert len(ingest_paths(library, [folder]).added) == 3
+    clean = snapshot(library)
+
+    # 1. vectors upserted, then killed before the catalog transaction: orphan vectors
+    source = library.catalog.source("few-0")
+    orphans = [
+        replace(c, chunk_id=f"few-0:{9000 + n}:deadbeef00") for n, c in enumerate(library.catalog.chunks("few-0"))
+    ]
+    library.vectors.upsert(
+        orphans, library.embeddings.embed_documents([c.embed_text for c in orphans]), [source.meta] * len(orphans)
+    )
+    # 2. a catalogued source whose vectors are gone (e.g. a store restored from an older backup)
+    lost = sorted(library.catalog.chunk_ids_by_source()["few-1"])[:1]
+    library.vectors.delete(lost)
+
+    report = ingest_paths(library, [folder])
+
+    assert report.updated == ["few-1"] and sorted(report.unchanged) == ["few-0", "few-2"]
+    assert snapshot(library) == clean
+    assert library.vectors.ids() == set(clean.chunk_ids)

@@ -46,19 +46,21 @@ def write_small_corpus(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "alpha.md").write_text(
         "---\ntitle: Front Matter Title for Alpha\ncountry: US\ndate: 2024-01-02\n---\n"
-        f"# Alpha Heading\n\n{body('alpha')}\n", encoding="utf-8",
+        f"# Alpha Heading\n\n{body('alpha')}\n",
+        encoding="utf-8",
     )
     (folder / "beta.txt").write_text(f"Beta Report on Model Evaluation\n\n{body('beta')}\n", encoding="utf-8")
     (folder / "gamma.md").write_text(
         "---\ntitle: Front Matter Title for Gamma\ndate: 2022-05-06\npublisher: Front Matter Publisher\n---\n"
-        f"# Gamma Heading\n\n{body('gamma')}\n", encoding="utf-8",
+        f"# Gamma Heading\n\n{body('gamma')}\n",
+        encoding="utf-8",
     )
     (folder / "gamma.md.meta.json").write_text(
         json.dumps({"title": "Sidecar Title for Gamma", "publisher": "Sidecar Publisher"}), encoding="utf-8"
     )
     (folder / "delta.md").write_text(
-        "---\ntitle: Front Matter Title for Delta\n---\n"
-        f"# Delta Heading\n\n{body('delta')}\n", encoding="utf-8",
+        f"---\ntitle: Front Matter Title for Delta\n---\n# Delta Heading\n\n{body('delta')}\n",
+        encoding="utf-8",
     )
     (folder / "delta.meta.json").write_text(
         json.dumps({"title": "Sidecar Title for Delta", "publisher": "Sidecar Publisher for Delta"}),

@@ -15,8 +15,9 @@ def test_console_script_help_lists_the_commands(tmp_path: Path) -> None:
     script = Path(sys.executable).with_name("policychat")
     assert script.is_file(), "the policychat console script is not installed (pip install -e .)"
     env = {k: v for k, v in os.environ.items() if not k.startswith("POLICYCHAT_")}
-    result = subprocess.run([str(script), "--help"], cwd=tmp_path, env=env, capture_output=True, text=True,
-                            timeout=120, check=False)
+    result = subprocess.run(
+        [str(script), "--help"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
     assert result.returncode == 0, result.stderr
     for command in ("ingest", "sources", "repair"):
         assert command in result.stdout

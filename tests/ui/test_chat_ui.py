@@ -6,6 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import expect
+
 Shot = Callable[[Any, str], Path]
 
 EXAMPLE = "What does Executive Order 14179 direct?"
@@ -98,7 +100,7 @@ def test_empty_library_upload_and_document_scripts_stay_inert(
     page.locator("#pc-upload").click()
     page.locator("#pc-upload-result").get_by_text("plinth-safety-code").wait_for()
     assert "Added" in page.locator("#pc-upload-result").inner_text()
-    page.locator("#pc-sources-table").get_by_text("plinth-safety-code").first.wait_for()
+    expect(page.locator("#pc-sources-table")).to_contain_text("plinth-safety-code")
     assert not notice.inner_text().strip()
 
     page.get_by_role("tab", name="Chat").click()
@@ -113,5 +115,5 @@ def test_empty_library_upload_and_document_scripts_stay_inert(
     assert page.evaluate("window.__pwned") is None
     screenshot(page, "ui-inert-script")
     page.get_by_role("tab", name="Library").click()
-    page.locator("#pc-sources-table").get_by_text("Plinth Safety Code").first.wait_for()
+    expect(page.locator("#pc-sources-table")).to_contain_text("Plinth Safety Code <script>window.__pwned=1</script>")
     assert page.evaluate("window.__pwned") is None

@@ -1,0 +1,67 @@
+"""The CI gate: the whole gold set through the real assistant, checked against eval/gates.toml."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant.service import AnswerService
+from eval.ablations import VARIANTS, langchain_baseline, run_ablations
+from eval.dataset import load_gold
+from eval.runner import check_gates, run_eval, write_report
+
+
+@pytest.fixture(scope="module")
+def evaluation(ingested):
+    service = AnswerService(ingested.settings, ingested.library)
+    items = load_gold()
+    results, summary = run_eval(service, items)
+    return service, items, results, summary
+
+
+def test_gold_set_passes_the_gates(evaluation) -> None:
+    *_, summary = evaluation
+    failures = check_gates(summary)
+    assert not failures, f"eval gates failed: {failures}; summary: {json.dumps(summary, indent=1)}"
+
+
+def test_report_folder_has_every_file(evaluation, tmp_path: Path) -> None:
+    service, items, results, summary = evaluation
+    ablations = run_ablations(service.retriever, items[:12])
+    assert set(ablations) == {v.name for v in VARIANTS}
+    folder = write_report(tmp_path / "report", results, summary, check_gates(summary), "test", ablations)
+    assert {p.name for p in folder.iterdir()} == {"results.jsonl", "summary.json", "report.md", "report.html"}
+    assert len((folder / "results.jsonl").read_text().splitlines()) == len(items)
+    html = (folder / "report.html").read_text()
+    assert "data:image/png;base64," in html and "hybrid+diversity" in html
+
+
+def test_gates_fail_when_a_metric_is_below_its_bound(tmp_path: Path) -> None:
+    gates = tmp_path / "gates.toml"
+    gates.write_text('[min]\n"hit@5" = 0.9\n[max]\nfalse_refusal_rate = 0.05\n')
+    assert check_gates({"hit@5": 0.95, "false_refusal_rate": 0.01}, gates) == []
+    assert check_gates({"hit@5": 0.5, "false_refusal_rate": 0.2}, gates) == [
+        "hit@5 0.5 < 0.9",
+        "false_refusal_rate 0.2 > 0.05",
+    ]
+
+
+def test_langchain_baseline_scores_a_small_library(tmp_path: Path, make_library) -> None:
+    from eval.dataset import GoldItem
+    from ingest.pipeline import ingest_paths
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "chips.md").write_text("# Chips\n\nThe rule limits exports of advanced chips to 12 countries.\n")
+    (folder / "talks.md").write_text("# Talks\n\nThe two governments held talks on AI risk in Geneva in May.\n")
+    library = make_library()
+    ingest_paths(library, [folder])
+    item = GoldItem(
+        id="t1", question="Where were the AI risk talks held?", answerable=True, gold_sources=["talks"],
+        evidence=[{"source_id": "talks", "quote": "held talks on AI risk in Geneva"}],
+        must_include=[["Geneva"]], reference_answer="Geneva.", tags=["fact"],
+    )
+    scores = langchain_baseline(library, [item], k=1)
+    assert scores["hit@1"] == 1.0
