@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from assistant.errors import PolicychatError
@@ -81,7 +81,7 @@ def ingest(
         console=err_console,
         transient=True,
     ) as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def progress(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
@@ -280,7 +280,7 @@ def _evaluate(service, items, generator: str | None, folder: Path, ablations: bo
         variants["langchain-baseline (1000/200, k=4)"] = langchain_baseline(service.library, items)
     failures = check_gates(summary)
     label = f"{generator or service.settings.generator} on {len(items)} items, {scope}"
-    write_report(folder, results, summary, failures, label=label, ablations=variants)
+    write_report(folder, results, summary, failures, label=label, ablations=variants, items=items)
     table = Table(title=f"Evaluation: {label} → {folder}")
     table.add_column("metric")
     table.add_column("value", justify="right")

@@ -8,6 +8,7 @@ import io
 from collections import defaultdict
 from pathlib import Path
 
+from eval.dataset import GoldItem
 from eval.metrics import K_VALUES, ItemResult
 
 
@@ -48,6 +49,41 @@ def _charts(summary: dict[str, float | None], ablations: dict[str, dict]) -> lis
     return images
 
 
+def _rate(values: list[float]) -> str:
+    return _fmt(sum(values) / len(values) if values else None)
+
+
+def _per_source_rows(results: list[ItemResult], gold: dict[str, GoldItem]) -> str:
+    by_source: dict[str, list[ItemResult]] = defaultdict(list)
+    for result in results:
+        item = gold.get(result.id)
+        for source in item.gold_sources if item else []:
+            by_source[source].append(result)
+    return "".join(
+        f"<tr><td>{html.escape(source)}</td><td>{len(group)}</td>"
+        f"<td>{_rate([r.hits.get(5, 0.0) for r in group])}</td>"
+        f"<td>{_rate([r.key_facts for r in group if r.key_facts is not None])}</td></tr>"
+        for source, group in sorted(by_source.items())
+    )
+
+
+def _worst_item(result: ItemResult, item: GoldItem | None) -> str:
+    """One failing item: question, answer, its citations, and the gold evidence."""
+    cites = "".join(
+        f"<li>[{c['marker']}] {html.escape(str(c['source_id']))}: “{html.escape(str(c['quote'])[:240])}”</li>"
+        for c in result.citations
+    )
+    evidence = "".join(
+        f"<li>{html.escape(e.source_id)}: “{html.escape(e.quote)}”</li>" for e in (item.evidence if item else [])
+    )
+    question = html.escape(item.question) if item else ""
+    return (
+        f"<li><b>{html.escape(result.id)}</b> (key facts {result.key_facts}, rr {result.reciprocal_rank:.2f})"
+        f"<br><i>{question}</i><br>{html.escape(result.answer[:600])}"
+        f"<br>Citations:<ul>{cites or '<li>none</li>'}</ul>Gold evidence:<ul>{evidence}</ul></li>"
+    )
+
+
 def _fmt(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
@@ -60,6 +96,7 @@ def write_html(
     results: list[ItemResult],
     ablations: dict[str, dict],
     failures: list[str],
+    gold: dict[str, GoldItem] | None = None,
 ) -> None:
     """Write ``report.html``: summary with deltas vs ``baseline``, per-tag table, charts, worst items."""
     rows = []
@@ -83,17 +120,14 @@ def write_html(
             f"<td>{_fmt(sum(hit5) / len(hit5) if hit5 else None)}</td>"
             f"<td>{_fmt(sum(facts) / len(facts) if facts else None)}</td></tr>"
         )
+    source_rows = _per_source_rows(results, gold or {})
     ablation_rows = "".join(
         f"<tr><td>{html.escape(name)}</td>" + "".join(f"<td>{_fmt(v)}</td>" for v in values.values()) + "</tr>"
         for name, values in ablations.items()
     )
     ablation_head = "".join(f"<th>{html.escape(m)}</th>" for m in next(iter(ablations.values()), {}))
     worst = sorted((r for r in results if r.answerable), key=lambda r: (r.key_facts or 0, r.reciprocal_rank))[:15]
-    worst_html = "".join(
-        f"<li><b>{html.escape(r.id)}</b> (key facts {r.key_facts}, rr {r.reciprocal_rank:.2f})<br>"
-        f"{html.escape(r.answer[:500])}</li>"
-        for r in worst
-    )
+    worst_html = "".join(_worst_item(r, (gold or {}).get(r.id)) for r in worst)
     images = "".join(f'<img alt="chart" src="data:image/png;base64,{b64}">' for b64 in _charts(summary, ablations))
     verdict = "PASS" if not failures else "FAIL: " + "; ".join(failures)
     path.write_text(
@@ -107,6 +141,7 @@ img{{max-width:100%;margin:0.5em}}</style></head><body>
 {"".join(rows)}</table><h2>Retrieval ablations</h2>
 <table><tr><th>variant</th>{ablation_head}</tr>{ablation_rows}</table>
 {images}<h2>By tag</h2><table><tr><th>tag</th><th>items</th><th>hit@5</th><th>key facts</th></tr>{"".join(tag_rows)}
-</table><h2>Worst 15 items</h2><ol>{worst_html}</ol></body></html>""",
+</table><h2>By gold source</h2><table><tr><th>source</th><th>items</th><th>hit@5</th><th>key facts</th></tr>
+{source_rows}</table><h2>Worst 15 items</h2><ol>{worst_html}</ol></body></html>""",
         encoding="utf-8",
     )

@@ -97,6 +97,7 @@ def write_report(
     failures: list[str],
     label: str,
     ablations: dict[str, dict] | None = None,
+    items: list[GoldItem] | None = None,
 ) -> Path:
     """Write results.jsonl, summary.json, report.md and report.html into ``out_dir``; return the folder."""
     from eval.html import write_html
@@ -109,7 +110,8 @@ def write_report(
     (out_dir / "summary.json").write_text(
         json.dumps({"label": label, "summary": summary, "ablations": ablations, "gate_failures": failures}, indent=2)
     )
-    write_html(out_dir / "report.html", label, summary, load_baseline(), results, ablations, failures)
+    gold = {item.id: item for item in items or []}
+    write_html(out_dir / "report.html", label, summary, load_baseline(), results, ablations, failures, gold)
     lines = [
         f"# Evaluation: {label}",
         "",

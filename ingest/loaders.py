@@ -156,8 +156,8 @@ class PdfLoader:
                 except NotImplementedError as exc:
                     raise IngestError(f"PDF uses unsupported encryption ({exc})", str(path)) from exc
             raw_pages = [page.extract_text() or "" for page in reader.pages]
-            info = reader.metadata or {}
-            title = str(info.get("/Title") or "").strip()
+            info = reader.metadata
+            title = str((info.get("/Title") if info else None) or "").strip()
         except IngestError:
             raise
         except (PdfReadError, ValueError, KeyError, TypeError, OSError, RecursionError) as exc:

@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
+
 from assistant.errors import IndexUnavailableError
 from assistant.settings import Settings
 from ingest.models import Chunk, SourceMeta
@@ -115,7 +117,7 @@ class ChromaIndex:
             try:
                 self._collection.upsert(
                     ids=[c.chunk_id for c in part],
-                    embeddings=[list(map(float, v)) for v in vectors[i : i + 1000]],
+                    embeddings=np.asarray(vectors[i : i + 1000], dtype=np.float32),
                     documents=[c.text for c in part],
                     metadatas=[chunk_metadata(c, m) for c, m in zip(part, metas[i : i + 1000], strict=True)],
                 )

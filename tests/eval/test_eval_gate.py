@@ -31,11 +31,12 @@ def test_report_folder_has_every_file(evaluation, tmp_path: Path) -> None:
     service, items, results, summary = evaluation
     ablations = run_ablations(service.retriever, items[:12])
     assert set(ablations) == {v.name for v in VARIANTS}
-    folder = write_report(tmp_path / "report", results, summary, check_gates(summary), "test", ablations)
+    folder = write_report(tmp_path / "report", results, summary, check_gates(summary), "test", ablations, items)
     assert {p.name for p in folder.iterdir()} == {"results.jsonl", "summary.json", "report.md", "report.html"}
     assert len((folder / "results.jsonl").read_text().splitlines()) == len(items)
     html = (folder / "report.html").read_text()
     assert "data:image/png;base64," in html and "hybrid+diversity" in html
+    assert "By gold source" in html and "Gold evidence" in html
 
 
 def test_gates_fail_when_a_metric_is_below_its_bound(tmp_path: Path) -> None:
