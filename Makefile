@@ -58,8 +58,13 @@ ingest: setup
 serve: setup
 	$(BIN)/policychat serve
 
+# Ingests the default sources when there are any (../shared/corpus or POLICYCHAT_SOURCES), then serves.
 run: setup
-	$(MAKE) ingest
+	@if [ -n "$$POLICYCHAT_SOURCES" ] || [ -d ../shared/corpus ]; then \
+		$(BIN)/policychat ingest; \
+	else \
+		echo "No default sources (../shared/corpus is absent): starting with an empty library."; \
+	fi
 	$(BIN)/policychat serve
 
 bench: setup

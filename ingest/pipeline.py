@@ -138,7 +138,6 @@ def ingest_paths(
     started = time.perf_counter()
     report = IngestReport()
     settings = library.settings
-    count = load_token_counter(settings.embedding_model)
     files, report.errors = discover_files(paths)
     catalogs: dict[Path, dict[str, dict[str, str]]] = {}
     # A new parser/chunker version or chunk size re-ingests everything once.
@@ -176,6 +175,8 @@ def ingest_paths(
                 source = Source(
                     meta=meta, text=doc.text, content_hash=content_hash, pages=doc.pages, headings=doc.headings
                 )
+                # The tokenizer loads only when something needs chunking (an unchanged re-run skips it).
+                count = load_token_counter(settings.embedding_model)
                 chunks = chunk_source(source, count, settings.chunk_tokens, settings.chunk_overlap_tokens)
                 if not chunks:
                     raise IngestError("no text left after clean-up", str(path))
