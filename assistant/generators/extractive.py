@@ -23,7 +23,7 @@ from assistant.models import Draft, DraftSentence
 from assistant.settings import Settings
 from ingest.sentences import split_sentences
 
-MAX_SENTENCES = 4
+MAX_SENTENCES = 5
 MAX_PER_PASSAGE = 2
 MAX_EMBEDDED_CANDIDATES = 16
 NUMBER_BONUS = 0.1

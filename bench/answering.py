@@ -1,0 +1,117 @@
+"""Answer API load (``/v1/answer`` at several concurrency levels) and cold start of ``policychat serve``."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from assistant.server import background_server
+from assistant.settings import Settings
+from bench.stats import latency_summary, ratio
+
+P95_AT_1_TARGET_MS = 300.0
+COLD_START_TARGET_S = 15.0
+
+
+def bench_answering(settings: Settings, questions: list[str], requests_per_level: dict[int, int]) -> dict[str, Any]:
+    """Drive ``POST /v1/answer`` (extractive) on a loopback server at each concurrency level.
+
+    Args:
+        settings: settings of an ingested library.
+        questions: asked in turn, cycling.
+        requests_per_level: ``{clients: total requests}``; each level stops after its requests.
+
+    Returns:
+        ``{"clients_<n>": {"n", "p50_ms", "p95_ms", "mean_ms", "req_per_s", "errors"}, ...}``.
+    """
+    figures: dict[str, Any] = {}
+    with background_server(settings) as url:
+        most = max(requests_per_level)
+        limits = httpx.Limits(max_connections=most, max_keepalive_connections=most)
+        with httpx.Client(base_url=url, timeout=120, limits=limits) as client:
+            client.post("/v1/answer", json={"question": questions[0]})  # warm up
+            for clients, total in requests_per_level.items():
+                figures[f"clients_{clients}"] = _load_level(client, questions, clients, total)
+    first = figures.get("clients_1", {})
+    figures["p95_at_1_target_ms"] = P95_AT_1_TARGET_MS
+    figures["p95_at_1_ratio_to_target"] = ratio(first.get("p95_ms"), P95_AT_1_TARGET_MS)
+    figures["errors_total"] = sum(v["errors"] for k, v in figures.items() if k.startswith("clients_"))
+    return figures
+
+
+def _load_level(client: httpx.Client, questions: list[str], clients: int, total: int) -> dict[str, Any]:
+    """Send ``total`` requests from a pool of ``clients`` threads; return latency, throughput and errors."""
+
+    def one(i: int) -> tuple[float, bool]:
+        t0 = time.perf_counter()
+        try:
+            ok = client.post("/v1/answer", json={"question": questions[i % len(questions)]}).status_code == 200
+        except httpx.HTTPError:
+            ok = False
+        return time.perf_counter() - t0, ok
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        results = list(pool.map(one, range(total)))
+    wall = time.perf_counter() - t0
+    summary: dict[str, Any] = latency_summary([d for d, _ in results])
+    summary["req_per_s"] = round(total / wall, 2) if wall else None
+    summary["errors"] = sum(1 for _, ok in results if not ok)
+    return summary
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def bench_cold_start(data_dir: Path, timeout: float = 180.0) -> dict[str, Any]:
+    """Start ``python -m assistant.cli serve`` on an ingested ``data_dir`` and time it until /readyz is 200.
+
+    Returns:
+        ``{"seconds", "target_s", "ratio_to_target", "ready"}``; the server is stopped afterwards.
+    """
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POLICYCHAT_")}
+    env.update({"POLICYCHAT_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"})
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)],
+        cwd=data_dir.parent,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    ready = False
+    try:
+        while time.perf_counter() - t0 < timeout and proc.poll() is None:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                    ready = True
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        seconds = time.perf_counter() - t0
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return {
+        "seconds": round(seconds, 2) if ready else None,
+        "ready": ready,
+        "target_s": COLD_START_TARGET_S,
+        "ratio_to_target": ratio(seconds, COLD_START_TARGET_S) if ready else None,
+    }

@@ -1,0 +1,72 @@
+"""Smoke test of the benchmark harness: ``python -m bench --size small`` writes complete results.
+
+It checks that every section is present with numbers, never the numbers themselves
+(benchmarks measure; they do not pass or fail on speed).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from numbers import Number
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, Number) and not isinstance(value, bool)
+
+
+@pytest.mark.slow  # starts a server process and a subprocess
+def test_bench_small_writes_every_section(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POLICYCHAT_")}
+    env.update(
+        HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", ANONYMIZED_TELEMETRY="False", TOKENIZERS_PARALLELISM="false"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench", "--size", "small", "--out", str(tmp_path)],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    (json_path,) = tmp_path.glob("*.json")
+    (md_path,) = tmp_path.glob("*.md")
+    results = json.loads(json_path.read_text())
+    assert md_path.read_text().count("\n|") > 10
+
+    machine = results["machine"]
+    assert _is_number(machine["nproc"]) and machine["cpu_model"] and machine["date_utc"]
+
+    ingestion = results["ingestion"]
+    for key in ("pipeline_chunks_per_s", "raw_encode_chunks_per_s", "pipeline_vs_raw_ratio",
+                "reingest_unchanged_s", "peak_rss_mb"):
+        assert _is_number(ingestion[key]), key
+    assert ingestion["chunks"] > 0 and ingestion["reingest_embedded_chunks"] == 0
+    assert {"markdown", "text"} <= set(ingestion["parse_s_per_mb"])
+
+    assert set(results["retrieval"]) == {"1x", "10x"}
+    for label, figures in results["retrieval"].items():
+        for mode in ("dense", "bm25", "hybrid"):
+            assert _is_number(figures[mode]["p50_ms"]) and _is_number(figures[mode]["p95_ms"]), (label, mode)
+        assert _is_number(figures["rss_mb"])
+    assert results["retrieval"]["10x"]["chunks"] == 10 * results["retrieval"]["1x"]["chunks"]
+
+    answering = results["answering"]
+    for level in ("clients_1", "clients_4", "clients_16"):
+        assert _is_number(answering[level]["p95_ms"]) and _is_number(answering[level]["req_per_s"]), level
+    assert answering["errors_total"] == 0
+
+    assert results["cold_start"]["ready"] and _is_number(results["cold_start"]["seconds"])
+
+    langchain = results["langchain"]
+    assert _is_number(langchain["ingest_s"]) and _is_number(langchain["query"]["p95_ms"])
+    assert _is_number(langchain["p95_ratio"])
