@@ -44,6 +44,13 @@ def _fail(exc: Exception) -> None:
     raise typer.Exit(1)
 
 
+def _progress_bar(label: str) -> Progress:
+    """A transient progress bar on stderr: label, bar, done/total, elapsed time."""
+    return Progress(
+        TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err_console, transient=True
+    )
+
+
 def _open_library(settings: Settings):  # noqa: ANN202 - import kept lazy for fast --help
     from ingest.library import Library
 
@@ -73,14 +80,7 @@ def ingest(
             )
         paths = [Path(settings.sources)]  # type: ignore[arg-type]
     library = _open_library(settings)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    ) as bar:
+    with _progress_bar("{task.description}") as bar:
         tasks: dict[str, TaskID] = {}
 
         def progress(stage: str, done: int, total: int) -> None:
@@ -259,14 +259,7 @@ def _evaluate(service, items, generator: str | None, folder: Path, ablations: bo
     """Run one evaluation, print and write its report; True when a gate failed."""
     from eval.runner import check_gates, run_eval, write_report
 
-    with Progress(
-        TextColumn(f"evaluating ({scope})"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    ) as bar:
+    with _progress_bar(f"evaluating ({scope})") as bar:
         task = bar.add_task("eval", total=len(items))
         results, summary = run_eval(
             service, items, generator, progress=lambda done, _: bar.update(task, completed=done)
