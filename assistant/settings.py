@@ -82,6 +82,11 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(2000, ge=10)
     max_upload_mb: float = Field(50.0, gt=0)
 
+    serve_torch_threads: int = Field(
+        1, ge=1, le=64,
+        description="Torch threads per request in the server; requests run in parallel, so 1 avoids oversubscription.",
+    )
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @model_validator(mode="after")
