@@ -21,7 +21,7 @@ from assistant.models import Answer, AnswerRequest, Citation, Draft, Passage, Re
 from assistant.retrieve import HybridRetriever, is_comparison
 from assistant.rewrite import standalone_question
 from assistant.settings import Settings
-from assistant.verify import verify_draft
+from assistant.verify import answer_sentences, verify_draft
 from ingest.library import Library
 
 
@@ -84,7 +84,7 @@ class AnswerService:
     def stream(self, request: AnswerRequest) -> Iterator[dict[str, Any]]:
         """Yield ``{"event": "sentence", "text": ...}`` per verified sentence, then ``{"event": "answer", ...}``."""
         answer = self.answer(request)
-        for sentence in _split_answer(answer.answer):
+        for sentence in answer_sentences(answer.answer):
             yield {"event": "sentence", "text": sentence}
         yield {"event": "answer", "data": answer.model_dump(mode="json")}
 
@@ -137,7 +137,7 @@ class AnswerService:
             text, citations = verified.text, verified.citations
             abstained = not citations
             if not abstained and turn.comparison:
-                text += _missing_side_note(turn.passages, citations)
+                text += _missing_side_note(citations)
         if abstained:
             text = abstention_text(turn.query, self._searched_sources(turn), _filters_note(turn.request))
             citations = []
@@ -206,7 +206,7 @@ def assess_evidence(data: GenerationInput) -> Evidence:
     return Evidence(best * covered, missing)
 
 
-def _missing_side_note(passages: list[Passage], citations: list[Citation]) -> str:
+def _missing_side_note(citations: list[Citation]) -> str:
     cited = {c.country for c in citations}
     missing = [name for code, name in (("US", "United States"), ("CN", "China")) if code not in cited]
     if not missing:
@@ -221,8 +221,3 @@ def _filters_note(request: AnswerRequest) -> str:
     parts = [f"{k}={v}" for k, v in filters.model_dump(exclude_none=True).items()]
     return f" (filters: {', '.join(parts)})"
 
-
-def _split_answer(text: str) -> list[str]:
-    import re
-
-    return [s for s in re.split(r"(?<=\])\s+", text) if s.strip()]

@@ -10,6 +10,7 @@ markers are numbered in order of first use.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -196,3 +197,8 @@ def _known_support(sentence: DraftSentence, by_id: dict[str, Passage]) -> Suppor
     if quoted != display_text(strip_markers(sentence.text)):
         return None
     return Support(passage, sentence.start, sentence.end, 1.0)
+
+
+def answer_sentences(text: str) -> list[str]:
+    """Split a verified answer back into its sentences, each ending with its [n] marker(s)."""
+    return [s for s in re.split(r"(?<=\])\s+", text) if s.strip()]

@@ -8,12 +8,14 @@ report and the CI gates use.
 from __future__ import annotations
 
 import math
+import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from assistant.evidence import Idf, content_tokens, coverage, missing_facts
 from assistant.models import Answer
+from assistant.verify import answer_sentences
 from eval.dataset import GoldItem
 
 K_VALUES = (1, 3, 5, 10)
@@ -92,9 +94,7 @@ def citation_scores(answer: Answer, chunk_texts: dict[str, str], idf: Idf) -> di
         return {"valid": None, "recall": None, "precision": None}
     by_marker = {c.marker: c for c in answer.citations}
     valid = [c.chunk_id in chunk_texts and c.quote in chunk_texts[c.chunk_id] for c in answer.citations]
-    import re
-
-    sentences = [s for s in re.split(r"(?<=\])\s+", answer.answer.split("\n\nNote:")[0]) if s.strip()]
+    sentences = answer_sentences(answer.answer.split("\n\nNote:")[0])
     supported_sentences = 0
     precise, total_cites = 0, 0
     for sentence in sentences:
