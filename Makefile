@@ -18,7 +18,7 @@ export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup test lint run ingest serve bench browser
+.PHONY: setup test lint run ingest serve bench profile browser
 
 setup: $(STAMP)
 
@@ -73,3 +73,7 @@ bench: setup
 	else \
 		echo "bench/__main__.py does not exist yet; nothing to run"; \
 	fi
+
+# Where an answer spends its time (pyinstrument over gold questions); needs an ingested library.
+profile: setup
+	$(BIN)/python -m bench.profile

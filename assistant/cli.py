@@ -1,4 +1,4 @@
-"""The ``policychat`` command line: ingest, sources, ask, serve, eval.
+"""The ``policychat`` command line: ingest, sources, ask, serve, eval, repair, sync.
 
 Every command builds :class:`Settings` once, calls one service function, and
 turns a :class:`PolicychatError` into a one-line message and exit code 1.
@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -93,7 +94,7 @@ def ingest(
         except PolicychatError as exc:
             _fail(exc)
     for error in report.errors:
-        err_console.print(f"[red]skipped[/] {error.path}: {error.reason}")
+        err_console.print(f"[red]skipped[/] {escape(error.path)}: {escape(error.reason)}")  # names may hold "[red]"
     table = Table(title="Ingest summary")
     for column in (
         "sources",
@@ -223,12 +224,23 @@ def eval_run(
     generator: Annotated[str | None, typer.Option(help="Answer backend to evaluate.")] = None,
     out: Annotated[Path | None, typer.Option(help="Report folder; default eval/reports/<timestamp>.")] = None,
     ablations: Annotated[bool, typer.Option(help="Also score retrieval variants and the LangChain baseline.")] = True,
+    judge: Annotated[
+        bool,
+        typer.Option(
+            "--judge",
+            help="Also score answers with an LLM judge (RAGAS metric names) at POLICYCHAT_LLM_BASE_URL; "
+            "reported separately in judge.json, never gating.",
+        ),
+    ] = False,
+    judge_limit: Annotated[int, typer.Option(min=1, help="Judge at most this many answered items.")] = 20,
 ) -> None:
     """Answer every gold question, write a report, and exit non-zero if a gate fails.
 
     With --sources, the sources are ingested into scratch libraries (never the
     main index) and the dataset is reported on the new sources alone and on the
-    whole library plus them.
+    whole library plus them. With --judge, an OpenAI-compatible endpoint also
+    scores up to --judge-limit answers; its figures are reported apart and never
+    change the exit code.
     """
     import time
 
@@ -236,11 +248,19 @@ def eval_run(
     from eval.dataset import DEFAULT_DATASET, load_gold
 
     settings = _settings()
+    if judge:
+        from eval.judge import require_endpoint
+
+        try:
+            require_endpoint(settings)
+        except PolicychatError as exc:
+            _fail(exc)
+    judge_with = judge_limit if judge else None
     folder = out or Path("eval/reports") / time.strftime("%Y%m%d-%H%M%S")
     try:
         items = load_gold(dataset or DEFAULT_DATASET)
         if sources is None:
-            failed = _evaluate(AnswerService(settings), items, generator, folder, ablations, "library")
+            failed = _evaluate(AnswerService(settings), items, generator, folder, ablations, "library", judge_with)
         else:
             from eval.newsources import prepare_libraries
 
@@ -248,21 +268,24 @@ def eval_run(
             for name, (library, report) in prepare_libraries(settings, sources).items():
                 err_console.print(f"{name}: {len(library.catalog.records())} sources ({len(report.ingested)} new)")
                 service = AnswerService(library.settings, library)
-                failed |= _evaluate(service, items, generator, folder / name, ablations, f"{name} sources")
+                failed |= _evaluate(service, items, generator, folder / name, ablations, f"{name} sources", judge_with)
     except PolicychatError as exc:
         _fail(exc)
     if failed:
         raise typer.Exit(1)
 
 
-def _evaluate(service, items, generator: str | None, folder: Path, ablations: bool, scope: str) -> bool:  # noqa: ANN001
-    """Run one evaluation, print and write its report; True when a gate failed."""
+def _evaluate(  # noqa: ANN001
+    service, items, generator: str | None, folder: Path, ablations: bool, scope: str, judge_limit: int | None = None
+) -> bool:
+    """Run one evaluation, print and write its report; True when a gate failed (the judge never counts)."""
     from eval.runner import check_gates, run_eval, write_report
 
+    contexts: dict[str, list[str]] = {}
     with _progress_bar(f"evaluating ({scope})") as bar:
         task = bar.add_task("eval", total=len(items))
         results, summary = run_eval(
-            service, items, generator, progress=lambda done, _: bar.update(task, completed=done)
+            service, items, generator, progress=lambda done, _: bar.update(task, completed=done), contexts=contexts
         )
     variants: dict[str, dict] = {}
     if ablations:
@@ -272,19 +295,57 @@ def _evaluate(service, items, generator: str | None, folder: Path, ablations: bo
         variants = run_ablations(service.retriever, items)
         variants["langchain-baseline (1000/200, k=4)"] = langchain_baseline(service.library, items)
     failures = check_gates(summary)
+    judged = None if judge_limit is None else _judge(service.settings, items, results, contexts, judge_limit, scope)
     label = f"{generator or service.settings.generator} on {len(items)} items, {scope}"
-    write_report(folder, results, summary, failures, label=label, ablations=variants, items=items)
+    write_report(folder, results, summary, failures, label=label, ablations=variants, items=items, judge=judged)
     table = Table(title=f"Evaluation: {label} → {folder}")
     table.add_column("metric")
     table.add_column("value", justify="right")
     for metric, value in summary.items():
         table.add_row(metric, "n/a" if value is None else f"{value:.3f}")
     console.print(table)
+    if judged is not None:
+        _print_judge(judged)
     if failures:
         err_console.print("[bold red]gates failed:[/] " + "; ".join(failures))
     else:
         console.print("[green]all gates pass[/]")
     return bool(failures)
+
+
+def _judge(settings: Settings, items, results, contexts, limit: int, scope: str):  # noqa: ANN001, ANN202
+    """Run the optional LLM judge with a progress bar; its failures are reported, not raised."""
+    from eval.judge import judge_results
+
+    with _progress_bar(f"LLM judge ({scope})") as bar:
+        task = bar.add_task("judge", total=None)
+        return judge_results(
+            items,
+            results,
+            settings,
+            contexts,
+            limit=limit,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+
+
+def _print_judge(report) -> None:  # noqa: ANN001 - eval.judge.JudgeReport, imported lazily
+    """The judge's aggregate as its own table, or the reason it failed."""
+    if report.error:
+        err_console.print(f"[bold red]error:[/] LLM judge failed: {report.error} (the rest of the report is written)")
+    table = Table(title=f"LLM judge (not gating): {report.model}, {len(report.samples)} of {report.eligible} items")
+    for column in ("metric", "mean", "scored", "unparsed", "failed calls"):
+        table.add_column(column, justify="left" if column == "metric" else "right")
+    for metric, agg in report.aggregate().items():
+        mean = agg["mean"]
+        table.add_row(
+            metric,
+            "n/a" if mean is None else f"{mean:.3f}",
+            str(agg["scored"]),
+            str(agg["unparsed"]),
+            str(agg["failed"]),
+        )
+    console.print(table)
 
 
 @eval_app.command("generate")
@@ -319,6 +380,20 @@ def repair() -> None:
         f"orphan vectors removed: {report.orphans_removed}; sources to re-ingest: "
         f"{', '.join(report.stale_sources) or 'none'}; keyword index rebuilt: {report.keyword_rebuilt}"
     )
+
+
+@app.command()
+def sync(
+    full: Annotated[bool, typer.Option(help="Re-read every source even if nothing changed.")] = False,
+) -> None:
+    """Chroma server mode: update this machine's catalog and BM25 index from the server."""
+    from ingest.replica import sync_from_chroma
+
+    try:
+        report = sync_from_chroma(_open_library(_settings()), full=full)
+    except PolicychatError as exc:
+        _fail(exc)
+    console.print(report.summary(), highlight=False)
 
 
 @app.command()

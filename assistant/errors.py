@@ -7,7 +7,8 @@ They are translated only at the edges (CLI exit message, HTTP status, ``gr.Error
     PolicychatError
     ├── ConfigError          bad or contradictory settings
     ├── IngestError          a source could not be read or stored
-    │   └── UnsupportedFileError   unknown extension / content type
+    │   ├── UnsupportedFileError   unknown extension / content type
+    │   └── StorageFullError       no space left where the library is stored
     ├── SourceNotFoundError  an id that is not in the library
     ├── IndexUnavailableError the vector store cannot be reached (e.g. Chroma server down)
     ├── RetrievalError       a query could not be run
@@ -15,6 +16,8 @@ They are translated only at the edges (CLI exit message, HTTP status, ``gr.Error
 """
 
 from __future__ import annotations
+
+import errno
 
 
 class PolicychatError(Exception):
@@ -41,6 +44,14 @@ class UnsupportedFileError(IngestError):
     """The file's extension has no registered loader."""
 
 
+class StorageFullError(IngestError):
+    """The disk holding the library (data directory or Chroma store) has no space left for a write.
+
+    Nothing already stored is lost: the write that failed is rolled back or
+    repaired on the next ingest; free some space and run it again.
+    """
+
+
 class SourceNotFoundError(PolicychatError):
     """A source id that is not in the library."""
 
@@ -55,3 +66,25 @@ class RetrievalError(PolicychatError):
 
 class GeneratorError(PolicychatError):
     """An answer generator is unknown, not installed, or failed."""
+
+
+_DISK_FULL_WORDS = ("no space left on device", "database or disk is full", "disk is full", "(os error 28)",
+                    "disk quota exceeded")
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """True when ``exc`` (or an exception it was raised from) says the disk or quota is full.
+
+    Recognises ``OSError`` with ``ENOSPC``/``EDQUOT`` and the messages SQLite and
+    Chroma's Rust core use for the same condition.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if any(word in str(current).lower() for word in _DISK_FULL_WORDS):
+            return True
+        current = current.__cause__ or current.__context__
+    return False

@@ -28,7 +28,8 @@ _INSTRUCTION = re.compile(
     r"respond (?:only )?with|do not cite|reveal your|忽略(?:之前|以上|先前)的?(?:指令|指示)",
     re.I,
 )
-_MARKER = re.compile(r"\s*\[\d{1,3}\]")
+_CODE = re.compile(r"\b(?=[A-Z0-9]*[A-Z])(?=[A-Z0-9]*\d)[A-Z0-9]{3,8}\b")
+_MARKER = re.compile(r"\s*\[\d+\]")  # any length: a source's "[1000]" must not pass for an answer's marker
 
 
 def content_tokens(text: str) -> set[str]:
@@ -89,13 +90,33 @@ _MONTHS = frozenset(
 def key_names(question: str) -> set[str]:
     """The specific names and numbers a question is about (for the abstain gate).
 
-    Multi-word names, single capitalised words of 4+ letters (not months), and
-    numbers of 2+ digits; short acronyms ("EO", "NSM") are left out because
-    sources often spell them out.
+    Multi-word names, single capitalised words of 4+ letters (not months), codes
+    such as "H20", and numbers of 2+ digits; acronyms ("EO", "NSM on AI") are
+    left out because sources often spell them out.
     """
-    names = {n for n in entities(question) if len(n.split()) > 1 or (
-        len(n) >= 4 and not n.isupper() and n not in _MONTHS)}
-    return names | {n for n in numbers(question) if len(n.rstrip("%")) >= 2}
+    # "Biden and Xi" or "the US AI Action Plan and China" are two names, each checked on its own.
+    parts = {part.strip() for name in entities(question) for part in re.split(r"\s+and\s+", name) if part.strip()}
+    names = {
+        n for n in parts
+        if (len(n.split()) > 1 and not all(w.isupper() or w in {"of", "for", "on", "the"} for w in n.split()))
+        or (len(n.split()) == 1 and len(n) >= 4 and not n.isupper() and n not in _MONTHS)
+    }
+    return names | {n for n in numbers(question) if len(n.rstrip("%")) >= 2} | product_codes(question)
+
+
+def product_codes(text: str) -> set[str]:
+    """Model and classification codes such as "H20", "MI325X" or "3A090" (letters and digits in one word)."""
+    return {m.group() for m in _CODE.finditer(text)}
+
+
+def mentions(context: str, name: str) -> bool:
+    """Whether lower-cased ``context`` mentions ``name``: every word of it, codes as whole words.
+
+    "H20" is not mentioned by a text about the "H200": for codes a near miss is a different product.
+    """
+    if _CODE.fullmatch(name):
+        return re.search(rf"(?<!\w){re.escape(name.lower())}(?!\w)", context) is not None
+    return all(w in context for w in name_words(name))
 
 
 def looks_like_instruction(text: str) -> bool:

@@ -6,11 +6,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ingest.models import Chunk, SourceMeta
 
 Country = Literal["US", "CN", "INTL", "OTHER"]
+
+
+def no_nul(value: str) -> str:
+    """Reject text holding NUL characters (they truncate C strings downstream: tokenizers, llama.cpp, SQLite)."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters (\\u0000)")
+    return value
 
 
 class Filters(BaseModel):
@@ -37,6 +44,8 @@ class ChatTurn(BaseModel):
     role: Literal["user", "assistant", "system"]
     content: str = Field(max_length=20000)
 
+    _content_has_no_nul = field_validator("content")(no_nul)
+
 
 class AnswerRequest(BaseModel):
     """A question with optional history, filters, size and backend."""
@@ -49,6 +58,8 @@ class AnswerRequest(BaseModel):
     top_k: int | None = Field(None, ge=1, le=50)
     generator: str | None = None
     raw_draft: bool = Field(False, description="Keep unsupported draft sentences, marked [unsupported].")
+
+    _question_has_no_nul = field_validator("question")(no_nul)
 
 
 class Citation(BaseModel):
@@ -96,6 +107,10 @@ class Answer(BaseModel):
     retrieved: list[RetrievedPassage]
     generator: str
     timings_ms: Timings
+    index_generation: int | None = Field(
+        None, description="Catalog generation the passages were retrieved from (it moves on with every change "
+        "to the library); every cited chunk belongs to that generation.",
+    )
 
 
 @dataclass

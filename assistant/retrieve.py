@@ -17,15 +17,19 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Literal
 
-from assistant.errors import RetrievalError
+from assistant.crosslingual import chinese_terms
+from assistant.errors import IndexUnavailableError, RetrievalError
 from assistant.models import Filters, Passage
 from assistant.settings import Settings
+from ingest.embed import embed_query_cached
 from ingest.keywords import KeywordIndex, tokenize
 from ingest.library import Library
 from ingest.models import Chunk, SourceMeta, date_to_int
 
 Mode = Literal["hybrid", "dense", "bm25"]
 RRF_K = 60
+SNAPSHOT_ATTEMPTS = 5
+TRANSLATED_WEIGHT = 1.0  # as much as the other lists: 0.5 lost English questions on Chinese-only sources
 
 _COUNTRY_WORDS = {
     "US": re.compile(
@@ -34,7 +38,9 @@ _COUNTRY_WORDS = {
     "CN": re.compile(r"\b(china|chinese|prc|beijing|xi)\b|中国|我国", re.I),
 }
 _COMPARISON = re.compile(
-    r"\b(compar\w*|differ\w*|versus|vs\.?|contrast|both|similar\w*|between)\b|相比|比较|区别|异同", re.I
+    r"\b(compar\w*|differ\w*|versus|vs\.?|contrast|both|similar\w*|between)\b|相比|比较|区别|异同|"
+    r"^\s*how do\b.+\band\b",  # "How do the US plan and China's measures treat X?" asks for both sides
+    re.I,
 )
 
 
@@ -78,15 +84,27 @@ class HybridRetriever:
             return current
         with self._lock:
             if self._snapshot is None or self._snapshot.generation != generation:
-                chunks = self.library.catalog.chunks()
-                metas = {r.meta.id: r.meta for r in self.library.catalog.records()}
-                doc_freq: Counter[str] = Counter()
-                for chunk in chunks:
-                    doc_freq.update(set(tokenize(chunk.embed_text)))
-                self._snapshot = Snapshot(
-                    generation, {c.chunk_id: c for c in chunks}, metas, self.library.keyword_index(), doc_freq
-                )
+                self._snapshot = self._load_snapshot()
             return self._snapshot
+
+    def _load_snapshot(self) -> Snapshot:
+        """Read chunks, sources and BM25 of one generation (re-read if a write landed in between)."""
+        catalog = self.library.catalog
+        for _ in range(SNAPSHOT_ATTEMPTS):
+            generation = catalog.generation()
+            chunks = catalog.chunks()
+            metas = {r.meta.id: r.meta for r in catalog.records()}
+            keyword = self.library.keyword_index()
+            if catalog.generation() == generation and keyword.generation == generation:
+                break
+        else:
+            raise IndexUnavailableError("The library kept changing while it was being read; try again shortly.")
+        # A source deleted between the two reads would leave chunks without metadata.
+        by_id = {c.chunk_id: c for c in chunks if c.source_id in metas}
+        doc_freq: Counter[str] = Counter()
+        for chunk in by_id.values():
+            doc_freq.update(set(tokenize(chunk.embed_text)))
+        return Snapshot(generation, by_id, metas, keyword, doc_freq)
 
     def _allowed_sources(self, snap: Snapshot, filters: Filters | None) -> set[str] | None:
         if filters is None or filters.is_empty():
@@ -127,7 +145,8 @@ class HybridRetriever:
             query: the (standalone) question.
             filters: country / doc_type / source_ids / date range restrictions.
             top_k: how many passages to return (default from settings).
-            mode: "hybrid" (RRF of dense and BM25), "dense" or "bm25" (for ablations).
+            mode: "hybrid" (RRF of dense, BM25 and, for English questions, BM25 on Chinese glossary terms),
+                "dense" or "bm25" (for ablations).
             diversify: cap passages per source (``settings.per_source_cap``).
             balance_countries: give US and CN sources half of the slots each.
 
@@ -167,8 +186,9 @@ class HybridRetriever:
         n = self.settings.candidates
         dense: list[tuple[str, float]] = []
         keyword: list[tuple[str, float]] = []
+        translated: list[tuple[str, float]] = []
         if mode in ("hybrid", "dense"):
-            vector = self.library.embeddings.embed_query(query)
+            vector = embed_query_cached(self.library.embeddings, query)
             where = {"source_id": {"$in": sorted(allowed)}} if allowed is not None else None
             dense = [(cid, s) for cid, s in self.library.vectors.search(vector, n, where) if cid in snap.chunks]
         if mode in ("hybrid", "bm25"):
@@ -176,10 +196,16 @@ class HybridRetriever:
                 {cid for cid, c in snap.chunks.items() if c.source_id in allowed} if allowed is not None else None
             )
             keyword = snap.keyword.search(query, n, allowed_chunks)
+            # An English question may be answered only by a Chinese source: its policy terms in
+            # Chinese are a third ranked list (never mixed into the English BM25 query, where
+            # their many CJK n-grams would outscore the English words).
+            chinese = chinese_terms(query) if mode == "hybrid" else ""
+            if chinese:
+                translated = snap.keyword.search(chinese, n, allowed_chunks)
         fused: dict[str, float] = {}
-        for hits in (dense, keyword):
+        for hits, list_weight in ((dense, 1.0), (keyword, 1.0), (translated, TRANSLATED_WEIGHT)):
             for rank, (cid, _) in enumerate(hits):
-                fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
+                fused[cid] = fused.get(cid, 0.0) + list_weight / (RRF_K + rank + 1)
         dense_scores, keyword_scores = dict(dense), dict(keyword)
         passages = [
             Passage(

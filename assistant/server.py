@@ -36,9 +36,11 @@ def create_app(settings: Settings, *, warm_up: bool = True) -> FastAPI:
     # Answers run concurrently in the threadpool; one intra-op thread each keeps the
     # cores from being oversubscribed (measured: embed_query p95 186 ms -> 24 ms under load).
     torch.set_num_threads(settings.serve_torch_threads)
+    _import_model_libraries()
 
     from assistant.api import api_router, health_router
     from assistant.api.errors import install_error_handlers
+    from assistant.api.limits import EdgeGuard, write_routes
     from assistant.api.runtime import Runtime
     from assistant.ui import CSS, HEAD, build_ui, make_theme
 
@@ -59,11 +61,26 @@ def create_app(settings: Settings, *, warm_up: bool = True) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health_router)
     app.include_router(api_router(settings), prefix="/v1")
+    # Header size limit, API key of writes checked before their body is read, JSON 413s.
+    app.add_middleware(EdgeGuard, settings=settings, write_routes=write_routes(app))
     return gr.mount_gradio_app(
         app, build_ui(runtime), path="/", theme=make_theme(), css=CSS, head=HEAD, ssr_mode=False,
         max_file_size=int(settings.max_upload_mb * 1024 * 1024), footer_links=["gradio", "settings"],
         run_history=False, show_error=True,
     )
+
+
+def _import_model_libraries() -> None:
+    """Resolve the ``transformers`` names here, before the warm-up thread and the request threads start.
+
+    ``transformers`` resolves its names lazily and that is not thread-safe: an
+    upload loading the tokenizer while the warm-up thread loads the embedding
+    model failed with "cannot import name 'AutoTokenizer' from 'transformers'" (a 500).
+    The loaders in :mod:`ingest.embed` also take one lock; sentence-transformers
+    itself (about 6 s to import here) still loads in the warm-up thread, after the
+    server listens.
+    """
+    from transformers import AutoModel, AutoTokenizer  # noqa: F401
 
 
 def serve(settings: Settings | None = None, host: str | None = None, port: int | None = None) -> None:

@@ -9,12 +9,14 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
+from assistant.crosslingual import chinese_terms
 from assistant.errors import GeneratorError
-from assistant.evidence import content_tokens, coverage, key_names, name_words
+from assistant.evidence import content_tokens, coverage, key_names, mentions
 from assistant.generators import GenerationInput, Generator, create_generator
 from assistant.generators.extractive import candidate_sentences
 from assistant.models import Answer, AnswerRequest, Citation, Draft, Passage, RetrievedPassage, Timings
@@ -23,6 +25,7 @@ from assistant.rewrite import standalone_question
 from assistant.settings import Settings
 from assistant.verify import answer_sentences, verify_draft
 from ingest.library import Library
+from ingest.sentence_vectors import sentence_vectors_for
 
 
 @dataclass
@@ -39,6 +42,7 @@ class Turn:
     answer: Answer | None = None
     started: float = field(default_factory=time.perf_counter)
     timings: Timings = field(default_factory=Timings)
+    generation: int | None = None
 
 
 def abstention_text(query: str, n_sources: int, filters_note: str) -> str:
@@ -97,16 +101,32 @@ class AnswerService:
 
     def _retrieve(self, turn: Turn) -> Turn:
         t0 = time.perf_counter()
-        turn.passages = self.retriever.retrieve(
-            turn.query, turn.request.filters, turn.request.top_k, balance_countries=turn.comparison
-        )
+        # Name the catalog generation the passages came from. The snapshot is swapped when a
+        # write lands, so retrieve again in the rare case one landed while this was retrieving.
+        for _attempt in range(5):
+            snap = self.retriever.snapshot()
+            turn.passages = self.retriever.retrieve(
+                turn.query, turn.request.filters, turn.request.top_k, balance_countries=turn.comparison
+            )
+            from_snap = all(snap.chunks.get(p.chunk_id) is p.chunk for p in turn.passages)
+            if from_snap and self.library.catalog.generation() == snap.generation:
+                turn.generation = snap.generation
+                break
         turn.timings.retrieve = (time.perf_counter() - t0) * 1000
         return turn
 
     def _inputs(self, turn: Turn) -> GenerationInput:
         snap = self.retriever.snapshot()
         focus = turn.request.question if turn.query != turn.request.question else ""
-        return GenerationInput(turn.query, turn.passages, snap.idf, self.library.embeddings, turn.comparison, focus)
+        return GenerationInput(
+            turn.query,
+            turn.passages,
+            snap.idf,
+            self.library.embeddings,
+            turn.comparison,
+            focus,
+            sentence_vectors=partial(sentence_vectors_for, self.library.sentence_vectors, self.library.embeddings),
+        )
 
     def _generate(self, turn: Turn) -> Turn:
         t0 = time.perf_counter()
@@ -159,6 +179,7 @@ class AnswerService:
             ],
             generator=turn.generator,
             timings_ms=turn.timings,
+            index_generation=turn.generation,
         )
         return turn
 
@@ -184,6 +205,10 @@ class Evidence:
         return not self.missing_names or self.strength >= settings.abstain_missing_name_threshold
 
 
+# A Chinese-language source never writes "China" in English; its country field says it.
+_COUNTRY_NAMES = {"US": "United States U.S. US America", "CN": "China PRC People's Republic of China"}
+
+
 def assess_evidence(data: GenerationInput) -> Evidence:
     """Score how well the retrieved passages can answer the question.
 
@@ -198,11 +223,16 @@ def assess_evidence(data: GenerationInput) -> Evidence:
     candidates = candidate_sentences(data)
     best = max((0.5 * c.lexical + 0.5 * c.semantic for c in candidates), default=0.0)
     union = set().union(*(content_tokens(p.chunk.embed_text) for p in data.passages))
-    covered = coverage(content_tokens(data.question), union, data.idf)
+    question_tokens = content_tokens(data.question)
+    covered = max(
+        coverage(question_tokens, union, data.idf),
+        coverage(question_tokens | content_tokens(chinese_terms(data.question)), union, data.idf),
+    )
     context = "\n".join(
-        f"{p.meta.title} {p.meta.publisher} {p.meta.date} {p.chunk.text}" for p in data.passages
+        f"{p.meta.title} {p.meta.publisher} {p.meta.date} {_COUNTRY_NAMES.get(p.meta.country, '')} {p.chunk.text}"
+        for p in data.passages
     ).lower()
-    missing = sorted(n for n in key_names(data.question) if any(w not in context for w in name_words(n)))
+    missing = sorted(n for n in key_names(data.question) if not mentions(context, n))
     return Evidence(best * covered, missing)
 
 

@@ -86,6 +86,11 @@ class Settings(BaseSettings):
         1, ge=1, le=64,
         description="Torch threads per request in the server; requests run in parallel, so 1 avoids oversubscription.",
     )
+    replica_sync_seconds: float = Field(
+        5.0, ge=0,
+        description="Chroma server mode: a server re-syncs its local catalog and BM25 index from the Chroma server "
+        "at most this often, before a read (0 = never).",
+    )
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 

@@ -2,5 +2,5 @@
 
 Run with ``make bench`` (``python -m bench [--size small|full] [--out DIR]``). Results
 are measurements, not pass/fail tests: each figure is reported next to its target
-or peer as a ratio, and written to ``bench/results/<date>.json`` and ``.md``.
+or peer as a ratio, and written to ``bench/results/<date>-<HHMM>.json`` and ``.md``.
 """

@@ -14,7 +14,7 @@ from bench.workload import REPO_ROOT, build_workload, fresh_dir, make_settings
 
 
 def run(size: str, out_dir: Path) -> tuple[Path, Path] | None:
-    """Run all sections for ``size`` and write ``<date>.json`` / ``<date>.md`` into ``out_dir``.
+    """Run all sections for ``size`` and write ``<date>-<HHMM>.json`` / ``.md`` into ``out_dir``.
 
     Returns:
         The two paths written, or None when the full corpus is absent (a message says so).
@@ -51,7 +51,8 @@ def run(size: str, out_dir: Path) -> tuple[Path, Path] | None:
                 results["retrieval"][f"{factor}x"] = bench_scaled(library, vectors, factor, workload.questions, data_nx)
         results["notes"].append(
             "Scale-up is synthetic: copies of each source as <id>-copyN with the 1x vectors plus N(0, 0.01) "
-            "noise (re-normalised) and BM25 text suffixed copyN; 100x was not run (too slow to build here)."
+            "noise (re-normalised) and BM25 text suffixed copyN. Retrieval runs with the server's torch thread "
+            "count and an empty query-vector cache for every timed call."
         )
 
         _step("answering")
@@ -76,7 +77,7 @@ def run(size: str, out_dir: Path) -> tuple[Path, Path] | None:
         "RSS figures are of the whole benchmark process."
     )
     results["total_s"] = round(time.perf_counter() - started, 1)
-    stem = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
+    stem = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d-%H%M")  # several runs a day keep their own files
     paths = write_results(results, out_dir, stem)
     print(f"bench: wrote {paths[0]} and {paths[1]} in {results['total_s']} s")
     return paths

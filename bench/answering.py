@@ -38,8 +38,12 @@ def bench_answering(settings: Settings, questions: list[str], requests_per_level
         limits = httpx.Limits(max_connections=most, max_keepalive_connections=most)
         with httpx.Client(base_url=url, timeout=120, limits=limits) as client:
             client.post("/v1/answer", json={"question": questions[0]})  # warm up
+            offset = 1
             for clients, total in requests_per_level.items():
-                figures[f"clients_{clients}"] = _load_level(client, questions, clients, total)
+                # Each level asks the next questions in the list, so the server's query-vector cache rarely hits.
+                rotated = questions[offset:] + questions[:offset]
+                figures[f"clients_{clients}"] = _load_level(client, rotated, clients, total)
+                offset = (offset + total) % len(questions)
     first = figures.get("clients_1", {})
     figures["p95_at_1_target_ms"] = P95_AT_1_TARGET_MS
     figures["p95_at_1_ratio_to_target"] = ratio(first.get("p95_ms"), P95_AT_1_TARGET_MS)
@@ -92,6 +96,7 @@ def bench_cold_start(data_dir: Path, timeout: float = 180.0) -> dict[str, Any]:
         stderr=subprocess.DEVNULL,
     )
     ready = False
+    first_answer_s: float | None = None
     try:
         while time.perf_counter() - t0 < timeout and proc.poll() is None:
             try:
@@ -102,6 +107,10 @@ def bench_cold_start(data_dir: Path, timeout: float = 180.0) -> dict[str, Any]:
                 pass
             time.sleep(0.1)
         seconds = time.perf_counter() - t0
+        if ready:
+            question = {"question": "What does the AI Action Plan say?"}
+            answered = httpx.post(f"http://127.0.0.1:{port}/v1/answer", json=question, timeout=120)
+            first_answer_s = time.perf_counter() - t0 if answered.status_code == 200 else None
     finally:
         proc.terminate()
         try:
@@ -111,6 +120,7 @@ def bench_cold_start(data_dir: Path, timeout: float = 180.0) -> dict[str, Any]:
             proc.wait()
     return {
         "seconds": round(seconds, 2) if ready else None,
+        "first_answer_s": round(first_answer_s, 2) if ready and first_answer_s else None,
         "ready": ready,
         "target_s": COLD_START_TARGET_S,
         "ratio_to_target": ratio(seconds, COLD_START_TARGET_S) if ready else None,

@@ -74,6 +74,8 @@ def render_markdown(results: dict[str, Any]) -> str:
     if cold:
         rows.append(("cold start", "process start → /readyz 200", _fmt(cold["seconds"], " s"), "≤ 15 s",
                      _fmt(cold["ratio_to_target"])))
+        if cold.get("first_answer_s") is not None:
+            rows.append(("cold start", "process start → first answer 200", _fmt(cold["first_answer_s"], " s"), "", ""))
     lc = results.get("langchain") or {}
     if lc:
         rows += [

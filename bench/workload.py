@@ -75,7 +75,7 @@ def build_workload(size: str, scratch: Path) -> Workload | None:
         sources = Settings().sources
         if sources is None or not Path(sources).is_dir():
             return None
-        return Workload(size, Path(sources), load_questions(30), [1, 10], {1: 40, 4: 40, 16: 40})
+        return Workload(size, Path(sources), load_questions(200), [1, 10, 100], {1: 40, 4: 40, 16: 40})
     folder = scratch / "small-sources"
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in _SMALL_DOCS.items():

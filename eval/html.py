@@ -7,9 +7,13 @@ import html
 import io
 from collections import defaultdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from eval.dataset import GoldItem
 from eval.metrics import K_VALUES, ItemResult
+
+if TYPE_CHECKING:
+    from eval.judge import JudgeReport
 
 
 def _png(figure) -> str:  # noqa: ANN001 - a matplotlib Figure
@@ -97,8 +101,14 @@ def write_html(
     ablations: dict[str, dict],
     failures: list[str],
     gold: dict[str, GoldItem] | None = None,
+    judge: JudgeReport | None = None,
 ) -> None:
-    """Write ``report.html``: summary with deltas vs ``baseline``, per-tag table, charts, worst items."""
+    """Write ``report.html``: summary with deltas vs ``baseline``, per-tag table, charts, worst items.
+
+    With ``judge``, a separate "LLM judge (not gating)" section follows the gate verdict and summary.
+    """
+    from eval.judge import html_section
+
     rows = []
     for metric, value in summary.items():
         base = (baseline or {}).get(metric)
@@ -138,7 +148,7 @@ td:first-child{{text-align:left}}.v{{font-weight:bold;color:{"#1a7f37" if not fa
 img{{max-width:100%;margin:0.5em}}</style></head><body>
 <h1>Evaluation: {html.escape(label)}</h1><p class="v">Gates: {html.escape(verdict)}</p>
 <h2>Summary (vs stored baseline)</h2><table><tr><th>metric</th><th>value</th><th>baseline</th><th>delta</th></tr>
-{"".join(rows)}</table><h2>Retrieval ablations</h2>
+{"".join(rows)}</table>{html_section(judge)}<h2>Retrieval ablations</h2>
 <table><tr><th>variant</th>{ablation_head}</tr>{ablation_rows}</table>
 {images}<h2>By tag</h2><table><tr><th>tag</th><th>items</th><th>hit@5</th><th>key facts</th></tr>{"".join(tag_rows)}
 </table><h2>By gold source</h2><table><tr><th>source</th><th>items</th><th>hit@5</th><th>key facts</th></tr>

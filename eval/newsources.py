@@ -16,7 +16,7 @@ import shutil
 from pathlib import Path
 
 from assistant.errors import PolicychatError
-from assistant.evidence import display_text
+from assistant.evidence import display_text, entities
 from assistant.settings import Settings
 from eval.dataset import Evidence, GoldItem
 from ingest.library import Library
@@ -32,10 +32,15 @@ _DATE = re.compile(
 _NUMBER = re.compile(r"\b\d[\d,.]*(?: ?(?:%|percent|days|months|years|million|billion))?")
 _OBLIGATION = re.compile(r"\b(shall|must|is required to|will)\b|应当|不得|应")
 MAX_PER_SOURCE = 5
+_NOT_NAME_START = frozenset("Today Yesterday Tomorrow Our We Their Its His Her Then Now Here There".split())
 
 
-def _fact(sentence: str) -> str | None:
-    """The checkable fact of a sentence: a date, else a quantity (not a list number at the start)."""
+def _fact(sentence: str, title: str = "") -> str | None:
+    """The checkable fact of a sentence: a date, else a quantity, else a named body.
+
+    A list number at the start is not a quantity; a name that is (part of) the
+    document's title or the sentence's first words would make a trivial question.
+    """
     date = _DATE.search(sentence)
     if date:
         return date.group()
@@ -43,6 +48,14 @@ def _fact(sentence: str) -> str | None:
         value = match.group().rstrip(".,")
         if match.start() > 3 and (" " in value or "%" in value or len(value.replace(",", "")) >= 3):
             return value
+    for name in sorted(entities(sentence), key=len, reverse=True):
+        words = name.split()
+        while words and words[0] in _NOT_NAME_START:
+            words.pop(0)
+        name = " ".join(words)
+        specific = len(words) >= 2 or (name.isupper() and len(name) >= 3)  # "OECD AI Principles", "GPAI"
+        if specific and sentence.find(name) > 10 and name.lower() not in title.lower():
+            return name
     return None
 
 
@@ -66,11 +79,11 @@ def draft_questions(folder: Path, known_sources: set[str], prefix: str = "new") 
             continue
         drafted = 0
         sentences = [display_text(doc.text[a:b]) for a, b in split_sentences(doc.text)]
-        usable = [s for s in sentences if 60 <= len(s) <= 400 and _fact(s)]
+        usable = [s for s in sentences if 60 <= len(s) <= 400 and _fact(s, meta.title)]
         # Obligations and dated statements first: they are what analysts check.
         usable.sort(key=lambda s: (not _OBLIGATION.search(s), not _DATE.search(s)))
         for sentence in usable:
-            fact = _fact(sentence)
+            fact = _fact(sentence, meta.title)
             assert fact is not None
             cloze = sentence.replace(fact, "____", 1)
             items.append(

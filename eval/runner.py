@@ -1,8 +1,10 @@
 """Run a gold set through the assistant, write a report folder, and check the gates.
 
 ``run_eval`` answers every item with the real service and measures it;
-``write_report`` writes ``results.jsonl``, ``summary.json`` and ``report.md``;
-``check_gates`` compares the summary with ``eval/gates.toml``.
+``write_report`` writes ``results.jsonl``, ``summary.json``, ``report.md`` and
+``report.html`` (plus ``judge.json`` when the optional LLM judge ran);
+``check_gates`` compares the summary with ``eval/gates.toml`` and nothing else:
+the LLM judge's scores never reach the summary or the gates.
 """
 
 from __future__ import annotations
@@ -13,11 +15,16 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant.models import AnswerRequest
 from assistant.service import AnswerService
 from eval.dataset import GoldItem
 from eval.metrics import ItemResult, citation_scores, key_fact_score, retrieval_scores, summarize
+from ingest.embed import torch_threads
+
+if TYPE_CHECKING:
+    from eval.judge import JudgeReport
 
 GATES_FILE = Path(__file__).parent / "gates.toml"
 BASELINE_FILE = Path(__file__).parent / "baseline.json"
@@ -30,9 +37,20 @@ def load_baseline(path: Path = BASELINE_FILE) -> dict[str, float | None] | None:
     return json.loads(path.read_text()).get("summary")
 
 
-def evaluate_item(service: AnswerService, item: GoldItem, generator: str | None = None) -> ItemResult:
-    """Answer one gold item and measure retrieval, answer and citations."""
+def evaluate_item(
+    service: AnswerService,
+    item: GoldItem,
+    generator: str | None = None,
+    contexts: dict[str, list[str]] | None = None,
+) -> ItemResult:
+    """Answer one gold item and measure retrieval, answer and citations.
+
+    When ``contexts`` is given, the retrieved passage texts (best first) are
+    stored in it under the item's id, for the optional LLM judge.
+    """
     answer = service.answer(AnswerRequest(question=item.question, history=item.history, generator=generator))
+    if contexts is not None:
+        contexts[item.id] = [p.text for p in answer.retrieved]
     result = ItemResult(id=item.id, answerable=item.answerable, tags=item.tags)
     result.retrieved_sources = [p.source_id for p in answer.retrieved]
     result.abstained = answer.abstained
@@ -61,13 +79,19 @@ def run_eval(
     items: list[GoldItem],
     generator: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    contexts: dict[str, list[str]] | None = None,
 ) -> tuple[list[ItemResult], dict[str, float | None]]:
-    """Evaluate every item; return per-item results and the summary."""
+    """Evaluate every item; return per-item results and the summary.
+
+    ``contexts``, when given, is filled with each item's retrieved passage texts (see :func:`evaluate_item`).
+    """
     results = []
-    for done, item in enumerate(items, start=1):
-        results.append(evaluate_item(service, item, generator))
-        if progress:
-            progress(done, len(items))
+    # Latencies are measured as the server answers: with its torch thread count.
+    with torch_threads(service.settings.serve_torch_threads):
+        for done, item in enumerate(items, start=1):
+            results.append(evaluate_item(service, item, generator, contexts))
+            if progress:
+                progress(done, len(items))
     return results, summarize(results)
 
 
@@ -98,9 +122,16 @@ def write_report(
     label: str,
     ablations: dict[str, dict] | None = None,
     items: list[GoldItem] | None = None,
+    judge: JudgeReport | None = None,
 ) -> Path:
-    """Write results.jsonl, summary.json, report.md and report.html into ``out_dir``; return the folder."""
+    """Write results.jsonl, summary.json, report.md and report.html into ``out_dir``; return the folder.
+
+    With ``judge`` (the optional LLM judge's report), also ``judge.json`` and a
+    separate "LLM judge (not gating)" section in both reports; the summary and
+    the gate verdict are the same with or without it.
+    """
     from eval.html import write_html
+    from eval.judge import markdown_section
 
     ablations = ablations or {}
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -110,8 +141,10 @@ def write_report(
     (out_dir / "summary.json").write_text(
         json.dumps({"label": label, "summary": summary, "ablations": ablations, "gate_failures": failures}, indent=2)
     )
+    if judge is not None:
+        (out_dir / "judge.json").write_text(json.dumps(judge.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
     gold = {item.id: item for item in items or []}
-    write_html(out_dir / "report.html", label, summary, load_baseline(), results, ablations, failures, gold)
+    write_html(out_dir / "report.html", label, summary, load_baseline(), results, ablations, failures, gold, judge)
     lines = [
         f"# Evaluation: {label}",
         "",
@@ -133,7 +166,9 @@ def write_report(
         lines += [
             f"| {name} | " + " | ".join(_fmt(v) for v in values.values()) + " |" for name, values in ablations.items()
         ]
-    lines += ["", "## Gates", "", "PASS" if not failures else "FAIL: " + "; ".join(failures), "", "## Worst items", ""]
+    lines += ["", "## Gates", "", "PASS" if not failures else "FAIL: " + "; ".join(failures)]
+    lines += markdown_section(judge)
+    lines += ["", "## Worst items", ""]
     worst = sorted((r for r in results if r.answerable), key=lambda r: (r.key_facts or 0, r.reciprocal_rank))[:15]
     for r in worst:
         lines.append(

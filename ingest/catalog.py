@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.errors import IngestError, SourceNotFoundError
+from assistant.errors import IngestError, SourceNotFoundError, StorageFullError, is_disk_full
 from ingest.models import Chunk, PageSpan, Source, SourceMeta
 
 _SCHEMA = """
@@ -52,11 +52,16 @@ class Catalog:
         """Open (creating if needed) the catalog database at ``path``."""
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
+        with self.connect() as db:
             db.executescript(_SCHEMA)
 
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def connect(self) -> Iterator[sqlite3.Connection]:
+        """A connection to the catalog file inside one transaction (committed on exit, rolled back on error).
+
+        Raises:
+            StorageFullError: the disk is full; IngestError: any other SQLite failure.
+        """
         db = sqlite3.connect(self.path, timeout=30)
         try:
             db.execute("PRAGMA journal_mode=WAL")
@@ -64,13 +69,16 @@ class Catalog:
             with db:
                 yield db
         except sqlite3.OperationalError as exc:
+            if is_disk_full(exc):
+                raise StorageFullError(f"no space left for the catalog ({exc}); free some space and run the write "
+                                       "again (the catalog is unchanged)", str(self.path)) from exc
             raise IngestError(f"catalog write failed ({exc}); is the disk full?", str(self.path)) from exc
         finally:
             db.close()
 
     def generation(self) -> int:
         """A counter bumped by every change; 0 for a new catalog."""
-        with self._connect() as db:
+        with self.connect() as db:
             row = db.execute("SELECT value FROM state WHERE key='generation'").fetchone()
         return int(row[0]) if row else 0
 
@@ -83,7 +91,7 @@ class Catalog:
 
     def hashes(self) -> dict[str, str]:
         """{source id: content hash} of every catalogued source."""
-        with self._connect() as db:
+        with self.connect() as db:
             return dict(db.execute("SELECT id, content_hash FROM sources").fetchall())
 
     def put_source(self, source: Source, path: str, chunks: list[Chunk]) -> list[str]:
@@ -92,31 +100,52 @@ class Catalog:
         Returns:
             The chunk ids the source had before, so the caller can drop stale vectors.
         """
+        return self.put_sources([(source, path, chunks)])[0]
+
+    def put_sources(self, items: list[tuple[Source, str, list[Chunk]]]) -> list[list[str]]:
+        """Replace several sources, each in its own transaction, over one connection.
+
+        Many small sources are stored much faster this way (opening and closing a
+        connection costs a WAL checkpoint), and each source is still all-or-nothing.
+
+        Args:
+            items: ``(source, file path, chunks)`` per source.
+
+        Returns:
+            For each item, the chunk ids its source had before (for dropping stale vectors).
+        """
+        olds: list[list[str]] = []
+        with self.connect() as db:
+            for source, path, chunks in items:
+                with db:  # one transaction per source: commits here, rolls back on error
+                    olds.append(self._put(db, source, path, chunks))
+        return olds
+
+    def _put(self, db: sqlite3.Connection, source: Source, path: str, chunks: list[Chunk]) -> list[str]:
         pages = json.dumps([[p.page, p.start, p.end] for p in source.pages])
-        with self._connect() as db:
-            old = [r[0] for r in db.execute("SELECT chunk_id FROM chunks WHERE source_id=?", (source.id,))]
-            db.execute("DELETE FROM chunks WHERE source_id=?", (source.id,))
-            db.execute(
-                "INSERT OR REPLACE INTO sources VALUES (?,?,?,?,?,?,?,?)",
-                (
-                    source.id,
-                    path,
-                    source.content_hash,
-                    json.dumps(source.meta.to_dict(), ensure_ascii=False),
-                    source.text,
-                    pages,
-                    len(chunks),
-                    time.time(),
-                ),
-            )
-            db.executemany(
-                "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?)",
-                [
-                    (c.chunk_id, c.source_id, c.position, c.start, c.end, c.page, c.section, c.text, c.embed_text)
-                    for c in chunks
-                ],
-            )
-            self._bump(db)
+        old = [r[0] for r in db.execute("SELECT chunk_id FROM chunks WHERE source_id=?", (source.id,))]
+        db.execute("DELETE FROM chunks WHERE source_id=?", (source.id,))
+        db.execute(
+            "INSERT OR REPLACE INTO sources VALUES (?,?,?,?,?,?,?,?)",
+            (
+                source.id,
+                path,
+                source.content_hash,
+                json.dumps(source.meta.to_dict(), ensure_ascii=False),
+                source.text,
+                pages,
+                len(chunks),
+                time.time(),
+            ),
+        )
+        db.executemany(
+            "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?)",
+            [
+                (c.chunk_id, c.source_id, c.position, c.start, c.end, c.page, c.section, c.text, c.embed_text)
+                for c in chunks
+            ],
+        )
+        self._bump(db)
         return old
 
     def remove_source(self, source_id: str) -> list[str]:
@@ -125,7 +154,7 @@ class Catalog:
         Raises:
             SourceNotFoundError: no such source.
         """
-        with self._connect() as db:
+        with self.connect() as db:
             ids = [r[0] for r in db.execute("SELECT chunk_id FROM chunks WHERE source_id=?", (source_id,))]
             deleted = db.execute("DELETE FROM sources WHERE id=?", (source_id,)).rowcount
             if not deleted:
@@ -136,12 +165,37 @@ class Catalog:
 
     def forget_hash(self, source_id: str) -> None:
         """Blank a source's hash so the next ingest re-does it (used by repair)."""
-        with self._connect() as db:
+        with self.connect() as db:
             db.execute("UPDATE sources SET content_hash='' WHERE id=?", (source_id,))
+
+    def state(self, key: str) -> str | None:
+        """A value of the ``state`` table (where ``generation`` lives too); None when unset."""
+        with self.connect() as db:
+            row = db.execute("SELECT value FROM state WHERE key=?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def apply(
+        self, puts: list[tuple[Source, str, list[Chunk]]], removals: list[str], state: dict[str, str] | None = None
+    ) -> None:
+        """Replace ``puts``, delete the sources ``removals`` and set ``state`` keys, all in ONE transaction.
+
+        The generation moves on (only when a source changed) in the same commit, so
+        readers see the whole change at once. Replicas apply what they read from the Chroma
+        server this way (:mod:`ingest.replica`).
+        """
+        with self.connect() as db:
+            for source, path, chunks in puts:
+                self._put(db, source, path, chunks)
+            for source_id in removals:
+                db.execute("DELETE FROM sources WHERE id=?", (source_id,))
+                db.execute("DELETE FROM chunks WHERE source_id=?", (source_id,))
+            if removals and not puts:
+                self._bump(db)  # (each put bumped already; readers only ever see the committed value)
+            db.executemany("INSERT OR REPLACE INTO state(key, value) VALUES (?, ?)", list((state or {}).items()))
 
     def records(self) -> list[SourceRecord]:
         """All sources, ordered by id."""
-        with self._connect() as db:
+        with self.connect() as db:
             rows = db.execute(
                 "SELECT meta, path, content_hash, n_chunks, pages, updated_at FROM sources ORDER BY id"
             ).fetchall()
@@ -151,7 +205,7 @@ class Catalog:
 
     def source(self, source_id: str) -> Source:
         """The full source (text, pages) by id; raises SourceNotFoundError."""
-        with self._connect() as db:
+        with self.connect() as db:
             row = db.execute("SELECT meta, text, content_hash, pages FROM sources WHERE id=?", (source_id,)).fetchone()
         if row is None:
             raise SourceNotFoundError(f"No source with id {source_id!r}; `policychat sources` lists the ids.")
@@ -170,14 +224,14 @@ class Catalog:
         if source_id is not None:
             query += " WHERE source_id=?"
             args = (source_id,)
-        with self._connect() as db:
+        with self.connect() as db:
             rows = db.execute(query + " ORDER BY source_id, position", args).fetchall()
         return [Chunk(cid, sid, pos, text, s, e, page, sec, emb) for cid, sid, pos, s, e, page, sec, text, emb in rows]
 
     def chunk_ids_by_source(self) -> dict[str, set[str]]:
         """{source id: set of its chunk ids}."""
         out: dict[str, set[str]] = {}
-        with self._connect() as db:
+        with self.connect() as db:
             for cid, sid in db.execute("SELECT chunk_id, source_id FROM chunks"):
                 out.setdefault(sid, set()).add(cid)
         return out

@@ -5,7 +5,9 @@ The text is cut at headings (Markdown '#', "Sec. 4.", "Article 3", "第三条",
 sentences are packed greedily into chunks of at most ``max_tokens`` word pieces
 of the embedding model, carrying up to ``overlap_tokens`` of trailing sentences
 into the next chunk of the same section. A sentence longer than the budget is
-cut at word (or, for Chinese, character) boundaries: the only mid-sentence cuts.
+cut at word (or, for Chinese, character) boundaries: the only mid-sentence cuts
+(a single "word" over the budget, such as a long URL or an encoded blob, is cut
+between characters).
 """
 
 from __future__ import annotations
@@ -96,8 +98,17 @@ def _split_long(text: str, start: int, end: int, count: TokenCounter, budget: in
     """Cut an over-long sentence into pieces of at most ``budget`` tokens at word boundaries."""
     cjk = bool(re.search(r"[\u3400-\u9fff]", text[start:end]))
     unit = re.compile(r".", re.S) if cjk else re.compile(r"\S+\s*")
-    units = [(m.start() + start, m.end() + start) for m in unit.finditer(text[start:end])]
-    sizes = count([text[a:b] for a, b in units])
+    words = [(m.start() + start, m.end() + start) for m in unit.finditer(text[start:end])]
+    units: list[tuple[int, int]] = []
+    sizes: list[int] = []
+    for (a, b), size in zip(words, count([text[a:b] for a, b in words]), strict=True):
+        if size <= budget:
+            units.append((a, b))
+            sizes.append(size)
+        else:  # one "word" over the budget (a URL, a base64 blob): cut it between characters
+            for pa, pb, piece_size in _cut_characters(text, a, b, count, budget):
+                units.append((pa, pb))
+                sizes.append(piece_size)
     pieces: list[tuple[int, int]] = []
     piece_start, used = units[0][0], 0
     for (a, _b), size in zip(units, sizes, strict=True):
@@ -106,7 +117,21 @@ def _split_long(text: str, start: int, end: int, count: TokenCounter, budget: in
             piece_start, used = a, 0
         used += size
     pieces.append((piece_start, units[-1][1]))
-    return [(a, len(text[:b].rstrip())) for a, b in pieces if text[a:b].strip()]
+    return [(a, b - (len(text[a:b]) - len(text[a:b].rstrip()))) for a, b in pieces if text[a:b].strip()]
+
+
+def _cut_characters(text: str, start: int, end: int, count: TokenCounter, budget: int) -> list[tuple[int, int, int]]:
+    """Cut ``text[start:end]`` between characters into ``(start, end, tokens)`` pieces of at most ``budget`` tokens."""
+    pieces: list[tuple[int, int, int]] = []
+    while start < end:
+        width = min(end - start, 4 * budget)
+        size = count([text[start : start + width]])[0]
+        while size > budget and width > 1:
+            width = max(1, width * budget // (size + 1))
+            size = count([text[start : start + width]])[0]
+        pieces.append((start, start + width, size))
+        start += width
+    return pieces
 
 
 def chunk_id_for(source_id: str, position: int, text: str) -> str:

@@ -7,10 +7,19 @@ Write order for one source (what makes a crash at any point recoverable):
 2. replace the source and its chunks in the catalog in one SQLite transaction;
 3. delete the vectors of chunks the source no longer has.
 
+:meth:`Library.put_sources` does the same for a group of sources at once
+(all their vectors, then one catalog transaction per source, then the stale
+vectors), which is what makes thousands of small files fast to store.
+
 :meth:`Library.repair` deletes vectors the catalog does not know (left by a
 crash before step 2 or 3) and marks sources whose vectors are missing for
 re-ingest; the BM25 index is rebuilt whenever its generation differs from the
 catalog's. Writers take an exclusive file lock on the data directory.
+
+With a Chroma server, each write also publishes its source records there
+between steps 1 and 2 (removals: before the catalog), and ``repair`` first
+syncs the catalog from the server, so several machines share one library
+(:mod:`ingest.replica`).
 """
 
 from __future__ import annotations
@@ -23,12 +32,14 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-from assistant.errors import IngestError
+from assistant.errors import IngestError, StorageFullError
 from assistant.settings import Settings
 from ingest.catalog import Catalog
 from ingest.embed import load_embeddings
 from ingest.keywords import KeywordIndex
 from ingest.models import Chunk, Source
+from ingest.replica import Publisher, publisher_for, sync_from_chroma
+from ingest.sentence_vectors import SentenceVectorStore
 from ingest.vectors import VectorIndex, open_vector_index
 
 
@@ -54,7 +65,9 @@ class Library:
             raise IngestError(f"cannot create data directory ({exc.strerror})", str(self.data_dir)) from exc
         self._embeddings = embeddings
         self.catalog = Catalog(self.data_dir / "catalog.sqlite")
+        self.sentence_vectors = SentenceVectorStore(self.catalog)
         self.vectors: VectorIndex = open_vector_index(settings)
+        self.publisher: Publisher | None = publisher_for(settings)  # None in embedded mode
         self._keyword_dir = self.data_dir / "bm25"
 
     @property
@@ -76,19 +89,50 @@ class Library:
 
     def put_source(self, source: Source, path: str, chunks: list[Chunk], vectors: list[list[float]]) -> None:
         """Store one source with its chunks and vectors, in crash-safe order."""
-        self.vectors.upsert(chunks, vectors, [source.meta] * len(chunks))
-        old_ids = self.catalog.put_source(source, path, chunks)
-        stale = set(old_ids) - {c.chunk_id for c in chunks}
+        self.put_sources([(source, path, chunks)], vectors)
+
+    def put_sources(self, items: list[tuple[Source, str, list[Chunk]]], vectors: list[list[float]]) -> None:
+        """Store several sources in crash-safe order, with one vector write for all of them.
+
+        Args:
+            items: ``(source, file path, chunks)`` per source.
+            vectors: one vector per chunk, in the order of ``items`` and their chunks.
+        """
+        chunks = [c for _source, _path, cs in items for c in cs]
+        metas = [source.meta for source, _path, cs in items for _c in cs]
+        try:
+            self.vectors.upsert(chunks, vectors, metas)
+            if self.publisher is not None:
+                self.publisher.publish(items)
+            olds = self.catalog.put_sources(items)
+        except StorageFullError as exc:  # name the files that could not be stored, not only the store
+            files = ", ".join(path for _source, path, _cs in items)
+            raise StorageFullError(f"cannot store {files}: {exc}") from exc
+        stale: set[str] = set()
+        for (_source, _path, cs), old_ids in zip(items, olds, strict=True):
+            stale.update(set(old_ids) - {c.chunk_id for c in cs})
         if stale:
             self.vectors.delete(sorted(stale))
 
     def remove_source(self, source_id: str) -> int:
         """Remove a source everywhere; return how many chunks went. Raises SourceNotFoundError."""
         with self.write_lock():
-            ids = self.catalog.remove_source(source_id)
-            self.vectors.delete(ids)
+            ids = self.remove_source_locked(source_id)
+            self.sentence_vectors.prune()
             self.sync_keyword_index()
         return len(ids)
+
+    def remove_source_locked(self, source_id: str) -> list[str]:
+        """:meth:`remove_source` (record, catalog row, vectors) for a caller holding the lock; return its chunk ids.
+
+        Raises:
+            SourceNotFoundError: the catalog has no such source.
+        """
+        if self.publisher is not None and source_id in self.catalog.hashes():
+            self.publisher.unpublish([source_id])
+        ids = self.catalog.remove_source(source_id)
+        self.vectors.delete(ids)
+        return ids
 
     def keyword_index(self) -> KeywordIndex:
         """The BM25 index for the current catalog generation (rebuilt if stale or missing)."""
@@ -121,17 +165,34 @@ class Library:
         with self.write_lock():
             return self.repair_locked()
 
+    def repair_if_idle(self) -> RepairReport | None:
+        """:meth:`repair` unless another writer holds the lock right now (it repairs first anyway); None then."""
+        with open(self.data_dir / ".write.lock", "w") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return None
+            try:
+                return self.repair_locked()
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
     def repair_locked(self) -> RepairReport:
         """:meth:`repair` for a caller that already holds :meth:`write_lock`."""
+        if self.publisher is not None:  # server mode: first take in what other machines published
+            sync_from_chroma(self, locked=True)
         by_source = self.catalog.chunk_ids_by_source()
         known = set().union(*by_source.values()) if by_source else set()
         stored = self.vectors.ids()
         orphans = sorted(stored - known)
         if orphans:
             self.vectors.delete(orphans)
+        self.sentence_vectors.prune()
         stale = sorted(sid for sid, ids in by_source.items() if not ids <= stored)
         for source_id in stale:
             self.catalog.forget_hash(source_id)
+        if self.publisher is not None:  # records whose vectors are gone: republished from here, or dropped
+            self.publisher.repair(self, stored - set(orphans))
         rebuilt = self.sync_keyword_index()
         return RepairReport(len(orphans), stale, rebuilt)
 

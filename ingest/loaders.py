@@ -8,8 +8,11 @@ Adding a format means writing one class here and decorating it with
 
 from __future__ import annotations
 
+import codecs
+import datetime
 import re
 import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
@@ -76,17 +79,37 @@ def load_document(path: Path) -> ParsedDocument:
     return doc
 
 
+_UNICODE_BOMS = (  # longest first: the UTF-32-LE mark starts with the UTF-16-LE one
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
 def _read_text(path: Path) -> str:
-    """Read a text file as UTF-8 (BOM allowed); refuse binary or undecodable data."""
+    """Read a text file as UTF-8, or as UTF-16/32 when it starts with that byte-order mark.
+
+    The size is checked before anything is read; binary or undecodable data is refused.
+    """
     if path.stat().st_size > MAX_TEXT_BYTES:
         raise IngestError(f"text file larger than {MAX_TEXT_BYTES // (1024 * 1024)} MB; split it first", str(path))
     raw = path.read_bytes()
-    if b"\x00" in raw[:8192]:
-        raise IngestError("binary data, not text (NUL bytes found)", str(path))
+    encoding = "utf-8"
+    for bom, name in _UNICODE_BOMS:
+        if raw.startswith(bom):
+            raw, encoding = raw[len(bom) :], name
+            break
+    if encoding == "utf-8" and b"\x00" in raw[:8192]:
+        raise IngestError(
+            "binary data, not text (NUL bytes found; UTF-16 text needs a byte-order mark)", str(path)
+        )
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise IngestError(f"not valid UTF-8 at byte {exc.start}; re-save the file as UTF-8", str(path)) from exc
+        label = encoding.upper().replace("-LE", "").replace("-BE", "")
+        raise IngestError(f"not valid {label} at byte {exc.start}; re-save the file as UTF-8", str(path)) from exc
 
 
 @register(".txt", ".text")
@@ -99,6 +122,8 @@ class TextLoader:
 
 
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
+MAX_FRONT_MATTER_CHARS = 64 * 1024
+_SCALARS = (str, int, float, bool, datetime.date)
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _HTML_TAG = re.compile(r"</?[A-Za-z][^<>]{0,300}>")
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
@@ -113,12 +138,7 @@ def markdown_to_text(markdown: str) -> tuple[str, dict[str, str]]:
     hints: dict[str, str] = {}
     match = _FRONT_MATTER.match(markdown)
     if match:
-        try:
-            front = yaml.safe_load(match.group(1))
-        except yaml.YAMLError:
-            front = None
-        if isinstance(front, dict):
-            hints = {str(k): str(v) for k, v in front.items() if v is not None}
+        hints = _front_matter_hints(match.group(1))
         markdown = markdown[match.end() :]
     text = _HTML_COMMENT.sub("", markdown)
     text = _HTML_TAG.sub("", text)
@@ -126,6 +146,23 @@ def markdown_to_text(markdown: str) -> tuple[str, dict[str, str]]:
     text = _MD_EMPHASIS.sub(r"\2", text)
     text = text.replace("\\", "")
     return text, hints
+
+
+def _front_matter_hints(block: str) -> dict[str, str]:
+    """Scalar ``key: value`` pairs of a YAML front matter block; {} when it is not usable metadata.
+
+    Broken, oversized or deeply nested YAML is ignored (the document is still ingested),
+    and lists or mappings are never turned into strings: an alias bomb stays unexpanded.
+    """
+    if len(block) > MAX_FRONT_MATTER_CHARS:
+        return {}
+    try:
+        front = yaml.safe_load(block)
+    except (yaml.YAMLError, RecursionError):
+        return {}
+    if not isinstance(front, dict):
+        return {}
+    return {str(k): str(v) for k, v in front.items() if isinstance(k, _SCALARS) and isinstance(v, _SCALARS)}
 
 
 @register(".md", ".markdown")
@@ -145,7 +182,7 @@ class PdfLoader:
     def load(self, path: Path) -> ParsedDocument:
         """Extract each page's text; refuse encrypted or unreadable PDFs."""
         from pypdf import PdfReader
-        from pypdf.errors import PdfReadError
+        from pypdf.errors import LimitReachedError
 
         try:
             reader = PdfReader(path)
@@ -160,8 +197,10 @@ class PdfLoader:
             title = str((info.get("/Title") if info else None) or "").strip()
         except IngestError:
             raise
-        except (PdfReadError, ValueError, KeyError, TypeError, OSError, RecursionError) as exc:
-            raise IngestError(f"corrupt or unreadable PDF ({type(exc).__name__}: {exc})", str(path)) from exc
+        except LimitReachedError as exc:
+            raise IngestError(f"PDF exceeds the parser's limits, a decompression bomb? ({exc})", str(path)) from exc
+        except Exception as exc:  # pypdf raises many unrelated types on broken input (ValueError, KeyError, ...)
+            raise IngestError(f"corrupt or unreadable PDF ({_one_line(exc)})", str(path)) from exc
         pages = clean_pdf_pages(raw_pages)
         spans: list[PageSpan] = []
         parts: list[str] = []
@@ -186,18 +225,21 @@ class HtmlLoader:
         import trafilatura
 
         html = _read_text(path)
-        extracted = trafilatura.extract(
-            html,
-            output_format="markdown",
-            include_comments=False,
-            include_tables=True,
-            favor_recall=True,
-            with_metadata=False,
-        )
+        try:
+            extracted = trafilatura.extract(
+                html,
+                output_format="markdown",
+                include_comments=False,
+                include_tables=True,
+                favor_recall=True,
+                with_metadata=False,
+            )
+            meta = trafilatura.extract_metadata(html) if extracted else None
+        except Exception as exc:  # lxml and trafilatura raise many types on hostile markup
+            raise IngestError(f"unreadable HTML ({_one_line(exc)})", str(path)) from exc
         if not extracted:
             raise IngestError("no main text found in the HTML", str(path))
         hints: dict[str, str] = {}
-        meta = trafilatura.extract_metadata(html)
         if meta is not None:
             for key in ("title", "date", "url", "sitename"):
                 value = getattr(meta, key, None)
@@ -205,6 +247,56 @@ class HtmlLoader:
                     hints["publisher" if key == "sitename" else key] = str(value)
         text, _ = markdown_to_text(extracted)
         return ParsedDocument(text=clean_text(text), hints=hints)
+
+
+def _one_line(exc: BaseException, limit: int = 160) -> str:
+    """``Type: message`` of an exception on one short line."""
+    message = " ".join(str(exc).split())
+    text = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _check_docx_archive(path: Path) -> None:
+    """Refuse a DOCX that is not a zip, or that inflates past the limits (a zip bomb).
+
+    The declared sizes are checked first; then every member is inflated in 1 MB
+    steps and counted, so a zip whose headers understate its sizes is caught too,
+    without ever holding more than one step in memory.
+    """
+    mb = 1024 * 1024
+
+    def check(total: int, xml: int) -> None:
+        if total > MAX_DOCX_UNCOMPRESSED:
+            raise IngestError(
+                f"DOCX expands to at least {total // mb} MB, over the "
+                f"{MAX_DOCX_UNCOMPRESSED // mb} MB limit (zip bomb?)",
+                str(path),
+            )
+        if xml > MAX_TEXT_BYTES:
+            raise IngestError(
+                f"DOCX text parts expand to at least {xml // mb} MB, over the {MAX_TEXT_BYTES // mb} MB limit "
+                "(zip bomb, or split the document)",
+                str(path),
+            )
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            is_xml = [info.filename.lower().endswith((".xml", ".rels")) for info in infos]
+            check(sum(i.file_size for i in infos), sum(i.file_size for i, x in zip(infos, is_xml, strict=True) if x))
+            total = xml = 0
+            for info, xml_part in zip(infos, is_xml, strict=True):
+                with archive.open(info) as member:
+                    while block := member.read(mb):
+                        total += len(block)
+                        xml += len(block) if xml_part else 0
+                        check(total, xml)
+    except IngestError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError, zlib.error) as exc:
+        if isinstance(exc, zipfile.BadZipFile) and "File is not a zip file" in str(exc):
+            raise IngestError("not a valid DOCX (zip) file", str(path)) from exc
+        raise IngestError(f"corrupt DOCX ({_one_line(exc)})", str(path)) from exc
 
 
 @register(".docx")
@@ -215,21 +307,11 @@ class DocxLoader:
         """Read paragraphs and tables in order; refuse zip bombs and non-DOCX files."""
         import docx
 
-        try:
-            with zipfile.ZipFile(path) as archive:
-                total = sum(info.file_size for info in archive.infolist())
-        except (zipfile.BadZipFile, OSError) as exc:
-            raise IngestError("not a valid DOCX (zip) file", str(path)) from exc
-        if total > MAX_DOCX_UNCOMPRESSED:
-            raise IngestError(
-                f"DOCX expands to {total // (1024 * 1024)} MB, over the "
-                f"{MAX_DOCX_UNCOMPRESSED // (1024 * 1024)} MB limit (zip bomb?)",
-                str(path),
-            )
+        _check_docx_archive(path)
         try:
             document = docx.Document(str(path))
         except Exception as exc:  # python-docx raises many unrelated types on bad input
-            raise IngestError(f"corrupt DOCX ({type(exc).__name__})", str(path)) from exc
+            raise IngestError(f"corrupt DOCX ({_one_line(exc)})", str(path)) from exc
         lines: list[str] = []
         for paragraph in document.paragraphs:
             text = paragraph.text.strip()

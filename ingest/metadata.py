@@ -9,6 +9,7 @@ first heading as title, country OTHER).
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -78,9 +79,20 @@ def _sidecar(path: Path) -> dict[str, str]:
 
 
 def slugify(name: str) -> str:
-    """A safe source id from a file stem: word characters, '.', '-' only."""
+    """A safe source id from a file stem: word characters, '.', '-' only, at most 120 characters.
+
+    A name with no word characters at all (say, only emoji) gets ``source-`` plus a
+    short hash of the name, so two such files never share an id.
+    """
     slug = re.sub(r"[^\w.-]+", "-", name.strip(), flags=re.UNICODE).strip("-.").lower()
-    return slug[:120] or "source"
+    slug = slug[:120].rstrip("-.")
+    return slug or "source-" + hashlib.sha1(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+
+
+def clean_date(value: str) -> str:
+    """``YYYY[-MM[-DD]]`` (the first 10 characters) when ``value`` starts with a year, else ""."""
+    value = value.strip()
+    return value[:10] if re.match(r"\d{4}(?!\d)", value) else ""
 
 
 def normalize_country(value: str) -> str:
@@ -93,7 +105,7 @@ def normalize_country(value: str) -> str:
 def _first_heading(text: str) -> str:
     for line in text.split("\n"):
         line = line.strip().lstrip("#").strip()
-        if len(line) >= 3:
+        if len(line) >= 3 and any(ch.isalnum() for ch in line):  # not a rule such as "---"
             return line[:200]
     return ""
 
@@ -129,7 +141,7 @@ def resolve_source_meta(
         title=merged.get("title") or _first_heading(doc.text) or path.stem,
         publisher=merged.get("publisher", ""),
         country=normalize_country(merged.get("country", "OTHER")),
-        date=merged.get("date", "")[:10],
+        date=clean_date(merged.get("date", "")),
         doc_type=merged.get("doc_type", "") or "document",
         original_url=merged.get("original_url") or None,
         file=path.name,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -24,9 +25,12 @@ from ingest.library import Library
 from ingest.loaders import load_document
 from ingest.metadata import CATALOG_NAME, catalog_row_for, read_catalog, resolve_source_meta, slugify
 from ingest.models import Chunk, Source
+from ingest.sentence_vectors import pool_chunk_sentences
 
 EMBED_BATCH_CHUNKS = 512
-PIPELINE_VERSION = "3"  # bump when loaders, clean-up, sentence splitting or chunking change their output
+STORE_GROUP_MAX = 64  # sources stored with one vector write
+STORE_STEPS = 16  # a batch of embedded sources is stored in at least this many steps when it can be
+PIPELINE_VERSION = "4"  # bump when loaders, clean-up, sentence splitting or chunking change their output
 
 
 @dataclass
@@ -82,23 +86,98 @@ def _is_folder_metadata(path: Path) -> bool:
 
 
 def discover_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileError]]:
-    """Expand folders (recursively, skipping hidden files and metadata files) into files."""
+    """Expand folders (recursively, skipping hidden files and metadata files) into files.
+
+    Folders are walked without recursion, so any depth works. Inside a folder, a
+    symbolic link is followed only when its target lies in the same folder; links
+    that point outside it, broken links and special files (pipes, devices) are
+    reported, never opened. A path given directly is used as it is.
+
+    Returns:
+        The files in path order, and one error per path that cannot be used.
+    """
     files: list[Path] = []
     errors: list[FileError] = []
     for path in paths:
-        if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                rel_parts = child.relative_to(path).parts
-                if any(part.startswith(".") for part in rel_parts) or not child.is_file():
-                    continue
-                if _is_folder_metadata(child):
-                    continue
-                files.append(child)
+        if "\x00" in str(path):
+            errors.append(FileError(str(path), "invalid path: the name contains a NUL byte"))
+        elif not _utf8_name(path):
+            errors.append(FileError(str(path), NOT_UTF8_NAME))
+        elif path.is_dir():
+            found, problems = _walk_folder(path)
+            files.extend(found)
+            errors.extend(problems)
         elif path.is_file():
             files.append(path)
+        elif path.is_symlink():
+            errors.append(FileError(str(path), "broken symbolic link (its target is missing or it loops)"))
+        elif path.exists():
+            errors.append(FileError(str(path), "not a regular file (a pipe, socket or device)"))
         else:
             errors.append(FileError(str(path), "no such file or folder"))
     return files, errors
+
+
+NOT_UTF8_NAME = "file name is not valid UTF-8 (rename the file)"
+
+
+def _utf8_name(path: Path) -> bool:
+    """False for a path holding bytes that are not UTF-8 (Python carries them as lone surrogates)."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _walk_folder(folder: Path) -> tuple[list[Path], list[FileError]]:
+    """The ingestible files under ``folder`` (sorted) and the entries that were refused."""
+    root = folder.resolve()
+    files: list[Path] = []
+    errors: list[FileError] = []
+    stack = [folder]
+    while stack:
+        current = stack.pop()
+        try:
+            with os.scandir(current) as scan:
+                entries = list(scan)
+        except OSError as exc:
+            errors.append(FileError(str(current), f"cannot read folder ({exc.strerror or exc})"))
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue  # hidden files and folders
+            child = current / entry.name
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(child)
+                    continue
+                if entry.is_symlink():
+                    try:
+                        target = child.resolve(strict=True)
+                    except (OSError, RuntimeError):
+                        errors.append(FileError(str(child), "broken symbolic link (its target is missing or it loops)"))
+                        continue
+                    if not target.is_relative_to(root):
+                        errors.append(FileError(
+                            str(child),
+                            f"symbolic link points outside the folder being ingested (to {target}); "
+                            "ingest the target itself if it belongs in the library",
+                        ))
+                        continue
+                    if target.is_dir():
+                        continue  # its files are reached through the folder itself
+                is_file = entry.is_file()
+            except OSError as exc:
+                errors.append(FileError(str(child), f"cannot read ({exc.strerror or exc})"))
+                continue
+            if not is_file:
+                errors.append(FileError(str(child), "not a regular file (a pipe, socket or device)"))
+            elif not _utf8_name(child):
+                errors.append(FileError(str(child), NOT_UTF8_NAME))
+            elif not _is_folder_metadata(child):
+                files.append(child)
+    return sorted(files), errors
 
 
 def _content_hash(path: Path, catalog_row: dict[str, str], overrides: dict[str, Any] | None, recipe: str) -> str:
@@ -148,6 +227,7 @@ def ingest_paths(
         known_hashes = library.catalog.hashes()
         seen_ids: dict[str, str] = {}
         pending: list[_Pending] = []
+        pending_chunks = 0
         for done, path in enumerate(files, start=1):
             if progress:
                 progress("parse", done, len(files))
@@ -188,13 +268,20 @@ def ingest_paths(
             except (OSError, MemoryError, RecursionError) as exc:
                 report.errors.append(FileError(str(path), f"{type(exc).__name__}: {exc}"))
                 continue
-            if sum(len(p.chunks) for p in pending) >= EMBED_BATCH_CHUNKS:
+            except Exception as exc:  # a parser bug on hostile input must not stop the other files
+                message = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+                report.errors.append(FileError(str(path), f"could not be parsed (internal error, {message})"))
+                continue
+            pending_chunks += len(pending[-1].chunks)
+            if pending_chunks >= EMBED_BATCH_CHUNKS:
                 _embed_and_store(library, pending, report, progress)
-                pending = []
+                pending, pending_chunks = [], 0
         if pending:
             _embed_and_store(library, pending, report, progress)
         if prune:
             report.removed = _prune(library, paths, seen_ids)
+        if report.added or report.updated or report.removed:
+            library.sentence_vectors.prune()
         library.sync_keyword_index()
     report.seconds = time.perf_counter() - started
     return report
@@ -207,17 +294,25 @@ def _embed_and_store(
     if progress:
         progress("embed", report.chunks_embedded, report.chunks_embedded + len(texts))
     t0 = time.perf_counter()
-    vectors = library.embeddings.embed_documents(texts)
+    chunks = [c for p in pending for c in p.chunks]
+    vectors, sentence_vectors = pool_chunk_sentences(library.embeddings, chunks)
     report.embed_seconds += time.perf_counter() - t0
     report.chunks_embedded += len(texts)
     if progress:
         progress("embed", report.chunks_embedded, report.chunks_embedded)
+    # Stored in groups: one vector write per group instead of per source (the per-call cost of
+    # Chroma dominates for small files), yet in several steps, so an interrupted run keeps most of its work.
+    group_size = min(STORE_GROUP_MAX, max(1, len(pending) // STORE_STEPS))
     offset = 0
-    for item in pending:
-        n = len(item.chunks)
-        library.put_source(item.source, item.path, item.chunks, vectors[offset : offset + n])
+    for first in range(0, len(pending), group_size):
+        group = pending[first : first + group_size]
+        n = sum(len(item.chunks) for item in group)
+        library.put_sources([(item.source, item.path, item.chunks) for item in group], vectors[offset : offset + n])
+        stored = zip(chunks[offset : offset + n], sentence_vectors[offset : offset + n], strict=True)
+        library.sentence_vectors.put((c.chunk_id, v) for c, v in stored)
         offset += n
-        (report.updated if item.is_update else report.added).append(item.source.id)
+        for item in group:
+            (report.updated if item.is_update else report.added).append(item.source.id)
 
 
 def _prune(library: Library, paths: list[Path], seen_ids: dict[str, str]) -> list[str]:
@@ -229,7 +324,6 @@ def _prune(library: Library, paths: list[Path], seen_ids: dict[str, str]) -> lis
         file_path = Path(record.path)
         in_folder = any(folder == file_path.parent or folder in file_path.parents for folder in folders)
         if in_folder and not file_path.exists():
-            ids = library.catalog.remove_source(record.meta.id)
-            library.vectors.delete(ids)
+            library.remove_source_locked(record.meta.id)
             removed.append(record.meta.id)
     return removed

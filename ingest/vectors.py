@@ -15,11 +15,17 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from assistant.errors import IndexUnavailableError
+from assistant.errors import IndexUnavailableError, PolicychatError, StorageFullError, is_disk_full
 from assistant.settings import Settings
 from ingest.models import Chunk, SourceMeta
 
 Where = dict[str, Any]
+
+# A Chroma server that accepts connections but never answers (overloaded, paused, half-dead
+# network) must not hang the reads and writes waiting on it: the chromadb HTTP client has no
+# timeout of its own. Reads and writes of one batch take well under a second on a healthy server.
+CHROMA_CONNECT_TIMEOUT_S = 3.0
+CHROMA_TIMEOUT_S = 15.0
 
 
 class VectorIndex(Protocol):
@@ -70,13 +76,39 @@ def chunk_metadata(chunk: Chunk, meta: SourceMeta) -> dict[str, str | int]:
     }
 
 
-def _unavailable(settings: Settings, exc: Exception) -> IndexUnavailableError:
+def _unavailable(settings: Settings, exc: Exception) -> PolicychatError:
+    """The error to raise for a failed Chroma call: :class:`StorageFullError` when its disk is full."""
     where = (
         f"Chroma server at {settings.chroma_host}:{settings.chroma_port}"
         if settings.uses_chroma_server
         else f"Chroma store in {settings.data_dir / 'chroma'}"
     )
+    if is_disk_full(exc):
+        return StorageFullError(
+            f"no space left on the disk of the {where} ({type(exc).__name__}: {exc}); free some space and "
+            "run the write again (what is stored is kept)"
+        )
     return IndexUnavailableError(f"{where} is unavailable ({type(exc).__name__}: {exc}); start it or check the path.")
+
+
+def _check_server_answers(settings: Settings) -> None:
+    """Fail fast (connect and read timeouts) when the Chroma server is down or hung.
+
+    ``chromadb.HttpClient`` talks to the server while it is created, with no timeout.
+    """
+    import httpx
+
+    url = f"http://{settings.chroma_host}:{settings.chroma_port}/api/v2/heartbeat"
+    httpx.get(url, timeout=httpx.Timeout(CHROMA_TIMEOUT_S, connect=CHROMA_CONNECT_TIMEOUT_S)).raise_for_status()
+
+
+def _limit_http_waits(client: Any) -> None:
+    """Give the chromadb HTTP client's session connect and read timeouts (it is created with none)."""
+    import httpx
+
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(CHROMA_TIMEOUT_S, connect=CHROMA_CONNECT_TIMEOUT_S)
 
 
 class ChromaIndex:
@@ -93,9 +125,11 @@ class ChromaIndex:
         client_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
         try:
             if settings.uses_chroma_server:
+                _check_server_answers(settings)
                 client = chromadb.HttpClient(
                     host=settings.chroma_host or "127.0.0.1", port=settings.chroma_port, settings=client_settings
                 )
+                _limit_http_waits(client)
             else:
                 path = Path(settings.data_dir) / "chroma"
                 path.mkdir(parents=True, exist_ok=True)

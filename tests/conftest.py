@@ -7,15 +7,18 @@ into their own data directories (``make_library``).
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from testsupport import QUIET_ENV, free_port
 
 from assistant import settings as settings_module
 from assistant.settings import Settings
@@ -27,14 +30,6 @@ if TYPE_CHECKING:  # imported lazily below: collection stays fast
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_CORPUS = (REPO_ROOT / ".." / "shared" / "corpus").resolve()
 
-QUIET_ENV = {
-    "HF_HUB_OFFLINE": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "HF_HUB_DISABLE_TELEMETRY": "1",
-    "ANONYMIZED_TELEMETRY": "False",
-    "GRADIO_ANALYTICS_ENABLED": "False",
-    "TOKENIZERS_PARALLELISM": "false",
-}
 
 
 def _policychat_vars() -> list[str]:
@@ -143,3 +138,50 @@ def run_cli(
 def cli() -> Callable[..., subprocess.CompletedProcess[str]]:
     """The ``policychat`` command as a subprocess: ``cli("sources", "--json", data_dir=...)``."""
     return run_cli
+
+
+@pytest.fixture(scope="session")
+def llama_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``python -m llama_cpp.server`` with the packaged SmolLM2 (alias ``smollm2``) on a loopback port; its /v1 URL.
+
+    Started once per session for every test that needs an OpenAI-compatible endpoint; skips when the
+    ``local-llm`` extra is not installed.
+    """
+    import httpx
+
+    for module in ("llama_cpp", "sse_starlette", "starlette_context", "uvicorn", "fastapi", "pydantic_settings"):
+        if importlib.util.find_spec(module) is None:
+            pytest.skip(f"llama_cpp.server needs {module} (pip install 'policychat[local-llm]')")
+    from assistant.generators.local import packaged_model_path
+
+    port = free_port()
+    log = tmp_path_factory.mktemp("llama-server") / "server.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "llama_cpp.server", "--model", str(packaged_model_path()),
+             "--model_alias", "smollm2", "--host", "127.0.0.1", "--port", str(port),
+             "--n_ctx", "2048", "--n_threads", "1", "--n_threads_batch", "1"],
+            stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        )
+    base_url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"llama_cpp.server exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+            try:
+                if httpx.get(f"{base_url}/models", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"llama_cpp.server did not answer within 120 s:\n{log.read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -9,7 +9,8 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
 from assistant.api.deps import ServiceDep, SettingsDep, check_question_length
-from assistant.api.errors import status_for
+from assistant.api.errors import error_responses, status_for
+from assistant.api.limits import MAX_JSON_BODY_BYTES
 from assistant.api.sse import SSE_DOC, sse_event, sse_response, started
 from assistant.errors import PolicychatError
 from assistant.models import Answer, AnswerRequest
@@ -17,14 +18,17 @@ from assistant.models import Answer, AnswerRequest
 router = APIRouter(tags=["answers"])
 
 
-@router.post("/answer", response_model=Answer)
+ERRORS = error_responses(400, 413, 503)
+
+
+@router.post("/answer", response_model=Answer, responses=ERRORS, max_body_size=MAX_JSON_BODY_BYTES)
 def answer(body: AnswerRequest, service: ServiceDep, settings: SettingsDep) -> Answer:
     """Answer a question with cited sentences, or abstain (runs in the threadpool, so requests overlap)."""
     check_question_length(body.question, settings)
     return service.answer(body)
 
 
-@router.post("/answer/stream", responses=SSE_DOC)
+@router.post("/answer/stream", responses={**SSE_DOC, **ERRORS}, max_body_size=MAX_JSON_BODY_BYTES)
 async def answer_stream(body: AnswerRequest, service: ServiceDep, settings: SettingsDep) -> StreamingResponse:
     """Stream the answer as Server-Sent Events.
 

@@ -6,11 +6,13 @@ Tests swap any of them with ``app.dependency_overrides``.
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 
 from assistant.api.runtime import Runtime
 from assistant.service import AnswerService
@@ -60,13 +62,22 @@ async def require_api_key(
     expected = settings.api_key
     if not expected:
         return
-    offered = [bearer.credentials if bearer else None, header_key]
-    if not any(key and hmac.compare_digest(key.encode(), expected.encode()) for key in offered):
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "A valid API key is required for this write: send 'Authorization: Bearer KEY' or 'X-API-Key: KEY'.",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+    if not key_matches([bearer.credentials if bearer else None, header_key], expected):
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, API_KEY_REQUIRED, headers={"WWW-Authenticate": "Bearer"})
+
+
+API_KEY_REQUIRED = "A valid API key is required for this write: send 'Authorization: Bearer KEY' or 'X-API-Key: KEY'."
+
+
+def key_matches(offered: Iterable[str | None], expected: str) -> bool:
+    """True when one of the ``offered`` keys equals ``expected`` (constant-time comparison)."""
+    return any(key and hmac.compare_digest(key.encode(), expected.encode()) for key in offered)
+
+
+def offered_keys(authorization: str | None, x_api_key: str | None) -> list[str | None]:
+    """The keys a request offers, parsed exactly as the :func:`require_api_key` dependencies parse them."""
+    scheme, credentials = get_authorization_scheme_param(authorization)
+    return [credentials if scheme.lower() == "bearer" else None, x_api_key]
 
 
 WriteAccess = Depends(require_api_key)

@@ -16,10 +16,12 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from assistant.api.deps import ServiceDep, SettingsDep, check_question_length
-from assistant.api.errors import status_for
+from assistant.api.errors import error_responses, status_for
+from assistant.api.limits import MAX_JSON_BODY_BYTES
 from assistant.api.schemas import ChatChoice, ChatCompletion, ChatCompletionRequest, ChatMessageOut, Usage
 from assistant.api.sse import SSE_DOC, sse_event, sse_response, started
 from assistant.errors import PolicychatError
@@ -42,13 +44,25 @@ def to_answer_request(body: ChatCompletionRequest) -> AnswerRequest:
             "type": "missing", "loc": ("body", "messages"), "msg": "messages must contain a non-empty user message",
             "input": None,
         }])
-    history = [
-        ChatTurn(role=_ROLES[m.role], content=m.text()[:20000])  # type: ignore[arg-type]
-        for m in body.messages[:last_user] if m.role in _ROLES and m.text().strip()
-    ][-MAX_HISTORY:]
     generator = body.model if body.model in available_generators() else None
-    return AnswerRequest(question=body.messages[last_user].text().strip(), history=history,
-                         filters=body.filters, top_k=body.top_k, generator=generator, raw_draft=False)
+    turns = [(i, m) for i, m in enumerate(body.messages[:last_user]) if m.role in _ROLES and m.text().strip()]
+    turns = turns[-MAX_HISTORY:]
+    try:
+        history = [ChatTurn(role=_ROLES[m.role], content=m.text()[:20000]) for _i, m in turns]  # type: ignore[arg-type]
+        return AnswerRequest(question=body.messages[last_user].text().strip(), history=history,
+                             filters=body.filters, top_k=body.top_k, generator=generator, raw_draft=False)
+    except ValidationError as exc:  # e.g. a NUL character: report it at the message it came from
+        errors = []
+        for error in exc.errors():
+            loc = error["loc"]
+            if loc[:1] == ("question",):
+                where: tuple[Any, ...] = ("body", "messages", last_user, "content")
+            elif loc[:1] == ("history",) and len(loc) > 1 and isinstance(loc[1], int):
+                where = ("body", "messages", turns[loc[1]][0], "content")
+            else:
+                where = ("body", "messages")
+            errors.append({"type": error["type"], "loc": where, "msg": f"messages: {error['msg']}", "input": None})
+        raise RequestValidationError(errors) from None
 
 
 def _usage(settings: Settings, request: AnswerRequest, answer: Answer) -> Usage:
@@ -57,7 +71,8 @@ def _usage(settings: Settings, request: AnswerRequest, answer: Answer) -> Usage:
     return Usage(prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion)
 
 
-@router.post("/chat/completions", response_model=ChatCompletion, responses=SSE_DOC)
+@router.post("/chat/completions", response_model=ChatCompletion,
+             responses={**SSE_DOC, **error_responses(400, 413, 503)}, max_body_size=MAX_JSON_BODY_BYTES)
 async def chat_completions(
     body: ChatCompletionRequest, service: ServiceDep, settings: SettingsDep
 ) -> ChatCompletion | StreamingResponse:

@@ -3,7 +3,10 @@
 :class:`Runtime` holds the settings, the single :class:`AnswerService` (opened
 lazily, so a server whose vector store is down still starts and reports 503)
 and the lock that serialises uploads and deletes within the process; the
-library's own file lock serialises them across processes.
+library's own file lock serialises them across processes. With a Chroma server, a
+:class:`~ingest.replica.ReplicaSync` keeps the local catalog and BM25 index in
+step with what other machines publish (first sync before the first read, then
+at most every ``POLICYCHAT_REPLICA_SYNC_SECONDS`` in the background).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from assistant.settings import Settings
 
 if TYPE_CHECKING:
     from assistant.service import AnswerService
+    from ingest.replica import ReplicaSync
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +34,7 @@ class Runtime:
         self.settings = settings
         self.write_lock = threading.Lock()
         self._service: AnswerService | None = None
+        self.replica: ReplicaSync | None = None
         self._open_lock = threading.Lock()
 
     @property
@@ -38,17 +43,23 @@ class Runtime:
         return Path(self.settings.data_dir) / "uploads"
 
     def service(self) -> AnswerService:
-        """The app's one :class:`AnswerService`, opened on first use.
+        """The app's one :class:`AnswerService`, opened on first use (and synced first in server mode).
 
         Raises:
-            IndexUnavailableError: the vector store cannot be opened (retried on the next call).
+            IndexUnavailableError: the vector store cannot be opened, or the first
+                replica sync failed (both retried on the next call).
         """
         if self._service is None:
             with self._open_lock:
                 if self._service is None:
                     from assistant.service import AnswerService
+                    from ingest.replica import replica_sync_for
 
-                    self._service = AnswerService(self.settings)
+                    service = AnswerService(self.settings)
+                    self.replica = replica_sync_for(service.library)
+                    self._service = service
+        if self.replica is not None:
+            self.replica.before_read()
         return self._service
 
     def warm_up(self) -> None:
@@ -59,6 +70,7 @@ class Runtime:
         """
         try:
             service = self.service()
+            self._repair(service)
             service.retriever.snapshot()
             service.library.embeddings.embed_query("warm up")
             service.generator(None)
@@ -66,3 +78,23 @@ class Runtime:
             log.warning("warm-up failed: %s", exc)
         except Exception:  # a warm-up must never take the server down
             log.exception("warm-up failed")
+
+    def _repair(self, service: AnswerService) -> None:
+        """Embedded store: clear what a writer killed mid-write left (orphan vectors, a stale BM25 index).
+
+        Every ingest repairs first anyway; doing it at start-up too means a server
+        restarted after a crash reports consistent counts at once. Skipped with a
+        Chroma server (other machines may be writing to it) and when another
+        process is writing; a read-only data directory only logs a warning.
+        """
+        if self.settings.uses_chroma_server:
+            return
+        try:
+            with self.write_lock:
+                report = service.library.repair_if_idle()
+        except (PolicychatError, OSError) as exc:
+            log.warning("start-up repair skipped: %s", exc)
+            return
+        if report is not None and (report.orphans_removed or report.stale_sources):
+            log.warning("start-up repair: removed %d orphan vectors; sources to re-ingest: %s",
+                        report.orphans_removed, ", ".join(report.stale_sources) or "none")

@@ -10,6 +10,12 @@ from assistant.models import Citation, Filters
 from ingest.catalog import SourceRecord
 
 
+class Problem(BaseModel):
+    """An error: what went wrong and what to do about it."""
+
+    detail: str
+
+
 class SourceInfo(BaseModel):
     """A catalogued source: its metadata with chunk and page counts."""
 

@@ -10,15 +10,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from assistant.api.deps import RuntimeDep, ServiceDep, WriteAccess
+from assistant.api.errors import error_responses
 from assistant.api.schemas import Deleted, FileProblemOut, SourceDetail, SourceInfo, UploadResult
 from assistant.api.writes import (
+    BadFileNameError,
     SavedUpload,
     UploadFields,
     UploadTooLargeError,
     checked_extension,
+    client_basename,
     delete_source,
     ingest_uploads,
     max_upload_bytes,
@@ -55,11 +59,13 @@ def upload_sources(
     date: Annotated[str | None, Form(description="YYYY-MM-DD")] = None,
     doc_type: Annotated[str | None, Form()] = None,
     original_url: Annotated[str | None, Form()] = None,
-) -> UploadResult:
+) -> UploadResult | JSONResponse:
     """Add or replace sources: each file becomes a source whose id is a slug of its file name.
 
     The form fields apply to every file. 413 when the upload exceeds
-    POLICYCHAT_MAX_UPLOAD_MB, 415 for an extension with no loader.
+    POLICYCHAT_MAX_UPLOAD_MB, 415 for an extension with no loader, 422 when no
+    file could be ingested (each failure named, as in ``errors``), 507 when the
+    disk is full.
     """
     try:
         fields = UploadFields(title=title, publisher=publisher, country=country, date=date, doc_type=doc_type,
@@ -69,8 +75,12 @@ def upload_sources(
     if len(files) > MAX_FILES:
         raise RequestValidationError([{"type": "too_long", "loc": ("body", "files"),
                                        "msg": f"at most {MAX_FILES} files per upload", "input": None}])
-    for upload in files:
-        checked_extension(upload.filename or "")
+    for i, upload in enumerate(files):
+        try:
+            checked_extension(upload.filename or "")
+        except BadFileNameError as exc:
+            raise RequestValidationError([{"type": "value_error", "loc": ("body", "files", i),
+                                           "msg": f"bad file name: {exc.reason}", "input": None}]) from None
     limit = max_upload_bytes(runtime)
     if sum(upload.size or 0 for upload in files) > limit:
         raise UploadTooLargeError(f"upload is larger than POLICYCHAT_MAX_UPLOAD_MB={runtime.settings.max_upload_mb:g}")
@@ -83,8 +93,18 @@ def upload_sources(
             item.path.unlink(missing_ok=True)
         raise
     report = ingest_uploads(runtime, saved, fields)
-    return UploadResult(added=report.added, updated=report.updated, unchanged=report.unchanged,
-                        errors=[FileProblemOut(file=e.file, reason=e.reason) for e in report.errors])
+    result = UploadResult(added=report.added, updated=report.updated, unchanged=report.unchanged,
+                          errors=[FileProblemOut(file=e.file, reason=e.reason) for e in report.errors])
+    if report.errors and not (report.added or report.updated or report.unchanged):
+        return _nothing_ingested(result, [client_basename(u.filename or "") for u in files])
+    return result
+
+
+def _nothing_ingested(result: UploadResult, names: list[str]) -> JSONResponse:
+    """422 when no file of an upload could be ingested: one validation error per file, plus the usual report."""
+    detail = [{"type": "file_not_ingested", "loc": ["body", "files", names.index(e.file) if e.file in names else 0],
+               "msg": f"{e.file}: {e.reason}", "input": e.file} for e in result.errors]
+    return JSONResponse({"detail": detail, **result.model_dump()}, status_code=422)
 
 
 def remove_source(source_id: str, runtime: RuntimeDep) -> Deleted:
@@ -96,15 +116,15 @@ def sources_router(settings: Settings) -> APIRouter:
     """The sources routes; the upload route's streaming body limit comes from ``settings``."""
     router = APIRouter(prefix="/sources", tags=["sources"])
     router.add_api_route("", list_sources, methods=["GET"], response_model=list[SourceInfo])
-    router.add_api_route("/{source_id}", get_source, methods=["GET"], response_model=SourceDetail)
+    router.add_api_route("/{source_id}", get_source, methods=["GET"], response_model=SourceDetail,
+                         responses=error_responses(404))
     router.add_api_route(
         "", upload_sources, methods=["POST"], response_model=UploadResult, dependencies=[WriteAccess],
         max_body_size=int(settings.max_upload_mb * 1024 * 1024) + ENVELOPE_BYTES,
-        responses={401: {"description": "API key missing or wrong"}, 413: {"description": "Upload too large"},
-                   415: {"description": "Unsupported file type"}},
+        responses=error_responses(400, 401, 413, 415, 503, 507),
     )
     router.add_api_route(
         "/{source_id}", remove_source, methods=["DELETE"], response_model=Deleted, dependencies=[WriteAccess],
-        responses={401: {"description": "API key missing or wrong"}, 404: {"description": "Unknown source"}},
+        responses=error_responses(401, 404, 503, 507),
     )
     return router

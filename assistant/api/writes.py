@@ -17,7 +17,7 @@ from typing import BinaryIO
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.api.runtime import Runtime
-from assistant.errors import IngestError, UnsupportedFileError
+from assistant.errors import IngestError, StorageFullError, UnsupportedFileError, is_disk_full
 from ingest.loaders import supported_extensions
 from ingest.metadata import slugify
 from ingest.pipeline import ingest_paths
@@ -81,8 +81,21 @@ class UploadReport:
     errors: list[FileProblem]
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class BadFileNameError(IngestError):
+    """A client file name holds NUL or other control characters (never a real file name)."""
+
+
 def client_basename(name: str) -> str:
-    """The last component of a client-supplied file name (forward and back slashes both separate)."""
+    """The last component of a client-supplied file name (forward and back slashes both separate).
+
+    Raises:
+        BadFileNameError: the name contains NUL or another control character.
+    """
+    if _CONTROL.search(name):
+        raise BadFileNameError(f"file name {name!r} contains control characters (such as NUL)", repr(name))
     return PurePosixPath(name.replace("\\", "/")).name or "upload"
 
 
@@ -114,10 +127,10 @@ def save_upload(runtime: Runtime, client_name: str, data: BinaryIO, max_bytes: i
     """
     suffix = checked_extension(client_name)
     name = client_basename(client_name)
-    runtime.uploads_dir.mkdir(parents=True, exist_ok=True)
     path = runtime.uploads_dir / f"{uuid.uuid4().hex}{suffix}"
     written = 0
     try:
+        runtime.uploads_dir.mkdir(parents=True, exist_ok=True)
         with path.open("xb") as out:
             while block := data.read(_COPY_BLOCK):
                 written += len(block)
@@ -126,6 +139,12 @@ def save_upload(runtime: Runtime, client_name: str, data: BinaryIO, max_bytes: i
                         f"file is larger than POLICYCHAT_MAX_UPLOAD_MB={runtime.settings.max_upload_mb:g}", name
                     )
                 out.write(block)
+    except OSError as exc:
+        path.unlink(missing_ok=True)
+        if is_disk_full(exc):
+            raise StorageFullError(f"no space left on the disk of {runtime.uploads_dir} to save the upload "
+                                   f"({exc.strerror}); free some space and upload it again", name) from exc
+        raise IngestError(f"could not save the upload ({exc.strerror or exc})", name) from exc
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -154,9 +173,15 @@ def ingest_uploads(runtime: Runtime, uploads: list[SavedUpload], fields: UploadF
         previous = {r.meta.id: Path(r.path) for r in library.catalog.records()}
         try:
             report = ingest_paths(library, [u.path for u in uploads], overrides=overrides)
-        except BaseException:
+        except BaseException as exc:
             for upload in uploads:
                 upload.path.unlink(missing_ok=True)
+            if isinstance(exc, StorageFullError):  # name the files as the client named them
+                message = str(exc)
+                for upload in uploads:
+                    message = message.replace(str(upload.path.resolve()), upload.client_name)
+                    message = message.replace(str(upload.path), upload.client_name)
+                raise StorageFullError(message) from exc
             raise
         kept = {Path(r.path).resolve() for r in library.catalog.records() if r.meta.id in report.ingested}
     for upload in uploads:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -21,6 +21,8 @@ from assistant.errors import GeneratorError
 from assistant.evidence import Idf
 from assistant.models import Draft, Passage
 from assistant.settings import Settings
+from ingest.models import Chunk
+from ingest.sentence_vectors import SpanVectors
 
 
 @dataclass
@@ -36,6 +38,8 @@ class GenerationInput:
     """The user's own words when ``question`` was expanded from the history (weighted higher)."""
     scored_sentences: list[Any] | None = field(default=None, repr=False)
     """Scored candidate sentences, cached by whoever computed them first."""
+    sentence_vectors: Callable[[Sequence[Chunk]], dict[str, SpanVectors]] | None = field(default=None, repr=False)
+    """Looks up the ingest-time sentence vectors of chunks (None: embed candidate sentences now)."""
 
 
 class Generator(Protocol):

@@ -14,27 +14,10 @@ from typing import Any
 
 import httpx
 import pytest
+from testsupport import write_docs
 
 from assistant.server import background_server
 from assistant.settings import Settings
-
-TINY_DOCS = {
-    "zorblax-accord.md": (
-        "---\ntitle: The Zorblax Accord on Orbital Compute\npublisher: Lunar Registry Office\ncountry: INTL\n"
-        "date: 2024-03-01\ndoc_type: treaty\n---\n# The Zorblax Accord\n\n"
-        "The Zorblax Accord requires every signatory to register each orbital compute cluster with the Lunar "
-        "Registry within thirty days of launch. Registered clusters must publish an annual energy report. "
-        "The Lunar Registry may suspend a cluster that fails two consecutive inspections.\n\n"
-        "Signatories of the Zorblax Accord agreed to share debris-tracking data for orbital compute platforms. "
-        "Disputes under the accord go to a panel of three arbitrators chosen by the Lunar Registry.\n"
-    ),
-    "quillon-labelling-rule.txt": (
-        "The Quillon Labelling Rule\n\n"
-        "The Quillon Labelling Rule obliges providers of synthetic audio services to embed an audible watermark "
-        "in every generated clip. Providers must keep watermark keys for five years and hand them to the Quillon "
-        "Media Authority on request. A provider that removes watermarks faces a fine of two percent of turnover.\n"
-    ),
-}
 
 
 def settings_for(data_dir: Path, **overrides: Any) -> Settings:
@@ -44,10 +27,7 @@ def settings_for(data_dir: Path, **overrides: Any) -> Settings:
 
 def write_tiny_docs(folder: Path) -> Path:
     """Write the tiny fixture documents into ``folder``; return it."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in TINY_DOCS.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    return folder
+    return write_docs(folder)
 
 
 @pytest.fixture(scope="module")

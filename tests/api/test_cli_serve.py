@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import httpx
+from testsupport import free_port
 
 
 def _env(data_dir: Path) -> dict[str, str]:
@@ -18,14 +18,8 @@ def _env(data_dir: Path) -> dict[str, str]:
     return env
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_serve_runs_on_the_given_port(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)], cwd=tmp_path,
                             env=_env(tmp_path / "data"), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:

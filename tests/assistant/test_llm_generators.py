@@ -1,7 +1,7 @@
 """The LLM backends, end to end on a small library the tests write.
 
 ``local`` runs the packaged SmolLM2-135M in-process; ``openai`` talks to
-llama-cpp-python's own OpenAI-compatible server, started here on a loopback
+llama-cpp-python's own OpenAI-compatible server, started by tests/conftest.py on a loopback
 port with the same GGUF. Nothing of ours is mocked: retrieval, generation and
 verification are the real ones, so the assertions are about what must hold for
 ANY model output (citations are verbatim spans of stored text; every kept
@@ -12,17 +12,12 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
+from testsupport import free_port
 
 from assistant.errors import GeneratorError, PolicychatError
 from assistant.generators import GenerationInput, available_generators, create_generator
@@ -232,49 +227,10 @@ def test_local_model_path_override_or_install_hint(tmp_path: Path) -> None:
 # openai (against llama-cpp-python's OpenAI-compatible server) --------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``python -m llama_cpp.server`` with the packaged SmolLM2 on a loopback port; yields its /v1 URL."""
-    for module in ("llama_cpp", "sse_starlette", "starlette_context", "uvicorn", "fastapi", "pydantic_settings"):
-        if importlib.util.find_spec(module) is None:
-            pytest.skip(f"llama_cpp.server needs {module} (pip install 'policychat[local-llm]')")
-    port = free_port()
-    log = tmp_path_factory.mktemp("llama-server") / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "llama_cpp.server", "--model", str(packaged_model_path()),
-             "--model_alias", "smollm2", "--host", "127.0.0.1", "--port", str(port),
-             "--n_ctx", "2048", "--n_threads", "1", "--n_threads_batch", "1"],
-            stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "HF_HUB_OFFLINE": "1"},
-        )
-    base_url = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"llama_cpp.server exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{base_url}/models", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"llama_cpp.server did not answer within 120 s:\n{log.read_text()[-3000:]}")
-            time.sleep(0.5)
-        yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+def llama_server(llama_server_url: str) -> str:
+    """llama-cpp-python's OpenAI-compatible server with the packaged SmolLM2 (started in tests/conftest.py)."""
+    return llama_server_url
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,10 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from numbers import Number
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -70,3 +72,34 @@ def test_bench_small_writes_every_section(tmp_path: Path) -> None:
     langchain = results["langchain"]
     assert _is_number(langchain["ingest_s"]) and _is_number(langchain["query"]["p95_ms"])
     assert _is_number(langchain["p95_ratio"])
+
+
+def test_profile_writes_latencies_and_the_call_tree(make_library: Callable[..., Any], tmp_path: Path) -> None:
+    from ingest.pipeline import ingest_paths
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "note.md").write_text(
+        "# Compute Registry Note\n\nOperators must register every cluster above ten megawatts within thirty days.\n",
+        encoding="utf-8",
+    )
+    library = make_library(tmp_path / "data")
+    assert not ingest_paths(library, [docs]).errors
+    out = tmp_path / "results"
+
+    def profile(*args: str) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("POLICYCHAT_")}
+        env.update(HF_HUB_OFFLINE="1", ANONYMIZED_TELEMETRY="False", TOKENIZERS_PARALLELISM="false")
+        return subprocess.run(
+            [sys.executable, "-m", "bench.profile", "--out", str(out), *args],
+            cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
+        )
+
+    done = profile("--data-dir", str(tmp_path / "data"), "--questions", "3")
+    assert done.returncode == 0, done.stderr[-3000:]
+    (report,) = out.glob("profile-*.txt")
+    text = report.read_text(encoding="utf-8")
+    assert "profiled pass" in text and "p95_ms" in text
+    assert "AnswerService.answer" in text
+    missing = profile("--data-dir", str(tmp_path / "empty"))
+    assert missing.returncode == 2 and "policychat ingest" in missing.stderr

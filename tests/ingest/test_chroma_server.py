@@ -1,16 +1,12 @@
-"""Server mode: a real `chroma run` server on loopback holds the vectors; data survives a restart."""
+"""Server mode: a real `chroma run` server on loopback holds the vectors; data survives a restart.
+
+The ``chroma_server`` fixture lives in tests/ingest/conftest.py.
+"""
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from assistant.errors import IndexUnavailableError
@@ -19,52 +15,6 @@ from assistant.service import AnswerService
 from assistant.settings import Settings
 from ingest.library import Library
 from ingest.pipeline import ingest_paths
-
-CHROMA = Path(sys.executable).with_name("chroma")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class ChromaServer:
-    """`chroma run --path DIR` as a subprocess that can be stopped and started again."""
-
-    def __init__(self, path: Path, port: int) -> None:
-        self.path, self.port = path, port
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [str(CHROMA), "run", "--path", str(self.path), "--host", "127.0.0.1", "--port", str(self.port)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{self.port}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        raise RuntimeError("chroma run did not come up within 60 s")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=30)
-            self.process = None
-
-
-@pytest.fixture
-def chroma_server(tmp_path: Path) -> Iterator[ChromaServer]:
-    if not CHROMA.exists() and shutil.which("chroma") is None:
-        pytest.skip("the chroma CLI is not installed")
-    server = ChromaServer(tmp_path / "chroma-server", _free_port())
-    server.start()
-    yield server
-    server.stop()
 
 
 def test_ingest_and_answer_through_a_chroma_server_across_a_restart(tmp_path: Path, chroma_server) -> None:

@@ -1,0 +1,127 @@
+"""Sentence vectors of stored chunks, pooled from each chunk's own forward pass at ingest.
+
+Answering scores candidate sentences by their similarity to the question. Running
+the model over those sentences at answer time cost most of an answer's latency;
+instead the ingest pipeline keeps, for every sentence of every chunk, the mean of
+the chunk's contextual token embeddings over that sentence (no extra model work,
+see :func:`ingest.embed.encode_with_spans`).
+
+The vectors live in the catalog's SQLite file, in their own table, keyed by chunk
+id (which changes whenever the chunk's text changes). They are a cache, never
+the source of truth: they are written after the catalog, rows of deleted chunks
+are pruned, and a chunk without a row is pooled on the fly at answer time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from ingest.catalog import Catalog
+from ingest.embed import Span, encode_with_spans
+from ingest.models import Chunk
+from ingest.sentences import split_sentences
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sentence_vectors (
+    chunk_id TEXT PRIMARY KEY, spans TEXT NOT NULL, dim INTEGER NOT NULL, vectors BLOB NOT NULL
+);
+"""
+SpanVectors = dict[Span, np.ndarray]
+
+
+def chunk_sentence_spans(chunk: Chunk) -> list[Span]:
+    """The sentences of ``chunk.text`` as ``(start, end)`` offsets into it (as answering splits them)."""
+    return split_sentences(chunk.text)
+
+
+def pool_chunk_sentences(
+    embeddings: Embeddings, chunks: Sequence[Chunk]
+) -> tuple[list[list[float]], list[SpanVectors]]:
+    """Embed chunks (their ``embed_text``) and pool one vector per sentence of their text.
+
+    Returns:
+        ``(chunk_vectors, sentence_vectors)``: the chunk vectors exactly as
+        ``embeddings.embed_documents`` gives them, and per chunk ``{(start, end): vector}``
+        with offsets into ``chunk.text`` (sentences past the model's window are left out).
+    """
+    spans = [chunk_sentence_spans(c) for c in chunks]
+    shifts = [len(c.embed_text) - len(c.text) for c in chunks]
+    shifted = [[(s + shift, e + shift) for s, e in row] for row, shift in zip(spans, shifts, strict=True)]
+    chunk_vectors, pooled = encode_with_spans(embeddings, [c.embed_text for c in chunks], shifted)
+    per_chunk: list[SpanVectors] = []
+    for row, vectors in zip(spans, pooled, strict=True):
+        per_chunk.append(
+            {span: np.asarray(v, dtype=np.float32) for span, v in zip(row, vectors, strict=True) if v is not None}
+        )
+    return chunk_vectors, per_chunk
+
+
+class SentenceVectorStore:
+    """The ``sentence_vectors`` table of a catalog (one connection per call, thread-safe)."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        """Use the table in ``catalog``'s database, creating it if needed."""
+        self._catalog = catalog
+        with catalog.connect() as db:
+            db.executescript(_SCHEMA)
+
+    def put(self, rows: Iterable[tuple[str, SpanVectors]]) -> None:
+        """Store ``(chunk_id, {span: vector})`` rows, replacing any earlier row of the same chunk."""
+        records = []
+        for chunk_id, vectors in rows:
+            spans = sorted(vectors)
+            matrix = np.asarray([vectors[s] for s in spans], dtype=np.float16).reshape(len(spans), -1)
+            records.append((chunk_id, json.dumps(spans), matrix.shape[1], matrix.tobytes()))
+        with self._catalog.connect() as db:
+            db.executemany("INSERT OR REPLACE INTO sentence_vectors VALUES (?,?,?,?)", records)
+
+    def get(self, chunk_ids: Sequence[str]) -> dict[str, SpanVectors]:
+        """The stored sentence vectors of the given chunks (chunks without a row are absent)."""
+        if not chunk_ids:
+            return {}
+        marks = ",".join("?" * len(chunk_ids))
+        with self._catalog.connect() as db:
+            rows = db.execute(
+                f"SELECT chunk_id, spans, dim, vectors FROM sentence_vectors WHERE chunk_id IN ({marks})",
+                list(chunk_ids),
+            ).fetchall()
+        out: dict[str, SpanVectors] = {}
+        for chunk_id, spans_json, dim, blob in rows:
+            spans = [tuple(s) for s in json.loads(spans_json)]
+            matrix = np.frombuffer(blob, dtype=np.float16).reshape(len(spans), dim).astype(np.float32)
+            out[chunk_id] = {(int(s[0]), int(s[1])): matrix[i] for i, s in enumerate(spans)}
+        return out
+
+    def prune(self) -> int:
+        """Delete rows of chunks that are no longer in the catalog; return how many went."""
+        with self._catalog.connect() as db:
+            return db.execute(
+                "DELETE FROM sentence_vectors WHERE chunk_id NOT IN (SELECT chunk_id FROM chunks)"
+            ).rowcount
+
+    def count(self) -> int:
+        """Number of chunks with stored sentence vectors."""
+        with self._catalog.connect() as db:
+            return int(db.execute("SELECT COUNT(*) FROM sentence_vectors").fetchone()[0])
+
+
+def sentence_vectors_for(
+    store: SentenceVectorStore, embeddings: Embeddings, chunks: Sequence[Chunk]
+) -> dict[str, SpanVectors]:
+    """Sentence vectors of ``chunks`` by chunk id: stored ones, the rest pooled now (not stored).
+
+    Args:
+        store: the library's sentence vector table.
+        embeddings: the model, used only for chunks without stored vectors.
+        chunks: the retrieved chunks.
+    """
+    found = store.get([c.chunk_id for c in chunks])
+    missing = [c for c in chunks if c.chunk_id not in found]
+    if missing:
+        _, pooled = pool_chunk_sentences(embeddings, missing)
+        found.update({c.chunk_id: vectors for c, vectors in zip(missing, pooled, strict=True)})
+    return found

@@ -1,0 +1,389 @@
+"""Faults with real processes: a server SIGKILLed mid-upload, a Chroma server stopped or hung mid-query, a full disk.
+
+After each fault the library must be consistent (catalog chunk ids == Chroma ids
+== BM25 ids, no duplicates, every chunk's text at its offsets), sources stored
+before the fault must be intact, and the service must recover without manual
+repair once the fault is gone.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from assistant.server import background_server
+from assistant.settings import Settings
+
+KEY = "faults-key-77d1"
+AUTH = {"Authorization": f"Bearer {KEY}"}
+BASELINE = ("zorblax-accord.md", "quillon-labelling-rule.txt")
+SUBJECTS = ["export controls", "model evaluation", "compute thresholds", "data security", "chip subsidies",
+            "safety institutes", "open-weight models", "cloud access"]
+ACTORS = ["the ministry", "the agency", "the council", "the regulator", "the committee"]
+VERBS = ["reviewed", "tightened", "funded", "postponed", "expanded", "audited", "clarified"]
+
+
+def generated_upload(n_files: int = 6, seed: int = 7) -> list[tuple[str, bytes]]:
+    """Several small Markdown/text notes of a few chunks each (seeded, so every run sends the same bytes)."""
+    rng = random.Random(seed)
+    files = []
+    for i in range(n_files):
+        subject = SUBJECTS[i % len(SUBJECTS)]
+        paragraphs = []
+        for p in range(4):
+            sentences = [f"In {2016 + (i + p) % 9}, {rng.choice(ACTORS)} {rng.choice(VERBS)} the rules on {subject} "
+                         f"for the {rng.randint(2, 90)} firms of annex {i}-{p}-{k}." for k in range(9)]
+            paragraphs.append(" ".join(sentences))
+        suffix = ".md" if i % 2 else ".txt"
+        heading = f"# Note {i} on {subject}\n\n" if suffix == ".md" else f"Note {i} on {subject}\n\n"
+        files.append((f"note-{i:02d}{suffix}", (heading + "\n\n".join(paragraphs) + "\n").encode()))
+    return files
+
+
+def multipart(files: list[tuple[str, bytes]]) -> tuple[bytes, str]:
+    """An encoded multipart body with every file as a ``files`` part, and its content type."""
+    request = httpx.Request("POST", "http://x/", files=[("files", (n, d, "text/plain")) for n, d in files])
+    return request.read(), request.headers["content-type"]
+
+
+def sources(url: str) -> dict[str, dict[str, Any]]:
+    """{id: source info} from the API."""
+    response = httpx.get(f"{url}/v1/sources", timeout=60)
+    assert response.status_code == 200, response.text
+    return {s["id"]: s for s in response.json()}
+
+
+def source_text(url: str, source_id: str) -> str:
+    """A source's stored text from the API."""
+    response = httpx.get(f"{url}/v1/sources/{source_id}", timeout=60)
+    assert response.status_code == 200, response.text
+    return str(response.json()["text"])
+
+
+def wait_repaired(url: str, timeout: float = 90) -> dict[str, Any]:
+    """Wait until ``/readyz`` counts as many vectors as chunks (the start-up repair ran); return it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        ready = httpx.get(f"{url}/readyz", timeout=60).json()
+        if ready.get("status") == "ready" and ready["vectors"] == ready["chunks"]:
+            return dict(ready)
+        assert time.monotonic() < deadline, f"vectors never matched chunks after the restart: {ready}"
+        time.sleep(0.5)
+
+
+# --------------------------------------------------------------------------- kill -9 during an upload
+
+
+def _chroma_queue_top(data_dir: Path) -> int:
+    """The highest sequence number of Chroma's write-ahead log (moves on when vectors are written)."""
+    try:
+        db = sqlite3.connect(f"file:{data_dir / 'chroma' / 'chroma.sqlite3'}?mode=ro", uri=True, timeout=1)
+        try:
+            return int(db.execute("SELECT COALESCE(MAX(seq_id), 0) FROM embeddings_queue").fetchone()[0])
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return -1
+
+
+def _uploaded_files(data_dir: Path) -> int:
+    uploads = data_dir / "uploads"
+    return len(list(uploads.iterdir())) if uploads.exists() else 0
+
+
+def _post_in_background(url: str, body: bytes | Iterator[bytes], content_type: str) -> threading.Thread:
+    def post() -> None:
+        try:
+            httpx.post(f"{url}/v1/sources", content=body, headers={**AUTH, "content-type": content_type},
+                       timeout=120)
+        except httpx.TransportError:
+            pass  # the server is killed under it
+
+    thread = threading.Thread(target=post, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_kill_9_during_uploads_leaves_a_consistent_library(
+    tmp_path: Path, serve_process: Callable[..., Any], index_state: Callable[[Path], Any],
+    tiny_docs: dict[str, str],
+) -> None:
+    baseline = [(name, tiny_docs[name].encode()) for name in BASELINE]
+    upload = generated_upload()
+    upload_ids = {Path(name).stem for name, _ in upload}
+    # The reference: one clean ingest of the same files (ids = file stems, as uploads get), in parallel.
+    clean_files = tmp_path / "clean-files"
+    clean_files.mkdir()
+    for name, data in [*baseline, *upload]:
+        (clean_files / name).write_bytes(data)
+    clean_dir = tmp_path / "clean-data"
+    clean_run = subprocess.Popen([sys.executable, "-m", "assistant.cli", "ingest", str(clean_files)],
+                                 cwd=tmp_path, env=child_env(POLICYCHAT_DATA_DIR=str(clean_dir)),
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    data_dir = tmp_path / "data"
+    server = serve_process(data_dir, POLICYCHAT_API_KEY=KEY)
+    url = server.start()
+    body, content_type = multipart(baseline)
+    first = httpx.post(f"{url}/v1/sources", content=body, headers={**AUTH, "content-type": content_type}, timeout=180)
+    assert first.status_code == 200 and len(first.json()["added"]) == 2, first.text
+    before = {sid: source_text(url, sid) for sid in sources(url)}
+
+    body, content_type = multipart(upload)
+    queue_top = [0]
+    kill_points: list[tuple[str, Callable[[], bool]]] = [
+        ("with the files saved, while parsing and embedding", lambda: _uploaded_files(data_dir) >= len(upload)),
+        ("right after the vectors are written", lambda: _chroma_queue_top(data_dir) > queue_top[0]),
+    ]
+    for name, condition in kill_points:
+        queue_top[0] = _chroma_queue_top(data_dir)
+        started = time.monotonic()
+        _post_in_background(url, body, content_type)
+        while not condition():
+            assert time.monotonic() - started < 120, f"kill point not reached: {name}"
+            time.sleep(0.002)
+        server.kill()
+        url = server.start()
+        ready = wait_repaired(url)
+        listed = sources(url)
+        assert set(before) <= set(listed), f"killed {name}: a source stored before is gone"
+        assert set(listed) - set(before) <= upload_ids, listed
+        for sid in before:
+            assert source_text(url, sid) == before[sid], f"killed {name}: {sid} changed"
+        assert ready["sources"] == len(listed) and ready["chunks"] == sum(s["chunks"] for s in listed.values())
+        print(f"\nkill -9 {name}: {len(listed) - len(before)} of {len(upload)} uploaded sources were stored "
+              f"(each whole); {_uploaded_files(data_dir)} files in uploads/")
+
+    # Uploading again converges to what one clean ingest gives.
+    again = httpx.post(f"{url}/v1/sources", content=body, headers={**AUTH, "content-type": content_type},
+                       timeout=180)
+    assert again.status_code == 200 and again.json()["errors"] == [], again.text
+    assert sorted(again.json()["added"] + again.json()["unchanged"]) == sorted(upload_ids)
+    server.stop()
+    final = index_state(data_dir)
+    assert final.problems() == [], final.problems()
+    for sid, text in before.items():
+        assert final.texts[sid] == text
+    assert clean_run.wait(timeout=300) == 0, clean_run.stderr.read() if clean_run.stderr else ""
+    clean = index_state(clean_dir)
+    assert final.chunk_ids_by_source == clean.chunk_ids_by_source
+    assert final.texts == clean.texts
+
+
+# --------------------------------------------------------------------------- Chroma server stopped / hung
+
+
+class Hammer:
+    """Threads posting questions in a loop, recording (status, body or error, seconds) per request."""
+
+    def __init__(self, url: str, questions: list[str], threads: int = 6, timeout: float = 60) -> None:
+        self.url, self.questions, self.timeout = url, questions, timeout
+        self.results: list[tuple[float, int, Any, float]] = []  # (started, status (0: no response), body, seconds)
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._threads = [threading.Thread(target=self._run, args=(i,), daemon=True) for i in range(threads)]
+
+    def __enter__(self) -> Hammer:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=self.timeout + 10)
+
+    def _run(self, index: int) -> None:
+        with httpx.Client(timeout=self.timeout) as client:
+            n = index
+            while not self._stop.is_set():
+                question = self.questions[n % len(self.questions)]
+                n += 1
+                t0 = time.monotonic()
+                try:
+                    response = client.post(f"{self.url}/v1/answer", json={"question": question})
+                    status, body = response.status_code, (
+                        response.json() if response.headers.get("content-type", "").startswith("application/json")
+                        else response.text)
+                except httpx.HTTPError as exc:
+                    status, body = 0, f"{type(exc).__name__}: {exc}"
+                with self._lock:
+                    self.results.append((t0, status, body, time.monotonic() - t0))
+
+    def since(self, t0: float) -> list[tuple[float, int, Any, float]]:
+        """Results of requests started at or after ``t0``."""
+        with self._lock:
+            return [r for r in self.results if r[0] >= t0]
+
+
+def _bad_results(results: list[tuple[float, int, Any, float]]) -> list[str]:
+    """Requests that neither answered (200) nor failed with a clear 503 JSON error."""
+    bad = []
+    for _t0, status, body, seconds in results:
+        clear_503 = status == 503 and isinstance(body, dict) and "Chroma" in str(body.get("detail", ""))
+        if status != 200 and not clear_503:
+            bad.append(f"{status} after {seconds:.1f} s: {str(body)[:300]}")
+    return bad
+
+
+def _wait_answering(url: str, question: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        response = httpx.post(f"{url}/v1/answer", json={"question": question}, timeout=60)
+        if response.status_code == 200:
+            return
+        assert response.status_code == 503, response.text
+        assert time.monotonic() < deadline, f"still {response.status_code} {response.text[:200]}"
+        time.sleep(0.5)
+
+
+def test_chroma_server_stopped_or_hung_mid_query(
+    tmp_path: Path, chroma_process: Callable[[], Any], write_docs: Callable[..., Path],
+    reliability_settings: Callable[..., Settings],
+) -> None:
+    from ingest.library import Library
+    from ingest.pipeline import ingest_paths
+    from ingest.vectors import CHROMA_TIMEOUT_S
+
+    chroma = chroma_process()
+    settings = reliability_settings(tmp_path / "data", chroma_host="127.0.0.1", chroma_port=chroma.port,
+                                    api_key=KEY)
+    assert not ingest_paths(Library(settings), [write_docs(tmp_path / "docs")]).errors
+    questions = ["What does the Zorblax Accord require?", "What must providers of synthetic audio embed?",
+                 "What does the Brimble Protocol cap?"]
+    with background_server(settings) as url:
+        _wait_answering(url, questions[0])
+        with Hammer(url, questions) as hammer:
+            time.sleep(2)
+            t_stop = time.monotonic()
+            chroma.stop()
+            time.sleep(4)
+            down = httpx.get(f"{url}/readyz", timeout=CHROMA_TIMEOUT_S + 30)
+            t_restart = time.monotonic()
+            chroma.start()
+            _wait_answering(url, questions[1])
+            t_back = time.monotonic()
+            time.sleep(2)
+
+            t_pause = time.monotonic()
+            chroma.pause()
+            time.sleep(2)
+            hung = httpx.get(f"{url}/readyz", timeout=CHROMA_TIMEOUT_S + 30)
+            time.sleep(1)
+            t_resume = time.monotonic()
+            chroma.resume()
+            _wait_answering(url, questions[2])
+            time.sleep(2)
+        results = hammer.results
+
+        assert down.status_code == 503 and down.json()["status"] == "unavailable", down.text
+        assert "Chroma server" in down.json()["detail"]
+        assert hung.status_code == 503 and "Chroma server" in hung.json()["detail"], hung.text
+        bad = _bad_results(results)
+        assert not bad, f"{len(bad)} requests failed unclearly:\n" + "\n".join(bad[:10])
+        slowest = max(r[3] for r in results)
+        assert slowest < CHROMA_TIMEOUT_S * 2 + 10, f"a request took {slowest:.1f} s: the API hung on Chroma"
+        during_stop = [r for r in results if t_stop + 0.5 < r[0] < t_restart]
+        during_pause = [r for r in results if t_pause + 0.5 < r[0] < t_resume]
+        assert during_stop and all(r[1] == 503 for r in during_stop), "requests while Chroma was down"
+        assert during_pause and all(r[1] in (200, 503) for r in during_pause)
+        back = [r for r in results if t_back < r[0] and r[0] + r[3] < t_pause]
+        after = [r for r in results if r[0] > t_resume + 1]
+        assert back and after and all(r[1] == 200 for r in back[-3:] + after[-3:]), "answers did not come back"
+        ready = httpx.get(f"{url}/readyz", timeout=60)
+        assert ready.status_code == 200, ready.text
+        print(f"\nchroma faults: {len(results)} requests, {sum(r[1] == 200 for r in results)} answered, "
+              f"{sum(r[1] == 503 for r in results)} clear 503s, slowest {slowest:.1f} s")
+
+
+# --------------------------------------------------------------------------- disk full
+
+
+NOTICE = "# Gamma directive\n\n" + "\n\n".join(
+    f"Section {i}. The Gamma directive obliges cloud providers in region {i} to log every training run above the "
+    f"compute threshold, to keep the logs for {i + 2} years and to report them to the agency within {i + 5} days."
+    for i in range(40)
+) + "\n"
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """The environment for a subprocess: no POLICYCHAT_* variables leaking in, plus ``extra``."""
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("POLICYCHAT_")}, **extra}
+
+
+def run_cli(*args: str, data_dir: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``python -m assistant.cli ARGS`` against ``data_dir``."""
+    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], cwd=data_dir.parent,
+                          env={**env, "POLICYCHAT_DATA_DIR": str(data_dir), "COLUMNS": "250"},
+                          capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_disk_full_fails_clearly_and_keeps_the_library(
+    tmpfs: Callable[[int], Path], fill_disk: Callable[[Path, int], Path], index_state: Callable[[Path], Any],
+    write_docs: Callable[..., Path], reliability_settings: Callable[..., Settings], tmp_path: Path,
+) -> None:
+    mount = tmpfs(16 * 1024 * 1024)
+    data_dir = mount / "data"
+    env = child_env()
+    docs = write_docs(tmp_path / "docs")
+    big = tmp_path / "big"
+    big.mkdir()
+    (big / "gamma-directive.md").write_text(NOTICE, encoding="utf-8")
+
+    first = run_cli("ingest", str(docs), data_dir=data_dir, env=env)
+    assert first.returncode == 0, first.stderr
+    before = index_state(data_dir)
+    assert before.problems() == [] and len(before.texts) == 3
+
+    filler = fill_disk(mount, 64 * 1024)
+    failed = run_cli("ingest", str(big), data_dir=data_dir, env=env)
+    assert failed.returncode != 0, failed.stdout
+    message = " ".join(failed.stderr.split())
+    print(f"\ndisk full, CLI: {message[:400]}")
+    assert "no space left" in message.lower() and "gamma-directive.md" in message, failed.stderr
+    assert "Traceback" not in failed.stderr, failed.stderr
+    after_cli = index_state(data_dir)
+    assert [p for p in after_cli.problems() if "orphan vectors" not in p] == [], after_cli.problems()
+    assert after_cli.texts == before.texts and after_cli.chunk_ids_by_source == before.chunk_ids_by_source
+
+    with background_server(reliability_settings(data_dir, api_key=KEY)) as url:
+        answer = httpx.post(f"{url}/v1/answer", json={"question": "What does the Zorblax Accord require?"},
+                            timeout=120)
+        assert answer.status_code == 200 and answer.json()["citations"], answer.text
+        # Fits on the disk as a file, but not into the stores:
+        small = httpx.post(f"{url}/v1/sources", headers=AUTH, timeout=180,
+                           files={"files": ("gamma-directive.md", NOTICE.encode(), "text/markdown")})
+        # Does not even fit as an uploaded file:
+        large = httpx.post(f"{url}/v1/sources", headers=AUTH, timeout=180,
+                           files={"files": ("huge-annex.txt", b"Annex line about compute. " * 20_000, "text/plain")})
+        for response, name in ((small, "gamma-directive.md"), (large, "huge-annex.txt")):
+            assert response.status_code == 507, (name, response.status_code, response.text[:500])
+            detail = response.json()["detail"]
+            print(f"disk full, API: 507 {detail[:300]}")
+            assert name in detail and "no space left" in detail.lower(), detail
+        uploads = data_dir / "uploads"
+        assert not uploads.exists() or not list(uploads.iterdir()), "a failed upload left its file behind"
+        again = httpx.post(f"{url}/v1/answer", json={"question": "What does the Quillon Labelling Rule oblige?"},
+                           timeout=120)
+        assert again.status_code == 200 and again.json()["citations"], again.text
+        assert set(sources(url)) == set(before.texts)
+        assert httpx.get(f"{url}/readyz", timeout=60).status_code == 200
+
+    filler.unlink()
+    freed = run_cli("ingest", str(big), data_dir=data_dir, env=env)
+    assert freed.returncode == 0, freed.stderr
+    final = index_state(data_dir)
+    assert final.problems() == [], final.problems()
+    assert set(final.texts) == set(before.texts) | {"gamma-directive"}
+    for sid, text in before.texts.items():
+        assert final.texts[sid] == text and final.chunk_ids_by_source[sid] == before.chunk_ids_by_source[sid]
