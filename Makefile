@@ -50,7 +50,7 @@ browser:
 	fi
 
 test: setup lint browser
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=20
 
 ingest: setup
 	$(BIN)/policychat ingest

@@ -37,6 +37,7 @@ class Workload:
     questions: list[str]
     scale_factors: list[int]
     answer_requests: dict[int, int]
+    llm_questions: int = 3
 
 
 def load_questions(limit: int) -> list[str]:
@@ -75,9 +76,9 @@ def build_workload(size: str, scratch: Path) -> Workload | None:
         sources = Settings().sources
         if sources is None or not Path(sources).is_dir():
             return None
-        return Workload(size, Path(sources), load_questions(200), [1, 10, 100], {1: 40, 4: 40, 16: 40})
+        return Workload(size, Path(sources), load_questions(200), [1, 10, 100], {1: 40, 4: 40, 16: 40}, llm_questions=5)
     folder = scratch / "small-sources"
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in _SMALL_DOCS.items():
         (folder / name).write_text(text + "\n", encoding="utf-8")
-    return Workload(size, folder, load_questions(5), [1, 10], {1: 4, 4: 8, 16: 16})
+    return Workload(size, folder, load_questions(5), [1, 10], {1: 4, 4: 8, 16: 16}, llm_questions=1)

@@ -36,7 +36,7 @@ def test_bench_small_writes_every_section(tmp_path: Path) -> None:
         env=env,
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=400,
         check=False,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -68,6 +68,10 @@ def test_bench_small_writes_every_section(tmp_path: Path) -> None:
     assert answering["errors_total"] == 0
 
     assert results["cold_start"]["ready"] and _is_number(results["cold_start"]["seconds"])
+    assert _is_number(results["cold_start"]["first_answer_s"])
+
+    local = results["local_llm"]
+    assert _is_number(local["ttft"]["p50_ms"]) and _is_number(local["tokens_per_s"]["mean"]), local
 
     langchain = results["langchain"]
     assert _is_number(langchain["ingest_s"]) and _is_number(langchain["query"]["p95_ms"])
@@ -103,3 +107,12 @@ def test_profile_writes_latencies_and_the_call_tree(make_library: Callable[..., 
     assert "AnswerService.answer" in text
     missing = profile("--data-dir", str(tmp_path / "empty"))
     assert missing.returncode == 2 and "policychat ingest" in missing.stderr
+
+
+def test_bench_refuses_an_unknown_section(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench", "--sections", "retrieval,warp-drive", "--out", str(tmp_path)],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert proc.returncode == 2 and "warp-drive" in proc.stderr
+    assert not list(tmp_path.iterdir())
