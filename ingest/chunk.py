@@ -101,7 +101,7 @@ def _split_long(text: str, start: int, end: int, count: TokenCounter, budget: in
     words = [(m.start() + start, m.end() + start) for m in unit.finditer(text[start:end])]
     units: list[tuple[int, int]] = []
     sizes: list[int] = []
-    for (a, b), size in zip(words, count([text[a:b] for a, b in words]), strict=True):
+    for (a, b), size in zip(words, count_distinct(count, [text[a:b] for a, b in words]), strict=True):
         if size <= budget:
             units.append((a, b))
             sizes.append(size)
@@ -118,6 +118,13 @@ def _split_long(text: str, start: int, end: int, count: TokenCounter, budget: in
         used += size
     pieces.append((piece_start, units[-1][1]))
     return [(a, b - (len(text[a:b]) - len(text[a:b].rstrip()))) for a, b in pieces if text[a:b].strip()]
+
+
+def count_distinct(count: TokenCounter, texts: Sequence[str]) -> list[int]:
+    """``count(texts)``, running the tokenizer once per distinct text (repeated words and sentences are common)."""
+    distinct = list(dict.fromkeys(texts))
+    sizes = dict(zip(distinct, count(distinct), strict=True))
+    return [sizes[t] for t in texts]
 
 
 def _cut_characters(text: str, start: int, end: int, count: TokenCounter, budget: int) -> list[tuple[int, int, int]]:
@@ -163,27 +170,32 @@ def chunk_source(source: Source, count: TokenCounter, max_tokens: int = 200, ove
         header = f"{source.meta.title}\n{section.path}".strip()
         header_tokens = count([header])[0]
         budget = max(32, min(max_tokens, MODEL_MAX_TOKENS - header_tokens - 2))
-        sizes = count([text[a:b] for a, b in sentences])
+        sizes = count_distinct(count, [text[a:b] for a, b in sentences])
         units: list[tuple[int, int, int]] = []
         for (a, b), size in zip(sentences, sizes, strict=True):
             if size <= budget:
                 units.append((a, b, size))
             else:
-                for pa, pb in _split_long(text, a, b, count, budget):
-                    units.append((pa, pb, count([text[pa:pb]])[0]))
+                pieces = _split_long(text, a, b, count, budget)
+                piece_sizes = count_distinct(count, [text[pa:pb] for pa, pb in pieces])
+                units.extend((pa, pb, n) for (pa, pb), n in zip(pieces, piece_sizes, strict=True))
         current: list[tuple[int, int, int]] = []
+        used = 0  # running token totals: sentences of zero word pieces must not make this quadratic
         for unit in units:
-            if current and sum(u[2] for u in current) + unit[2] > budget:
+            if current and used + unit[2] > budget:
                 chunks.append(_make_chunk(source, current, section.path, header, len(chunks)))
-                carried: list[tuple[int, int, int]] = []
+                carried: list[tuple[int, int, int]] = []  # trailing sentences, last first
+                used = 0
                 for prev in reversed(current[1:]):
-                    if sum(u[2] for u in carried) + prev[2] > overlap_tokens:
+                    if used + prev[2] > overlap_tokens:
                         break
-                    carried.insert(0, prev)
-                while carried and sum(u[2] for u in carried) + unit[2] > budget:
-                    carried.pop(0)
-                current = carried
+                    carried.append(prev)
+                    used += prev[2]
+                while carried and used + unit[2] > budget:
+                    used -= carried.pop()[2]
+                current = carried[::-1]
             current.append(unit)
+            used += unit[2]
         if current:
             chunks.append(_make_chunk(source, current, section.path, header, len(chunks)))
     return _merge_tiny(source, chunks, count, max_tokens)
@@ -209,7 +221,7 @@ def _merge_tiny(source: Source, chunks: list[Chunk], count: TokenCounter, max_to
     """Fold heading-only chunks (a few tokens) into the chunk that follows them."""
     if not chunks:
         return chunks
-    sizes = count([c.text for c in chunks])
+    sizes = count_distinct(count, [c.text for c in chunks])
     spans: list[tuple[int, int, str]] = []
     pending: Chunk | None = None
     for chunk, size in zip(chunks, sizes, strict=True):

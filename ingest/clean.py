@@ -23,8 +23,9 @@ _CJK_GAP = re.compile(
 )
 _CJK_GAP_DIGIT = re.compile(f"(?<=[{_CJK}])[ \t]+(?=\\d)|(?<=\\d)[ \t]+(?=[{_CJK}])")
 _SENTENCE_END_CJK = "。！？：；!?:;"
-_HYPHEN_BREAK = re.compile(r"([A-Za-z]{2,})-\n[ \t]*([a-z]{2,})")
-_TOC_LINE = re.compile(r"(?:\.\s?){5,}\s*[\divxlcIVXLC]+\s*$")
+# The look-behinds make every attempt start at the beginning of a run, so the scans stay linear.
+_HYPHEN_BREAK = re.compile(r"(?<![A-Za-z])([A-Za-z]{2,})-\n[ \t]*([a-z]{2,})")
+_TOC_LINE = re.compile(r"(?<!\.)(?<!\.\s)(?:\.\s?){5,}\s*[\divxlcIVXLC]+\s*$")
 _CONTENTS_ENTRY = re.compile(r"\D\s\d{1,3}\s*$")
 _PAGE_NUMBER_LINE = re.compile(r"^[\s\-–—]*(?:page\s*)?[\divxlcIVXLC]{1,5}(?:\s*/\s*\d+)?[\s\-–—]*$", re.I)
 
@@ -154,11 +155,21 @@ def _drop_contents_listing(page: str) -> str:
 def clean_pdf_pages(pages: list[str]) -> list[str]:
     """Clean every page of a PDF, dropping repeated headers and footers first.
 
+    Headers, footers and contents listings are kept when dropping them would leave
+    the document with no text at all.
+
     Returns one cleaned string per input page (possibly empty).
     """
     normalized = [tidy_whitespace(normalize_unicode(page)) for page in pages]
     pages = [_drop_contents_listing(page) for page in strip_repeated_margins(normalized)]
-    return [clean_text(page, from_pdf=True) for page in pages]
+    cleaned = [clean_text(page, from_pdf=True) for page in pages]
+    if any(normalized) and not any(cleaned):
+        # Everything looked like page furniture (say one repeated line per page): removing it would
+        # leave nothing, so the document keeps it (dot-leader lines too, if they are all there is).
+        cleaned = [clean_text(page, from_pdf=True) for page in normalized]
+        if not any(cleaned):
+            cleaned = [clean_text(page) for page in normalized]
+    return cleaned
 
 
 def looks_chinese(text: str) -> bool:

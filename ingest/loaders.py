@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import datetime
 import re
+import unicodedata
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -75,7 +76,7 @@ def load_document(path: Path) -> ParsedDocument:
         raise IngestError("file is empty", str(path))
     doc = loader.load(path)
     if not doc.text.strip():
-        raise IngestError("no extractable text (scanned image or empty document?)", str(path))
+        raise IngestError("no extractable text in the file (only whitespace or control characters)", str(path))
     return doc
 
 
@@ -124,9 +125,8 @@ class TextLoader:
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 MAX_FRONT_MATTER_CHARS = 64 * 1024
 _SCALARS = (str, int, float, bool, datetime.date)
-_HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _HTML_TAG = re.compile(r"</?[A-Za-z][^<>]{0,300}>")
-_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_LINK_START = re.compile(r"!?\[")
 _MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 
 
@@ -140,12 +140,55 @@ def markdown_to_text(markdown: str) -> tuple[str, dict[str, str]]:
     if match:
         hints = _front_matter_hints(match.group(1))
         markdown = markdown[match.end() :]
-    text = _HTML_COMMENT.sub("", markdown)
+    text = _strip_comments(markdown)
     text = _HTML_TAG.sub("", text)
-    text = _MD_LINK.sub(r"\1", text)
+    text = _strip_links(text)
     text = _MD_EMPHASIS.sub(r"\2", text)
     text = text.replace("\\", "")
     return text, hints
+
+
+def _strip_comments(text: str) -> str:
+    """Remove ``<!-- ... -->`` comments (``re.sub(r"<!--.*?-->", "", text, flags=re.S)``, in linear time)."""
+    out: list[str] = []
+    last = 0
+    while (start := text.find("<!--", last)) >= 0:
+        end = text.find("-->", start + 4)
+        if end < 0:
+            break
+        out.append(text[last:start])
+        last = end + 3
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _strip_links(text: str) -> str:
+    r"""Replace Markdown links and images by their text: ``re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)``.
+
+    The same result in linear time: the regex scans to the end of the text from every
+    "[" that has no "]" after it ("[[[[..." took minutes), while here the next "]" and
+    ")" are found once and reused until the scan passes them.
+    """
+    out: list[str] = []
+    last, close_bracket, close_paren = 0, -1, -1
+    for match in _MD_LINK_START.finditer(text):
+        if match.start() < last:
+            continue
+        inner = match.end()
+        if close_bracket < inner:
+            close_bracket = text.find("]", inner)
+            if close_bracket < 0:
+                break
+        if text[close_bracket + 1 : close_bracket + 2] != "(":
+            continue
+        if close_paren < close_bracket + 2:
+            close_paren = text.find(")", close_bracket + 2)
+            if close_paren < 0:
+                break
+        out += (text[last : match.start()], text[inner:close_bracket])
+        last = close_paren + 1
+    out.append(text[last:])
+    return "".join(out)
 
 
 def _front_matter_hints(block: str) -> dict[str, str]:
@@ -201,6 +244,10 @@ class PdfLoader:
             raise IngestError(f"PDF exceeds the parser's limits, a decompression bomb? ({exc})", str(path)) from exc
         except Exception as exc:  # pypdf raises many unrelated types on broken input (ValueError, KeyError, ...)
             raise IngestError(f"corrupt or unreadable PDF ({_one_line(exc)})", str(path)) from exc
+        if not any(_has_text(page) for page in raw_pages):
+            what = f"its {len(raw_pages):,} pages have no text layer (scanned images? run OCR first)" if raw_pages \
+                else "the PDF has no pages"
+            raise IngestError(f"no extractable text in the file: {what}", str(path))
         pages = clean_pdf_pages(raw_pages)
         spans: list[PageSpan] = []
         parts: list[str] = []
@@ -247,6 +294,11 @@ class HtmlLoader:
                     hints["publisher" if key == "sitename" else key] = str(value)
         text, _ = markdown_to_text(extracted)
         return ParsedDocument(text=clean_text(text), hints=hints)
+
+
+def _has_text(page: str) -> bool:
+    """True when extracted text holds anything besides whitespace and control characters."""
+    return any(not ch.isspace() and unicodedata.category(ch)[0] != "C" for ch in page)
 
 
 def _one_line(exc: BaseException, limit: int = 160) -> str:

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -78,6 +79,7 @@ class Source:
     content_hash: str
     pages: list[PageSpan] = field(default_factory=list)
     headings: list[Heading] = field(default_factory=list)
+    _page_index: tuple[int, list[int], list[PageSpan]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def id(self) -> str:
@@ -85,10 +87,18 @@ class Source:
         return self.meta.id
 
     def page_at(self, offset: int) -> int | None:
-        """1-based page number that holds char ``offset``, or None for unpaginated sources."""
-        for span in self.pages:
-            if span.start <= offset < span.end:
-                return span.page
+        """1-based page number that holds char ``offset``, or None for unpaginated sources.
+
+        A binary search over the non-empty page spans (in text order), so cutting a
+        1,500-page source into chunks does not cost pages x chunks steps.
+        """
+        if self._page_index is None or self._page_index[0] != len(self.pages):
+            spans = [span for span in self.pages if span.start < span.end]
+            self._page_index = (len(self.pages), [span.start for span in spans], spans)
+        _count, starts, ordered = self._page_index
+        i = bisect.bisect_right(starts, offset) - 1
+        if i >= 0 and offset < ordered[i].end:
+            return ordered[i].page
         return self.pages[-1].page if self.pages and offset >= self.pages[-1].end else None
 
 

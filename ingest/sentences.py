@@ -24,6 +24,7 @@ _LINE_START_MARKER = re.compile(
     r"[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]|Sec(?:tion)?\.?\s+\d|Article\s+\d)"
 )
 _TERMINAL = ".!?:;。！？；：”\""
+_INITIAL = re.compile(r"\b[A-Z]$")  # searched only over the two characters before a full stop
 
 
 def _word_before(text: str, end: int) -> str:
@@ -76,7 +77,7 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
     for match in _EN_END.finditer(text):
         if text[match.start()] == "." and _word_before(text, match.start()) in _ABBREVIATIONS:
             continue
-        if text[match.start()] == "." and re.search(r"\b[A-Z]$", text[: match.start()]):
+        if text[match.start()] == "." and _INITIAL.search(text, max(0, match.start() - 2), match.start()):
             continue  # an initial such as "J. Smith"
         cuts.add(match.end())
     cuts.update(m.end() for m in _CJK_END.finditer(text))
