@@ -7,9 +7,12 @@ turns a :class:`PolicychatError` into a one-line message and exit code 1.
 from __future__ import annotations
 
 import json
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -19,6 +22,9 @@ from rich.table import Table
 
 from assistant.errors import PolicychatError
 from assistant.settings import Settings, get_settings, quiet_network_clients
+
+if TYPE_CHECKING:
+    from ingest.progress import IngestControl
 
 app = typer.Typer(
     help="Cited answers about US–China AI policy from your own library of sources.",
@@ -61,14 +67,33 @@ def _open_library(settings: Settings):  # noqa: ANN202 - import kept lazy for fa
         _fail(exc)
 
 
+@contextmanager
+def _ctrl_c_cancels(control: IngestControl) -> Iterator[None]:
+    """The first Ctrl-C asks the ingest run to stop at its next check (a clean cancel); a second one aborts."""
+    previous = signal.getsignal(signal.SIGINT)
+
+    def handle(signum: int, frame: object) -> None:
+        if control.cancelled:
+            raise KeyboardInterrupt
+        control.cancel()
+        err_console.print("[yellow]cancelling[/] after the current file or embedding batch (Ctrl-C again to abort)")
+
+    signal.signal(signal.SIGINT, handle)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 @app.command()
 def ingest(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders; default POLICYCHAT_SOURCES.")] = None,
     prune: Annotated[bool, typer.Option(help="Remove sources whose files are gone from the given folders.")] = False,
     strict: Annotated[bool, typer.Option(help="Exit non-zero if any file fails.")] = False,
 ) -> None:
-    """Ingest files and folders (PDF, HTML, Markdown, text, DOCX) into the library."""
+    """Ingest files and folders (PDF, HTML, Markdown, text, DOCX) into the library; Ctrl-C cancels cleanly."""
     from ingest.pipeline import ingest_paths
+    from ingest.progress import IngestControl
 
     settings = _settings()
     if not paths:
@@ -89,8 +114,10 @@ def ingest(
                 tasks[stage] = bar.add_task("parsing" if stage == "parse" else "embedding", total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
+        control = IngestControl()
         try:
-            report = ingest_paths(library, list(paths), prune=prune, progress=progress)
+            with _ctrl_c_cancels(control):
+                report = ingest_paths(library, list(paths), prune=prune, progress=progress, control=control)
         except PolicychatError as exc:
             _fail(exc)
     for error in report.errors:
@@ -104,6 +131,7 @@ def ingest(
         "removed",
         "failed",
         "chunks",
+        "duplicates",
         "pages",
         "seconds",
         "chunks/s",
@@ -117,11 +145,16 @@ def ingest(
         str(len(report.removed)),
         str(len(report.errors)),
         str(report.chunks_embedded),
+        str(report.duplicate_chunks),
         str(report.pages),
         f"{report.seconds:.1f}",
         f"{report.chunks_per_second:.1f}",
     )
     console.print(table)
+    if report.cancelled:
+        err_console.print(f"[yellow]cancelled:[/] {len(report.ingested)} sources stored before the cancel were kept; "
+                          "no file in progress was stored")
+        raise typer.Exit(130)
     nothing = not report.ingested and not report.unchanged
     if (strict and report.errors) or (report.errors and nothing):
         raise typer.Exit(1)

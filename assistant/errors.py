@@ -8,8 +8,12 @@ They are translated only at the edges (CLI exit message, HTTP status, ``gr.Error
     ├── ConfigError          bad or contradictory settings
     ├── IngestError          a source could not be read or stored
     │   ├── UnsupportedFileError   unknown extension / content type
-    │   └── StorageFullError       no space left where the library is stored
+    │   ├── StorageFullError       no space left where the library is stored
+    │   ├── FileBudgetError        a file over its chunk or time budget (POLICYCHAT_MAX_*_PER_FILE)
+    │   └── IngestCancelledError   an ingest run was cancelled (Ctrl-C, DELETE /v1/jobs/{id})
     ├── SourceNotFoundError  an id that is not in the library
+    ├── JobNotFoundError     a background ingest job id that this server does not know
+    ├── JobFinishedError     a job that can no longer be cancelled (it has finished)
     ├── IndexUnavailableError the vector store cannot be reached (e.g. Chroma server down)
     ├── RetrievalError       a query could not be run
     └── GeneratorError       an answer backend failed or is not installed
@@ -52,8 +56,24 @@ class StorageFullError(IngestError):
     """
 
 
+class FileBudgetError(IngestError):
+    """A file needs more chunks or more processing time than one file may use; it is refused, the run goes on."""
+
+
+class IngestCancelledError(IngestError):
+    """An ingest run was cancelled on request; raised between files and between embedding batches."""
+
+
 class SourceNotFoundError(PolicychatError):
     """A source id that is not in the library."""
+
+
+class JobNotFoundError(PolicychatError):
+    """A background ingest job id that this server does not know (jobs live in the server's memory)."""
+
+
+class JobFinishedError(PolicychatError):
+    """A background ingest job that has already finished, so it cannot be cancelled."""
 
 
 class IndexUnavailableError(PolicychatError):

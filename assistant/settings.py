@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(200, ge=32, le=250)
     chunk_overlap_tokens: int = Field(30, ge=0, le=120)
 
+    # Per-file ingest budgets: a file over either is refused with its reason; the rest of the run goes on.
+    max_chunks_per_file: int = Field(20_000, ge=1, description="Most chunks one file may become.")
+    max_file_seconds: float = Field(
+        600.0, gt=0, description="Most seconds of parsing, chunking and embedding one file may take."
+    )
+
     # Retrieval
     top_k: int = Field(8, ge=1, le=50)
     candidates: int = Field(40, ge=5, le=400, description="Per-retriever pool before fusion.")

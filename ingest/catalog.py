@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,23 +102,26 @@ class Catalog:
         """
         return self.put_sources([(source, path, chunks)])[0]
 
-    def put_sources(self, items: list[tuple[Source, str, list[Chunk]]]) -> list[list[str]]:
-        """Replace several sources, each in its own transaction, over one connection.
+    def put_sources(
+        self, items: list[tuple[Source, str, list[Chunk]]], also: Callable[[sqlite3.Connection], None] | None = None
+    ) -> list[list[str]]:
+        """Replace several sources in ONE transaction: readers see all of them or none.
 
         Many small sources are stored much faster this way (opening and closing a
-        connection costs a WAL checkpoint), and each source is still all-or-nothing.
+        connection costs a WAL checkpoint), and an ingest job's sources appear together.
 
         Args:
             items: ``(source, file path, chunks)`` per source.
+            also: more writes to commit in the same transaction (given the connection),
+                e.g. the sources' staged sentence vectors.
 
         Returns:
             For each item, the chunk ids its source had before (for dropping stale vectors).
         """
-        olds: list[list[str]] = []
         with self.connect() as db:
-            for source, path, chunks in items:
-                with db:  # one transaction per source: commits here, rolls back on error
-                    olds.append(self._put(db, source, path, chunks))
+            olds = [self._put(db, source, path, chunks) for source, path, chunks in items]
+            if also is not None:
+                also(db)
         return olds
 
     def _put(self, db: sqlite3.Connection, source: Source, path: str, chunks: list[Chunk]) -> list[str]:

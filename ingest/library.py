@@ -25,11 +25,14 @@ syncs the catalog from the server, so several machines share one library
 from __future__ import annotations
 
 import fcntl
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import cast
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from assistant.errors import IngestError, StorageFullError
@@ -91,20 +94,29 @@ class Library:
         """Store one source with its chunks and vectors, in crash-safe order."""
         self.put_sources([(source, path, chunks)], vectors)
 
-    def put_sources(self, items: list[tuple[Source, str, list[Chunk]]], vectors: list[list[float]]) -> None:
-        """Store several sources in crash-safe order, with one vector write for all of them.
+    def put_sources(
+        self, items: list[tuple[Source, str, list[Chunk]]], vectors: Sequence[Sequence[float]] | np.ndarray,
+        *, staged_run: str | None = None,
+    ) -> None:
+        """Store several sources in crash-safe order, with one vector write and one catalog transaction.
 
         Args:
             items: ``(source, file path, chunks)`` per source.
             vectors: one vector per chunk, in the order of ``items`` and their chunks.
+            staged_run: move this ingest run's staged sentence vectors of these chunks into
+                the live table in the same catalog transaction.
         """
         chunks = [c for _source, _path, cs in items for c in cs]
         metas = [source.meta for source, _path, cs in items for _c in cs]
+        also = None
+        if staged_run is not None:
+            ids = [c.chunk_id for c in chunks]
+            also = partial(self.sentence_vectors.take_staged, run=staged_run, chunk_ids=ids)
         try:
-            self.vectors.upsert(chunks, vectors, metas)
+            self.vectors.upsert(chunks, cast(Sequence[Sequence[float]], vectors), metas)
             if self.publisher is not None:
                 self.publisher.publish(items)
-            olds = self.catalog.put_sources(items)
+            olds = self.catalog.put_sources(items, also=also)
         except StorageFullError as exc:  # name the files that could not be stored, not only the store
             files = ", ".join(path for _source, path, _cs in items)
             raise StorageFullError(f"cannot store {files}: {exc}") from exc
@@ -188,6 +200,7 @@ class Library:
         if orphans:
             self.vectors.delete(orphans)
         self.sentence_vectors.prune()
+        self.sentence_vectors.discard_staged()  # left by a run that was killed: no run is in progress now
         stale = sorted(sid for sid, ids in by_source.items() if not ids <= stored)
         for source_id in stale:
             self.catalog.forget_hash(source_id)

@@ -15,6 +15,7 @@ are pruned, and a chunk without a row is pooled on the fly at answer time.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -29,6 +30,10 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sentence_vectors (
     chunk_id TEXT PRIMARY KEY, spans TEXT NOT NULL, dim INTEGER NOT NULL, vectors BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS staged_sentence_vectors (
+    run TEXT NOT NULL, chunk_id TEXT NOT NULL, spans TEXT NOT NULL, dim INTEGER NOT NULL, vectors BLOB NOT NULL,
+    PRIMARY KEY (run, chunk_id)
+);
 """
 SpanVectors = dict[Span, np.ndarray]
 
@@ -39,16 +44,21 @@ def chunk_sentence_spans(chunk: Chunk) -> list[Span]:
 
 
 def pool_chunk_sentences(
-    embeddings: Embeddings, chunks: Sequence[Chunk]
+    embeddings: Embeddings, chunks: Sequence[Chunk], spans: Sequence[list[Span]] | None = None
 ) -> tuple[list[list[float]], list[SpanVectors]]:
     """Embed chunks (their ``embed_text``) and pool one vector per sentence of their text.
+
+    Args:
+        embeddings: the model.
+        chunks: the chunks to embed.
+        spans: their sentences (:func:`chunk_sentence_spans`), when the caller has them already.
 
     Returns:
         ``(chunk_vectors, sentence_vectors)``: the chunk vectors exactly as
         ``embeddings.embed_documents`` gives them, and per chunk ``{(start, end): vector}``
         with offsets into ``chunk.text`` (sentences past the model's window are left out).
     """
-    spans = [chunk_sentence_spans(c) for c in chunks]
+    spans = [chunk_sentence_spans(c) for c in chunks] if spans is None else spans
     shifts = [len(c.embed_text) - len(c.text) for c in chunks]
     shifted = [[(s + shift, e + shift) for s, e in row] for row, shift in zip(spans, shifts, strict=True)]
     chunk_vectors, pooled = encode_with_spans(embeddings, [c.embed_text for c in chunks], shifted)
@@ -71,13 +81,39 @@ class SentenceVectorStore:
 
     def put(self, rows: Iterable[tuple[str, SpanVectors]]) -> None:
         """Store ``(chunk_id, {span: vector})`` rows, replacing any earlier row of the same chunk."""
-        records = []
-        for chunk_id, vectors in rows:
-            spans = sorted(vectors)
-            matrix = np.asarray([vectors[s] for s in spans], dtype=np.float16).reshape(len(spans), -1)
-            records.append((chunk_id, json.dumps(spans), matrix.shape[1], matrix.tobytes()))
+        records = [_record(chunk_id, vectors) for chunk_id, vectors in rows]
         with self._catalog.connect() as db:
             db.executemany("INSERT OR REPLACE INTO sentence_vectors VALUES (?,?,?,?)", records)
+
+    def stage(self, run: str, rows: Iterable[tuple[str, SpanVectors]]) -> None:
+        """Keep rows of an ingest run aside (readers never see them) until :meth:`take_staged` or a discard.
+
+        Staging keeps the vectors of a long run on disk instead of in memory, and
+        leaves the live table untouched until the run's catalog transaction.
+        """
+        records = [(run, *_record(chunk_id, vectors)) for chunk_id, vectors in rows]
+        with self._catalog.connect() as db:
+            db.executemany("INSERT OR REPLACE INTO staged_sentence_vectors VALUES (?,?,?,?,?)", records)
+
+    @staticmethod
+    def take_staged(db: sqlite3.Connection, run: str, chunk_ids: Sequence[str]) -> None:
+        """Move the staged rows of ``chunk_ids`` into the live table, inside the caller's transaction ``db``."""
+        keys = [(run, chunk_id) for chunk_id in chunk_ids]
+        db.executemany(
+            "INSERT OR REPLACE INTO sentence_vectors SELECT chunk_id, spans, dim, vectors "
+            "FROM staged_sentence_vectors WHERE run=? AND chunk_id=?", keys)
+        db.executemany("DELETE FROM staged_sentence_vectors WHERE run=? AND chunk_id=?", keys)
+
+    def discard_staged(self, run: str | None = None, chunk_ids: Sequence[str] | None = None) -> None:
+        """Drop staged rows: of ``chunk_ids`` in ``run``, of the whole ``run``, or (None) of every run."""
+        with self._catalog.connect() as db:
+            if run is None:
+                db.execute("DELETE FROM staged_sentence_vectors")
+            elif chunk_ids is None:
+                db.execute("DELETE FROM staged_sentence_vectors WHERE run=?", (run,))
+            else:
+                db.executemany("DELETE FROM staged_sentence_vectors WHERE run=? AND chunk_id=?",
+                               [(run, chunk_id) for chunk_id in chunk_ids])
 
     def get(self, chunk_ids: Sequence[str]) -> dict[str, SpanVectors]:
         """The stored sentence vectors of the given chunks (chunks without a row are absent)."""
@@ -107,6 +143,13 @@ class SentenceVectorStore:
         """Number of chunks with stored sentence vectors."""
         with self._catalog.connect() as db:
             return int(db.execute("SELECT COUNT(*) FROM sentence_vectors").fetchone()[0])
+
+
+def _record(chunk_id: str, vectors: SpanVectors) -> tuple[str, str, int, bytes]:
+    """One table row: chunk id, its spans as JSON, the vector width and the float16 matrix."""
+    spans = sorted(vectors)
+    matrix = np.asarray([vectors[s] for s in spans], dtype=np.float16).reshape(len(spans), -1)
+    return chunk_id, json.dumps(spans), matrix.shape[1], matrix.tobytes()
 
 
 def sentence_vectors_for(

@@ -7,7 +7,9 @@ for the top-level conftest).
 from __future__ import annotations
 
 import socket
+import time
 from pathlib import Path
+from typing import Any
 
 QUIET_ENV = {
     "HF_HUB_OFFLINE": "1",
@@ -51,3 +53,69 @@ def write_docs(folder: Path, docs: dict[str, str] | None = None) -> Path:
     for name, text in (TINY_DOCS if docs is None else docs).items():
         (folder / name).write_text(text, encoding="utf-8")
     return folder
+
+
+FINAL_JOB_STATES = ("done", "failed", "cancelled")
+
+
+def wait_for_job(url: str, job: Any, *, timeout: float = 300, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    """Poll ``GET /v1/jobs/{id}`` until the job is done, failed or cancelled; return its last JSON.
+
+    Args:
+        url: the server's base URL.
+        job: the ``POST /v1/sources`` response (which must be a 202 with a job) or a job id.
+        timeout: seconds before the test fails.
+        headers: sent with every poll (reads need no key; harmless when given).
+    """
+    import httpx
+
+    if isinstance(job, httpx.Response):
+        assert job.status_code == 202, (job.status_code, job.text[:500])
+        assert job.headers["location"] == f"/v1/jobs/{job.json()['id']}", job.headers.get("location")
+        job = job.json()["id"]
+    deadline = time.monotonic() + timeout
+    while True:
+        response = httpx.get(f"{url}/v1/jobs/{job}", headers=headers, timeout=60)
+        assert response.status_code == 200, (response.status_code, response.text[:500])
+        body: dict[str, Any] = response.json()
+        if body["state"] in FINAL_JOB_STATES:
+            return body
+        assert time.monotonic() < deadline, f"job {job} still {body['state']} after {timeout:g} s: {body}"
+        time.sleep(0.1)
+
+
+def upload_and_wait(url: str, files: Any, *, data: dict[str, str] | None = None,
+                    headers: dict[str, str] | None = None, timeout: float = 300) -> dict[str, Any]:
+    """``POST /v1/sources`` (asserting the 202) and wait for the job to finish; return the final job JSON."""
+    import httpx
+
+    response = httpx.post(f"{url}/v1/sources", files=files, data=data, headers=headers, timeout=120)
+    return wait_for_job(url, response, timeout=timeout, headers=headers)
+
+
+def library_fingerprint(settings: Any) -> dict[str, Any]:
+    """What a library holds, comparable byte for byte: every catalog table's rows, the Chroma ids, the BM25 files.
+
+    Reads the catalog read-only and the vector ids through a :class:`~ingest.library.Library`
+    on the same settings (safe beside an in-process server).
+    """
+    import hashlib
+    import sqlite3
+
+    from ingest.library import Library
+
+    data_dir = Path(settings.data_dir)
+    db = sqlite3.connect(f"file:{data_dir / 'catalog.sqlite'}?mode=ro", uri=True)
+    try:
+        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+        rows = {table: sorted(repr(row) for row in db.execute(f'SELECT * FROM "{table}"')) for table in tables}
+    finally:
+        db.close()
+    bm25 = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((data_dir / "bm25").iterdir())}
+    uploads = data_dir / "uploads"
+    return {
+        "catalog": rows,
+        "vector_ids": sorted(Library(settings).vectors.ids()),
+        "bm25": bm25,
+        "uploads": sorted(p.name for p in uploads.iterdir()) if uploads.exists() else [],
+    }

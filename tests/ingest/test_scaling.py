@@ -1,0 +1,156 @@
+"""Ingest time grows linearly with the input: the same content at 1x, 2x and 4x, timed in one run.
+
+Ratios, not wall-clock limits: each size is timed in this process on this machine,
+and the growth per doubling, (t4x / t1x) ** 0.5, must stay under 2.6 (linear is 2,
+quadratic 4). Before issue 17 the repeated-sentence file grew by about 2.6-3x per
+doubling end to end (23 s, 51 s, 139 s at 5,000 / 10,000 / 20,000 sentences) and the
+sentence splitter alone by 4x.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from generated_inputs import (
+    NORMAL_DOC,
+    one_line_per_page_pdf,
+    register_pdf_lines,
+    repeated_sentence_text,
+    single_line_markdown,
+)
+
+from ingest.chunk import chunk_source, find_headings
+from ingest.clean import clean_pdf_pages, clean_text
+from ingest.embed import load_token_counter
+from ingest.keywords import tokenize
+from ingest.loaders import load_document, markdown_to_text
+from ingest.models import Source, SourceMeta
+from ingest.pipeline import ingest_paths
+from ingest.sentences import split_sentences
+
+MAX_GROWTH_PER_DOUBLING = 2.6
+
+
+def _seconds(run: Callable[[], Any], repeat: int = 3) -> float:
+    """The fastest of ``repeat`` timings of ``run`` (each of at least ~50 ms, looping a fast call)."""
+    started = time.perf_counter()
+    run()
+    once = time.perf_counter() - started
+    loops = max(1, int(0.05 / max(once, 1e-6)))
+    best = once if loops == 1 else float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        for _ in range(loops):
+            run()
+        best = min(best, (time.perf_counter() - started) / loops)
+    return best
+
+
+def _growth(times: list[float]) -> float:
+    """Growth per doubling from the 1x and 4x timings."""
+    return float((times[2] / max(times[0], 1e-9)) ** 0.5)
+
+
+def test_repeated_sentence_file_ingests_in_linear_time(
+    tmp_path: Path, open_library: Callable[[Path], Any]
+) -> None:
+    times: list[float] = []
+    reports = []
+    for factor in (1, 2, 4):
+        folder = tmp_path / f"in-{factor}"
+        folder.mkdir()
+        (folder / "reserved-items.txt").write_text(repeated_sentence_text(40_000 * factor), encoding="utf-8")
+        (folder / "harbour-compute-notice.md").write_text(NORMAL_DOC, encoding="utf-8")
+        library = open_library(tmp_path / f"data-{factor}")
+        library.embeddings  # noqa: B018 - the model loads once, outside the timing
+        load_token_counter(library.settings.embedding_model)
+        started = time.perf_counter()
+        report = ingest_paths(library, [folder])
+        times.append(time.perf_counter() - started)
+        reports.append(report)
+    growth = _growth(times)
+    print(f"\nrepeated sentence x 40,000 / 80,000 / 160,000 (+ a normal document): "
+          f"{' / '.join(f'{t:.1f}' for t in times)} s, growth per doubling {growth:.2f}")
+    for factor, report in zip((1, 2, 4), reports, strict=True):
+        assert report.errors == [] and sorted(report.added) == ["harbour-compute-notice", "reserved-items"]
+        reserved = next(f for f in report.files if f.source_id == "reserved-items")
+        assert reserved.chunks > 1600 * factor and reserved.chunks_to_embed <= 3
+        assert report.duplicate_chunks == reserved.duplicate_chunks == reserved.chunks - reserved.chunks_to_embed
+    assert reports[0].chunks_embedded == reports[2].chunks_embedded  # padding adds no embedding work
+    assert growth <= MAX_GROWTH_PER_DOUBLING, times
+
+
+def test_many_one_line_pages_load_and_chunk_in_linear_time(tmp_path: Path) -> None:
+    count = load_token_counter(None)
+    times = []
+    for pages in (375, 750, 1500):
+        path = tmp_path / f"register-{pages}.pdf"
+        path.write_bytes(one_line_per_page_pdf(register_pdf_lines(pages)))
+
+        def load_and_chunk(path: Path = path) -> None:
+            doc = load_document(path)
+            source = Source(SourceMeta(id="register", title="Register"), doc.text, "", doc.pages, doc.headings)
+            chunks = chunk_source(source, count)
+            assert chunks[0].page == 1 and len(doc.pages) - 20 < (chunks[-1].page or 0) <= len(doc.pages)
+
+        times.append(_seconds(load_and_chunk, repeat=2))
+    print(f"\n375 / 750 / 1,500 one-line pages: {' / '.join(f'{t:.2f}' for t in times)} s")
+    assert _growth(times) <= MAX_GROWTH_PER_DOUBLING, times
+
+
+# Text shapes that made a regular expression or a loop quadratic, or could: each at 40,000,
+# 80,000 and 160,000 characters.
+HOSTILE_TEXTS: dict[str, Callable[[int], str]] = {
+    "repeated sentence": lambda n: repeated_sentence_text(n // 27),
+    "one line, no punctuation": single_line_markdown,
+    "one endless word": lambda n: "a" * n,
+    "opening brackets": lambda n: "[" * n,
+    "links without ends": lambda n: "[a](x " * (n // 6),
+    "comments without ends": lambda n: "<!-- " * (n // 5),
+    "emphasis markers": lambda n: "** a " * (n // 5),
+    "dots": lambda n: "." * n,
+    "spaced dots": lambda n: ". " * (n // 2),
+    "initials": lambda n: "A. " * (n // 3),
+    "abbreviations": lambda n: "U.S. " * (n // 5),
+    "a letter run before a line-end hyphen": lambda n: ("a" * 1000 + "-\n") * (n // 1002),
+    "short lines": lambda n: "a\n" * (n // 2),
+    "blank lines": lambda n: "x\n\n" * (n // 3),
+    "spaced Chinese": lambda n: "出 口 " * (n // 4),
+    "Chinese without punctuation": lambda n: "出口管制适用" * (n // 6),
+    "Markdown headings": lambda n: "# H\n" * (n // 4),
+    "numbered headings": lambda n: "1.2.3 Title\n" * (n // 12),
+    "zero-token sentences": lambda n: "\ufffd\n\n" * (n // 3),
+}
+
+
+def _stages(text: str, count: Callable[..., list[int]]) -> dict[str, Callable[[], Any]]:
+    pages = [text[i : i + 2000] for i in range(0, len(text), 2000)]
+    source = Source(SourceMeta(id="x", title="X"), text, "")
+    return {
+        "markdown": lambda: markdown_to_text(text),
+        "clean": lambda: clean_text(text, from_pdf=True),
+        "pdf pages": lambda: clean_pdf_pages(pages),
+        "sentences": lambda: split_sentences(text),
+        "headings": lambda: find_headings(text),
+        "bm25 tokens": lambda: tokenize(text),
+        "chunks": lambda: chunk_source(source, count),
+    }
+
+
+@pytest.mark.parametrize("shape", list(HOSTILE_TEXTS))
+def test_every_text_stage_is_linear_on_hostile_text(shape: str) -> None:
+    count = load_token_counter(None)
+    texts = [HOSTILE_TEXTS[shape](40_000 * factor) for factor in (1, 2, 4)]
+    failures = []
+    for stage in _stages(texts[0], count):
+        times = [_seconds(_stages(text, count)[stage], repeat=2) for text in texts]
+        if _growth(times) > MAX_GROWTH_PER_DOUBLING and times[2] > 0.01:
+            # Confirm with the median of three more rounds (the machine is shared).
+            again = [_seconds(_stages(text, count)[stage], repeat=3) for text in texts]
+            if _growth(again) > MAX_GROWTH_PER_DOUBLING:
+                failures.append(f"{stage}: {' / '.join(f'{t:.4f}' for t in again)} s")
+    assert not failures, f"{shape}: " + "; ".join(failures)
