@@ -51,6 +51,7 @@ def create_app(settings: Settings, *, warm_up: bool = True) -> FastAPI:
         if warm_up:
             threading.Thread(target=runtime.warm_up, name="policychat-warm-up", daemon=True).start()
         yield
+        runtime.jobs.shutdown()  # a running ingest job is cancelled: it stores nothing
 
     app = FastAPI(
         title="policychat",

@@ -4,6 +4,8 @@
 exception                   status
 ==========================  ======
 SourceNotFoundError         404
+JobNotFoundError            404
+JobFinishedError            409 (a finished job cannot be cancelled)
 UploadTooLargeError         413
 UnsupportedFileError        415
 StorageFullError            507 (Insufficient Storage)
@@ -32,6 +34,8 @@ from assistant.api.schemas import Problem
 from assistant.api.writes import UploadTooLargeError
 from assistant.errors import (
     IndexUnavailableError,
+    JobFinishedError,
+    JobNotFoundError,
     PolicychatError,
     SourceNotFoundError,
     StorageFullError,
@@ -41,6 +45,8 @@ from assistant.errors import (
 
 STATUS_BY_ERROR: list[tuple[type[PolicychatError], int]] = [
     (SourceNotFoundError, 404),
+    (JobNotFoundError, 404),
+    (JobFinishedError, 409),
     (UploadTooLargeError, 413),
     (UnsupportedFileError, 415),
     (StorageFullError, 507),
@@ -51,7 +57,8 @@ STATUS_BY_ERROR: list[tuple[type[PolicychatError], int]] = [
 _DESCRIPTIONS = {
     400: "Bad request: unknown generator, contradictory filters, a body that is not UTF-8 JSON",
     401: "API key missing or wrong",
-    404: "Unknown source",
+    404: "Unknown source or job",
+    409: "The job has already finished",
     413: "Request body or upload too large",
     415: "Unsupported file type",
     503: "Vector store unavailable (retry later)",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from assistant.api import answers, health, openai_compat
+from assistant.api import answers, health, jobs, openai_compat
 from assistant.api.sources import sources_router
 from assistant.settings import Settings
 
@@ -17,4 +17,5 @@ def api_router(settings: Settings) -> APIRouter:
     router.include_router(answers.router)
     router.include_router(openai_compat.router)
     router.include_router(sources_router(settings))
+    router.include_router(jobs.router)
     return router

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.errors import PolicychatError
+from assistant.jobs import JobQueue
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
@@ -36,6 +38,8 @@ class Runtime:
         self._service: AnswerService | None = None
         self.replica: ReplicaSync | None = None
         self._open_lock = threading.Lock()
+        self.jobs = JobQueue(self)
+        self.started_at = time.time()
 
     @property
     def uploads_dir(self) -> Path:
@@ -98,3 +102,25 @@ class Runtime:
         if report is not None and (report.orphans_removed or report.stale_sources):
             log.warning("start-up repair: removed %d orphan vectors; sources to re-ingest: %s",
                         report.orphans_removed, ", ".join(report.stale_sources) or "none")
+        if report is not None:
+            self._remove_orphan_uploads(service)
+
+    def _remove_orphan_uploads(self, service: AnswerService) -> None:
+        """Delete files in ``uploads/`` that no source uses and that an earlier run of the server left.
+
+        An upload job killed with its server leaves its saved files behind; files saved
+        since this server started belong to its own jobs and are never touched.
+        """
+        if not self.uploads_dir.is_dir():
+            return
+        used = {Path(r.path).resolve() for r in service.library.catalog.records()}
+        removed = 0
+        for path in self.uploads_dir.iterdir():
+            try:
+                if path.is_file() and path.resolve() not in used and path.stat().st_mtime < self.started_at:
+                    path.unlink()
+                    removed += 1
+            except OSError as exc:
+                log.warning("could not remove the orphan upload %s: %s", path, exc)
+        if removed:
+            log.warning("start-up repair: removed %d uploaded files that no source uses", removed)

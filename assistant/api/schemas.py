@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -53,12 +54,52 @@ class FileProblemOut(BaseModel):
 
 
 class UploadResult(BaseModel):
-    """The ingest report of an upload: source ids per outcome, and failures."""
+    """The ingest report of an upload: source ids per outcome, failures, and chunks that repeated others."""
 
     added: list[str]
     updated: list[str]
     unchanged: list[str]
     errors: list[FileProblemOut]
+    duplicate_chunks: int = Field(0, description="Chunks equal to another chunk of their file (embedded once).")
+
+
+class JobFile(BaseModel):
+    """One file of an ingest job: where it is and, once it is final, how it went."""
+
+    file: str = Field(description="The file name as the client sent it.")
+    state: Literal["queued", "parsing", "embedding", "storing", "added", "updated", "unchanged", "failed",
+                   "cancelled"]
+    source_id: str | None
+    pages: int = Field(description="Pages parsed (PDF).")
+    chunks: int
+    duplicate_chunks: int
+    chunks_to_embed: int = Field(description="Distinct chunks, the ones that go through the model.")
+    chunks_embedded: int
+    seconds: float = Field(description="Processing time of this file so far (parse, chunk, its share of embedding).")
+    reason: str | None = Field(description="Why the file was refused, failed or cancelled.")
+
+
+class JobTimings(BaseModel):
+    """Where a job's time went, in seconds."""
+
+    queued: float
+    running: float | None
+    embedding: float | None
+
+
+class JobInfo(BaseModel):
+    """A background ingest job (``POST /v1/sources`` starts one; ``GET /v1/jobs/{id}`` follows it)."""
+
+    id: str
+    state: Literal["queued", "running", "done", "failed", "cancelled"]
+    cancel_requested: bool
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    files: list[JobFile]
+    result: UploadResult | None = Field(description="The ingest report, once the job has run.")
+    detail: str | None = Field(description="Why the job failed as a whole (e.g. disk full), naming the files.")
+    timings: JobTimings
 
 
 class Deleted(BaseModel):

@@ -2,29 +2,28 @@
 
 Reads are open; uploads and deletes need the API key when one is set and go
 through :mod:`assistant.api.writes`, the same code path as the UI's Library tab.
+Uploads run as background jobs (:mod:`assistant.jobs`, followed at ``/v1/jobs``).
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, Response, UploadFile
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from assistant.api.deps import RuntimeDep, ServiceDep, WriteAccess
 from assistant.api.errors import error_responses
-from assistant.api.schemas import Deleted, FileProblemOut, SourceDetail, SourceInfo, UploadResult
+from assistant.api.jobs import job_info
+from assistant.api.schemas import Deleted, JobInfo, SourceDetail, SourceInfo
 from assistant.api.writes import (
     BadFileNameError,
     SavedUpload,
     UploadFields,
     UploadTooLargeError,
     checked_extension,
-    client_basename,
     delete_source,
-    ingest_uploads,
     max_upload_bytes,
     save_upload,
 )
@@ -52,6 +51,7 @@ def get_source(source_id: str, service: ServiceDep) -> SourceDetail:
 
 def upload_sources(
     runtime: RuntimeDep,
+    response: Response,
     files: Annotated[list[UploadFile], File(description="One or more PDF, HTML, Markdown, text or DOCX files.")],
     title: Annotated[str | None, Form()] = None,
     publisher: Annotated[str | None, Form()] = None,
@@ -59,13 +59,17 @@ def upload_sources(
     date: Annotated[str | None, Form(description="YYYY-MM-DD")] = None,
     doc_type: Annotated[str | None, Form()] = None,
     original_url: Annotated[str | None, Form()] = None,
-) -> UploadResult | JSONResponse:
-    """Add or replace sources: each file becomes a source whose id is a slug of its file name.
+) -> JobInfo:
+    """Add or replace sources in a background job: each file becomes a source whose id is a slug of its file name.
 
+    The files are saved and the job is queued at once: 202 with the job (also at the
+    ``Location`` header); follow it with ``GET /v1/jobs/{id}`` until its state is done
+    (``result`` lists added/updated/unchanged ids and per-file errors), failed (``detail``
+    names the files and why) or cancelled. Jobs run one at a time; answers are served
+    from the library as it was until a job's sources appear together at its end.
     The form fields apply to every file. 413 when the upload exceeds
-    POLICYCHAT_MAX_UPLOAD_MB, 415 for an extension with no loader, 422 when no
-    file could be ingested (each failure named, as in ``errors``), 507 when the
-    disk is full.
+    POLICYCHAT_MAX_UPLOAD_MB, 415 for an extension with no loader, 422 for a bad form
+    field or file name, 507 when the disk is too full to save the files.
     """
     try:
         fields = UploadFields(title=title, publisher=publisher, country=country, date=date, doc_type=doc_type,
@@ -92,19 +96,9 @@ def upload_sources(
         for item in saved:
             item.path.unlink(missing_ok=True)
         raise
-    report = ingest_uploads(runtime, saved, fields)
-    result = UploadResult(added=report.added, updated=report.updated, unchanged=report.unchanged,
-                          errors=[FileProblemOut(file=e.file, reason=e.reason) for e in report.errors])
-    if report.errors and not (report.added or report.updated or report.unchanged):
-        return _nothing_ingested(result, [client_basename(u.filename or "") for u in files])
-    return result
-
-
-def _nothing_ingested(result: UploadResult, names: list[str]) -> JSONResponse:
-    """422 when no file of an upload could be ingested: one validation error per file, plus the usual report."""
-    detail = [{"type": "file_not_ingested", "loc": ["body", "files", names.index(e.file) if e.file in names else 0],
-               "msg": f"{e.file}: {e.reason}", "input": e.file} for e in result.errors]
-    return JSONResponse({"detail": detail, **result.model_dump()}, status_code=422)
+    job = runtime.jobs.submit(saved, fields)
+    response.headers["Location"] = f"/v1/jobs/{job.id}"
+    return job_info(job)
 
 
 def remove_source(source_id: str, runtime: RuntimeDep) -> Deleted:
@@ -119,7 +113,7 @@ def sources_router(settings: Settings) -> APIRouter:
     router.add_api_route("/{source_id}", get_source, methods=["GET"], response_model=SourceDetail,
                          responses=error_responses(404))
     router.add_api_route(
-        "", upload_sources, methods=["POST"], response_model=UploadResult, dependencies=[WriteAccess],
+        "", upload_sources, methods=["POST"], response_model=JobInfo, status_code=202, dependencies=[WriteAccess],
         max_body_size=int(settings.max_upload_mb * 1024 * 1024) + ENVELOPE_BYTES,
         responses=error_responses(400, 401, 413, 415, 503, 507),
     )

@@ -3,7 +3,8 @@
 Uploaded bytes are written under ``<data_dir>/uploads`` with a generated name
 that keeps only the (supported) extension, so a client file name is never used
 as a path; the source id defaults to a slug of the client file's stem. Writes
-hold :attr:`Runtime.write_lock` for the whole ingest or delete.
+hold :attr:`Runtime.write_lock` for the whole ingest or delete; the API and the UI
+run ingests as background jobs (:mod:`assistant.jobs`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from assistant.errors import IngestError, StorageFullError, UnsupportedFileError
 from ingest.loaders import supported_extensions
 from ingest.metadata import slugify
 from ingest.pipeline import ingest_paths
+from ingest.progress import IngestControl
 
 _COPY_BLOCK = 1 << 20
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -73,12 +75,15 @@ class FileProblem:
 
 @dataclass
 class UploadReport:
-    """What an upload changed: source ids added, updated, unchanged, and the files that failed."""
+    """What an upload changed: source ids added, updated, unchanged, the files that failed, repeated chunks."""
 
     added: list[str]
     updated: list[str]
     unchanged: list[str]
     errors: list[FileProblem]
+    duplicate_chunks: int = 0
+    cancelled: bool = False
+    embed_seconds: float = 0.0
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -156,11 +161,14 @@ def max_upload_bytes(runtime: Runtime) -> int:
     return int(runtime.settings.max_upload_mb * 1024 * 1024)
 
 
-def ingest_uploads(runtime: Runtime, uploads: list[SavedUpload], fields: UploadFields) -> UploadReport:
-    """Ingest saved uploads with the form's metadata, under the write lock.
+def ingest_uploads(runtime: Runtime, uploads: list[SavedUpload], fields: UploadFields,
+                   control: IngestControl | None = None) -> UploadReport:
+    """Ingest saved uploads with the form's metadata, under the write lock, as one atomic run.
 
     Files that turned out unchanged or failed are deleted again; when a source
-    is replaced, its previous upload file is deleted too.
+    is replaced, its previous upload file is deleted too. The sources appear in one
+    catalog transaction at the end; a cancel through ``control`` (or a crash) before
+    that leaves the library as it was.
 
     Returns:
         The :class:`UploadReport` (errors are reported, not raised).
@@ -172,7 +180,8 @@ def ingest_uploads(runtime: Runtime, uploads: list[SavedUpload], fields: UploadF
         library = runtime.service().library
         previous = {r.meta.id: Path(r.path) for r in library.catalog.records()}
         try:
-            report = ingest_paths(library, [u.path for u in uploads], overrides=overrides)
+            report = ingest_paths(library, [u.path for u in uploads], overrides=overrides, control=control,
+                                  atomic=True)
         except BaseException as exc:
             for upload in uploads:
                 upload.path.unlink(missing_ok=True)
@@ -193,7 +202,8 @@ def ingest_uploads(runtime: Runtime, uploads: list[SavedUpload], fields: UploadF
             _remove_if_uploaded(runtime, old)
     errors = [FileProblem(by_path[e.path].client_name if e.path in by_path else Path(e.path).name, e.reason)
               for e in report.errors]
-    return UploadReport(report.added, report.updated, report.unchanged, errors)
+    return UploadReport(report.added, report.updated, report.unchanged, errors, report.duplicate_chunks,
+                        report.cancelled, report.embed_seconds)
 
 
 def delete_source(runtime: Runtime, source_id: str) -> int:

@@ -17,19 +17,15 @@ import gradio as gr
 from pydantic import ValidationError
 
 from assistant.api.runtime import Runtime
-from assistant.api.writes import (
-    SavedUpload,
-    UploadFields,
-    ingest_uploads,
-    max_upload_bytes,
-    save_upload,
-)
-from assistant.errors import PolicychatError, SourceNotFoundError
+from assistant.api.writes import SavedUpload, UploadFields, max_upload_bytes, save_upload
+from assistant.errors import JobFinishedError, JobNotFoundError, PolicychatError, SourceNotFoundError
+from assistant.jobs import FINAL_STATES
 from assistant.models import Answer, AnswerRequest, ChatTurn, Filters
 from assistant.ui import render
 
 Message = dict[str, str]
 HISTORY_TURNS = 20
+SHOWN_JOBS = 5  # uploads of one browser session shown in the Library tab
 PASSAGES_PLACEHOLDER = '<div class="pc-muted">Passages retrieved for the last question appear here.</div>'
 
 
@@ -117,7 +113,7 @@ class ChatCallbacks:
 
 
 class LibraryCallbacks:
-    """The Library tab and the on-load state: sources table, document types, uploads."""
+    """The Library tab and the on-load state: sources table, document types, uploads and their progress."""
 
     def __init__(self, runtime: Runtime) -> None:
         """Bind to the app's runtime."""
@@ -138,15 +134,14 @@ class LibraryCallbacks:
         return render.render_library_notice(len(rows)), gr.Dropdown(choices=doc_types), rows
 
     def upload(self, files: list[str] | None, title: str, publisher: str, country: str | None, when: str,
-               doc_type: str, original_url: str, api_key: str) -> tuple[str, str, Any, list[list[Any]]]:
-        """Ingest the chosen files with the form's metadata (same path as ``POST /v1/sources``).
+               doc_type: str, original_url: str, api_key: str, jobs: dict[str, str],
+               ) -> tuple[str, dict[str, str], Any]:
+        """Queue the chosen files with the form's metadata as a background job (same path as ``POST /v1/sources``).
 
         Returns:
-            (result summary, empty-library notice, document-type dropdown, table rows).
+            (progress of this session's uploads, their ``{job id: state}``, the polling timer switched on).
         """
-        expected = self.runtime.settings.api_key
-        if expected and not hmac.compare_digest((api_key or "").encode(), expected.encode()):
-            raise gr.Error("This server needs its API key for uploads; enter it in the API key field.")
+        self._check_key(api_key)
         if not files:
             raise gr.Error("Choose one or more files first.")
         try:
@@ -159,11 +154,52 @@ class LibraryCallbacks:
             for name in files:
                 with open(name, "rb") as handle:
                     saved.append(save_upload(self.runtime, Path(name).name, handle, max_upload_bytes(self.runtime)))
-            report = ingest_uploads(self.runtime, saved, fields)
         except PolicychatError as exc:
             for item in saved:
                 item.path.unlink(missing_ok=True)
             raise gr.Error(str(exc)) from None
-        summary = render.render_upload_result(report.added, report.updated, report.unchanged,
-                                              [(e.file, e.reason) for e in report.errors])
-        return (summary, *self.refresh())
+        job = self.runtime.jobs.submit(saved, fields)
+        jobs = {job.id: job.state, **{k: v for k, v in list(jobs.items())[: SHOWN_JOBS - 1]}}
+        return self._render_jobs(jobs), jobs, gr.Timer(active=True)
+
+    def poll(self, jobs: dict[str, str]) -> tuple[str, dict[str, str], Any, Any, Any, Any]:
+        """Progress of this session's uploads; the table refreshes when one finishes, polling stops when all have.
+
+        Returns:
+            (progress, ``{job id: state}``, empty-library notice, document-type dropdown, table rows, timer).
+        """
+        now = {job_id: self._job_state(job_id) for job_id in jobs}
+        finished_now = any(state in FINAL_STATES and jobs[job_id] not in FINAL_STATES for job_id, state in now.items())
+        running = any(state not in FINAL_STATES for state in now.values())
+        library = self.refresh() if finished_now else (gr.skip(), gr.skip(), gr.skip())
+        return (self._render_jobs(now), now, *library, gr.skip() if running else gr.Timer(active=False))
+
+    def cancel(self, jobs: dict[str, str], api_key: str) -> str:
+        """Cancel this session's uploads that have not finished (nothing of them is stored)."""
+        self._check_key(api_key)
+        for job_id in jobs:
+            try:
+                self.runtime.jobs.cancel(job_id, wait=0)
+            except (JobFinishedError, JobNotFoundError):
+                continue
+        return self._render_jobs(jobs)
+
+    def _check_key(self, api_key: str) -> None:
+        expected = self.runtime.settings.api_key
+        if expected and not hmac.compare_digest((api_key or "").encode(), expected.encode()):
+            raise gr.Error("This server needs its API key for uploads; enter it in the API key field.")
+
+    def _job_state(self, job_id: str) -> str:
+        try:
+            return self.runtime.jobs.get(job_id).state
+        except JobNotFoundError:
+            return "failed"
+
+    def _render_jobs(self, jobs: dict[str, str]) -> str:
+        shown = []
+        for job_id in jobs:
+            try:
+                shown.append(render.render_job(self.runtime.jobs.get(job_id)))
+            except JobNotFoundError:
+                continue
+        return "".join(shown)

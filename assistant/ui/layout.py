@@ -85,8 +85,12 @@ def build_ui(runtime: Runtime) -> gr.Blocks:
                         doc_type = gr.Textbox(label="Document type (optional)", placeholder="e.g. regulation")
                         url = gr.Textbox(label="Original URL (optional)")
                     api_key = gr.Textbox(label="API key", type="password", visible=bool(settings.api_key))
-                    add = gr.Button("Add to library", variant="primary", elem_id="pc-upload")
+                    with gr.Row():
+                        add = gr.Button("Add to library", variant="primary", elem_id="pc-upload")
+                        stop = gr.Button("Cancel uploads in progress", variant="secondary", elem_id="pc-upload-cancel")
                     result = gr.HTML(elem_id="pc-upload-result")
+                    jobs = gr.State({})
+                    poll = gr.Timer(1.0, active=False)
 
         ask_inputs = [question, chatbot, turns, countries, doc_types, date_from, date_to, generator]
         ask_outputs = [chatbot, turns, passages, question]
@@ -98,8 +102,11 @@ def build_ui(runtime: Runtime) -> gr.Blocks:
         chatbot.clear(lambda: [], None, turns, api_visibility="private")
         clear.click(chat.clear, None, [chatbot, turns, passages], api_visibility="private")
         refresh.click(library.refresh, None, [notice, doc_types, table], api_visibility="private")
-        add.click(library.upload, [files, title, publisher, country, when, doc_type, url, api_key],
-                  [result, notice, doc_types, table], api_visibility="private")
+        add.click(library.upload, [files, title, publisher, country, when, doc_type, url, api_key, jobs],
+                  [result, jobs, poll], api_visibility="private")
+        poll.tick(library.poll, jobs, [result, jobs, notice, doc_types, table, poll], api_visibility="private",
+                  concurrency_limit=None)
+        stop.click(library.cancel, [jobs, api_key], result, api_visibility="private")
         demo.load(library.refresh, None, [notice, doc_types, table], api_visibility="private")
     demo.queue(default_concurrency_limit=8)
     return demo

@@ -12,6 +12,7 @@ import html
 import re
 from collections.abc import Callable
 
+from assistant.jobs import Job
 from assistant.models import Answer, Citation, RetrievedPassage
 
 CONTEXT_CHARS = 300
@@ -163,3 +164,38 @@ def render_upload_result(added: list[str], updated: list[str], unchanged: list[s
     for name, reason in errors:
         rows.append(f'<li class="pc-bad"><strong>Skipped {esc(name)}:</strong> {esc(reason)}</li>')
     return f'<ul class="pc-upload-result">{"".join(rows) or "<li>Nothing to do.</li>"}</ul>'
+
+
+_STATE_LABELS = {"queued": "waiting", "parsing": "parsing", "embedding": "embedding", "storing": "storing",
+                 "added": "added", "updated": "updated", "unchanged": "unchanged", "failed": "skipped",
+                 "cancelled": "cancelled"}
+
+
+def render_job(job: Job) -> str:
+    """One upload job: a progress bar per file while it runs, then the per-file result."""
+    head = f'<div class="pc-job" data-job="{esc(job.id)}" data-state="{esc(job.state)}">'
+    title = {"queued": "Queued (another upload is being ingested)", "running": "Ingesting", "done": "Done",
+             "failed": "Failed", "cancelled": "Cancelled"}[job.state]
+    parts = [head, f'<div class="pc-job-title"><strong>{title}</strong> <span class="pc-muted">job {esc(job.id)}'
+                   "</span></div>"]
+    if job.detail:
+        parts.append(f'<div class="pc-bad">{esc(job.detail)}</div>')
+    rows = []
+    for name, status in job.files():
+        total = max(status.chunks_to_embed, 1)
+        done = status.chunks_embedded if status.state not in ("added", "updated", "unchanged") else total
+        bar = f'<progress max="{total}" value="{done}"></progress>' if status.state != "failed" else ""
+        facts = [f"{status.pages:,} pages" if status.pages else "",
+                 f"{status.chunks_embedded:,} of {status.chunks_to_embed:,} chunks embedded" if status.chunks else "",
+                 f"{status.duplicate_chunks:,} repeated chunks reused" if status.duplicate_chunks else "",
+                 f"{status.seconds:.1f} s" if status.seconds else ""]
+        reason = f' — <span class="pc-bad">{esc(status.reason)}</span>' if status.reason else ""
+        rows.append(f'<li class="pc-job-file" data-state="{esc(status.state)}"><strong>{esc(name)}</strong> '
+                    f"{_STATE_LABELS.get(status.state, status.state)} {bar} "
+                    f'<span class="pc-muted">{esc(", ".join(f for f in facts if f))}</span>{reason}</li>')
+    parts.append(f'<ul class="pc-job-files">{"".join(rows)}</ul>')
+    if job.report is not None and job.state == "done":
+        report = job.report
+        parts.append(render_upload_result(report.added, report.updated, report.unchanged,
+                                          [(e.file, e.reason) for e in report.errors]))
+    return "".join(parts) + "</div>"

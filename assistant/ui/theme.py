@@ -70,6 +70,9 @@ li.pc-passage { border-bottom: 1px solid #eceef4; padding: 8px 2px; }
 .pc-passage-text { font-size: .84rem; color: #4a5160; margin-top: 3px; }
 .pc-muted { color: #8a91a3; font-size: .9rem; }
 ul.pc-upload-result { margin: 0; padding-left: 1.1em; }
+.pc-job { border: 1px solid #e3e6ee; border-radius: 10px; padding: 8px 12px; margin-bottom: 8px; }
+ul.pc-job-files { margin: 4px 0; padding-left: 1.1em; }
+.pc-job-files progress { width: 160px; vertical-align: middle; accent-color: #4f5bd5; }
 .pc-bad { color: #8a1f1f; }
 """
 

@@ -25,9 +25,11 @@ def test_docs_and_openapi(corpus_url: str) -> None:
     assert httpx.get(f"{corpus_url}/docs").status_code == 200
     paths = httpx.get(f"{corpus_url}/openapi.json").json()["paths"]
     for path in ("/v1/answer", "/v1/answer/stream", "/v1/chat/completions", "/v1/sources", "/v1/sources/{source_id}",
-                 "/healthz", "/readyz"):
+                 "/v1/jobs", "/v1/jobs/{job_id}", "/healthz", "/readyz"):
         assert path in paths, path
     assert set(paths["/v1/sources"]) == {"get", "post"}
+    assert set(paths["/v1/jobs/{job_id}"]) == {"get", "delete"}
+    assert set(paths["/v1/sources"]["post"]["responses"]) >= {"202", "401", "413", "415", "422", "507"}
 
 
 def test_ui_is_served_at_root(corpus_url: str) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from testsupport import upload_and_wait
 
 from assistant.models import Answer
 from assistant.settings import Settings
@@ -54,9 +55,14 @@ def test_upload_then_answer_cites_it_then_delete(writable: tuple[str, Settings],
     files = {"files": ("../../Vantor Data Charter.md", VANTOR.encode(), "text/markdown")}
     form = {"title": "Vantor Data Charter", "country": "OTHER", "date": "2025-02-03", "doc_type": "charter",
             "publisher": "Vantor Ministry", "original_url": "https://example.org/vantor"}
-    report = client.post(f"{url}/v1/sources", files=files, data=form)
-    assert report.status_code == 200, report.text
-    assert report.json() == {"added": ["vantor-data-charter"], "updated": [], "unchanged": [], "errors": []}
+    job = upload_and_wait(url, files, data=form)
+    assert job["state"] == "done", job
+    assert job["result"] == {"added": ["vantor-data-charter"], "updated": [], "unchanged": [], "errors": [],
+                             "duplicate_chunks": 0}
+    assert [(f["file"], f["state"], f["source_id"]) for f in job["files"]] == [
+        ("Vantor Data Charter.md", "added", "vantor-data-charter")]
+    assert job["files"][0]["chunks"] == job["files"][0]["chunks_embedded"] >= 1
+    assert job["detail"] is None and job["timings"]["running"] > 0
 
     uploads = list((Path(settings.data_dir) / "uploads").iterdir())
     assert len(uploads) == 1 and uploads[0].suffix == ".md" and "vantor" not in uploads[0].name.lower()
@@ -73,8 +79,9 @@ def test_upload_then_answer_cites_it_then_delete(writable: tuple[str, Settings],
     assert not answer.abstained
     assert {c.source_id for c in answer.citations} == {"vantor-data-charter"}
 
-    again = client.post(f"{url}/v1/sources", files=files, data=form).json()
-    assert again["unchanged"] == ["vantor-data-charter"]
+    again = upload_and_wait(url, files, data=form)
+    assert again["state"] == "done" and again["result"]["unchanged"] == ["vantor-data-charter"], again
+    assert again["files"][0]["state"] == "unchanged"
     assert len(list((Path(settings.data_dir) / "uploads").iterdir())) == 1
 
     deleted = client.delete(f"{url}/v1/sources/vantor-data-charter")
@@ -92,10 +99,23 @@ def test_upload_several_files_with_one_bad(writable: tuple[str, Settings], clien
     url, _ = writable
     files = [("files", ("one.txt", b"The Ostrel Compact limits drone altitude to ninety metres.\n", "text/plain")),
              ("files", ("empty.txt", b"", "text/plain"))]
-    report = client.post(f"{url}/v1/sources", files=files).json()
-    assert report["added"] == ["one"]
-    assert [e["file"] for e in report["errors"]] == ["empty.txt"]
+    job = upload_and_wait(url, files)
+    assert job["state"] == "done", job
+    assert job["result"]["added"] == ["one"]
+    assert [e["file"] for e in job["result"]["errors"]] == ["empty.txt"]
+    assert "empty" in job["result"]["errors"][0]["reason"]
+    assert [(f["file"], f["state"]) for f in job["files"]] == [("one.txt", "added"), ("empty.txt", "failed")]
     assert client.delete(f"{url}/v1/sources/one").status_code == 200
+
+
+def test_upload_where_no_file_can_be_ingested_fails_naming_each_file(writable: tuple[str, Settings]) -> None:
+    url, settings = writable
+    files = [("files", ("empty.txt", b"", "text/plain")), ("files", ("blank.md", b" \n\t\n", "text/markdown"))]
+    job = upload_and_wait(url, files)
+    assert job["state"] == "failed" and job["result"]["added"] == [], job
+    assert [e["file"] for e in job["result"]["errors"]] == ["empty.txt", "blank.md"]
+    assert "empty.txt: file is empty" in job["detail"] and "blank.md: no extractable text" in job["detail"]
+    assert not list((Path(settings.data_dir) / "uploads").iterdir())
 
 
 def test_upload_too_large_is_413(writable: tuple[str, Settings], client: httpx.Client) -> None:

@@ -15,15 +15,17 @@ from __future__ import annotations
 import base64
 import json
 import re
+import time
 from collections import Counter
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import httpx
 import pytest
 import requests
 import schemathesis
+from generated_inputs import distinct_sentences_text
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -34,6 +36,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from testsupport import wait_for_job
 
 from assistant.settings import Settings
 
@@ -161,17 +164,33 @@ def test_schema_fuzz_with_the_key_finds_no_server_error(fuzz_server: tuple[str, 
     print(f"\nfuzz with key: {sum(counts.values())} cases over {len(operations)} operations: {counts}\n"
           f"statuses: {dict(sorted(statuses.items()))}")
     assert not failures, "\n".join(failures[:15])
+    jobs = _wait_for_all_jobs(url)
+    print(f"ingest jobs started by the fuzzing: {Counter(j['state'] for j in jobs)}")
     # Whatever the fuzzing uploaded, every file in the data dir's uploads folder was named by the server.
     uploads = Path(settings_.data_dir) / "uploads"
     for path in uploads.iterdir() if uploads.exists() else []:
         assert re.fullmatch(r"[0-9a-f]{32}\.[a-z]+", path.name), path
 
 
+def _wait_for_all_jobs(url: str, timeout: float = 600) -> list[dict[str, Any]]:
+    """Wait until no ingest job of the server is queued or running; return the jobs."""
+    deadline = time.monotonic() + timeout
+    while True:
+        jobs = httpx.get(f"{url}/v1/jobs", timeout=30).json()
+        if all(j["state"] in ("done", "failed", "cancelled") for j in jobs):
+            return list(jobs)
+        assert time.monotonic() < deadline, [j for j in jobs if j["state"] in ("queued", "running")]
+        time.sleep(0.5)
+
+
 def test_schema_fuzz_without_a_key_never_writes(fuzz_server: tuple[str, Settings]) -> None:
     url, _ = fuzz_server
+    _wait_for_all_jobs(url)
     before = _sources(url)
+    jobs_before = httpx.get(f"{url}/v1/jobs", timeout=30).json()
     operations = [op for op in _operations(url, with_security_parameters=True) if _is_write(op)]
-    assert {op.label for op in operations} >= {"POST /v1/sources", "DELETE /v1/sources/{source_id}"}
+    assert {op.label for op in operations} >= {"POST /v1/sources", "DELETE /v1/sources/{source_id}",
+                                               "DELETE /v1/jobs/{job_id}"}
 
     def refused(case: Any, response: Any) -> str | None:
         if response.status_code < 400 or response.status_code >= 500:
@@ -189,6 +208,7 @@ def test_schema_fuzz_without_a_key_never_writes(fuzz_server: tuple[str, Settings
     print(f"\nfuzz without key: {total} cases over {len(operations)} write operations: {dict(statuses)}")
     assert not failures, "\n".join(failures[:15])
     assert _sources(url) == before
+    assert httpx.get(f"{url}/v1/jobs", timeout=30).json() == jobs_before
 
 
 # --------------------------------------------------------------------------- malformed and oversized requests
@@ -345,9 +365,11 @@ def test_hostile_file_names_are_stored_under_generated_names(quiet_server: tuple
         text = f"The Escape Rule number {i} forbids writing files outside the upload folder.\n".encode()
         response = httpx.post(f"{url}/v1/sources", files={"files": (name, text, "text/plain")}, headers=AUTH,
                               timeout=120)
-        assert response.status_code == 200, (name, response.text)
-        added = response.json()["added"]
+        job = wait_for_job(url, response, headers=AUTH)
+        assert job["state"] == "done", (name, job)
+        added = job["result"]["added"]
         assert len(added) == 1 and "/" not in added[0] and ".." not in added[0], added
+        assert [f["file"] for f in job["files"]] == [PurePosixPath(name.replace("\\", "/")).name]
     new = _all_files(root) - before
     uploads = data_dir / "uploads"
     stored = {p for p in new if p.parent == uploads}
@@ -373,16 +395,20 @@ def test_hostile_file_names_are_stored_under_generated_names(quiet_server: tuple
     ("page.html", b"\x89PNG\r\n\x1a\n" + bytes(2000), ("page.html",)),
     ("notes.md", b"", ("notes.md", "empty")),
 ])
-def test_lying_extension_is_422_naming_the_file(quiet_server: tuple[str, Settings], name: str, data: bytes,
-                                                words: tuple[str, ...]) -> None:
+def test_lying_extension_fails_its_job_naming_the_file(quiet_server: tuple[str, Settings], name: str, data: bytes,
+                                                       words: tuple[str, ...]) -> None:
     url, settings_ = quiet_server
     before = _sources(url)
     uploads = Path(settings_.data_dir) / "uploads"
     stored_before = set(uploads.iterdir()) if uploads.exists() else set()
     response = httpx.post(f"{url}/v1/sources", files={"files": (name, data, "application/octet-stream")},
                           headers=AUTH, timeout=120)
-    _json_error(response, 422, *words)
-    assert [e["file"] for e in response.json()["errors"]] == [name]
+    job = wait_for_job(url, response, headers=AUTH)
+    assert job["state"] == "failed", job
+    for word in words:
+        assert word.lower() in job["detail"].lower(), (word, job["detail"])
+    assert [e["file"] for e in job["result"]["errors"]] == [name]
+    assert [(f["file"], f["state"]) for f in job["files"]] == [(name, "failed")]
     assert _sources(url) == before
     assert (set(uploads.iterdir()) if uploads.exists() else set()) == stored_before
 
@@ -406,6 +432,10 @@ def _write_requests(url: str) -> list[tuple[str, Callable[..., httpx.Response]]]
             def delete(**kw: Any) -> httpx.Response:
                 return httpx.delete(f"{url}{kw.pop('path', '/v1/sources/zorblax-accord')}", timeout=60, **kw)
             requests.append(("DELETE /v1/sources/{source_id}", delete))
+        elif (method, path) == ("DELETE", "/v1/jobs/{job_id}"):
+            def cancel(**kw: Any) -> httpx.Response:
+                return httpx.delete(f"{url}{kw.pop('path', '/v1/jobs/0123456789abcdef')}", timeout=120, **kw)
+            requests.append(("DELETE /v1/jobs/{job_id}", cancel))
         else:
             pytest.fail(f"new write operation {method} {path}: add a valid request for it to _write_requests")
     return requests
@@ -493,6 +523,9 @@ def test_no_side_door_to_the_write_operations(quiet_server: tuple[str, Settings]
         httpx.delete(f"{url}/V1/sources/zorblax-accord", timeout=60),
         httpx.request("PUT", f"{url}/v1/sources/zorblax-accord", content=b"x", timeout=60),
         httpx.request("PATCH", f"{url}/v1/sources/zorblax-accord", content=b"x", timeout=60),
+        httpx.post(f"{url}/v1/jobs/0123456789abcdef", headers={"X-HTTP-Method-Override": "DELETE"}, timeout=60),
+        httpx.delete(f"{url}/v1/jobs/0123456789abcdef/", timeout=60),
+        httpx.delete(f"{url}/v1/jobs", timeout=60),
     ]
     for response in attempts:
         ok = response.status_code == 200 if response.request.method == "GET" else 300 <= response.status_code < 500
@@ -507,13 +540,25 @@ def test_the_right_key_is_accepted(quiet_server: tuple[str, Settings]) -> None:
         for headers in ({"Authorization": f"Bearer {KEY}"}, {"authorization": f"bearer {KEY}"},
                         {"Authorization": f"Bearer  {KEY}"},  # RFC 7235 allows several spaces
                         {"X-API-Key": KEY}, {"x-api-key": KEY}, {"X-API-Key": KEY, "Authorization": "Bearer x"}):
-            response = send(headers=headers)
-            assert response.status_code == 200, (label, headers, response.text[:300])
+            if label == "DELETE /v1/jobs/{job_id}":  # a job still running when the cancel arrives (it stores nothing)
+                doc = ("files", ("cancel-probe.txt", distinct_sentences_text(3000).encode(), "text/plain"))
+                started = httpx.post(f"{url}/v1/sources", files=[doc], headers=AUTH, timeout=60)
+                assert started.status_code == 202, started.text
+                response = send(headers=headers, path=f"/v1/jobs/{started.json()['id']}")
+            else:
+                response = send(headers=headers)
             if label.startswith("POST"):
+                job = wait_for_job(url, response, headers=AUTH)
+                assert job["state"] == "done" and job["result"]["added"] == ["auth-probe"], (headers, job)
                 httpx.delete(f"{url}/v1/sources/auth-probe", headers=AUTH, timeout=60)
+            elif label == "DELETE /v1/jobs/{job_id}":
+                assert response.status_code == 200, (label, headers, response.text[:300])
+                assert response.json()["state"] == "cancelled", response.json()
             else:  # put the deleted source back for the next header form
+                assert response.status_code == 200, (label, headers, response.text[:300])
                 doc = ("files", ("zorblax-accord.md", _ZORBLAX.encode(), "text/markdown"))
-                assert httpx.post(f"{url}/v1/sources", files=[doc], headers=AUTH, timeout=120).status_code == 200
+                job = wait_for_job(url, httpx.post(f"{url}/v1/sources", files=[doc], headers=AUTH, timeout=120))
+                assert job["state"] == "done" and job["result"]["added"] == ["zorblax-accord"], job
 
 
 _ZORBLAX = (

@@ -1,4 +1,4 @@
-"""Faults with real processes: a server SIGKILLed mid-upload, a Chroma server stopped or hung mid-query, a full disk.
+"""Faults with real processes: a server SIGKILLed mid-upload job, a Chroma server stopped or hung, a full disk.
 
 After each fault the library must be consistent (catalog chunk ids == Chroma ids
 == BM25 ids, no duplicates, every chunk's text at its offsets), sources stored
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from testsupport import wait_for_job
 
 from assistant.server import background_server
 from assistant.settings import Settings
@@ -96,6 +97,18 @@ def _chroma_queue_top(data_dir: Path) -> int:
         return -1
 
 
+def _staged_rows(data_dir: Path) -> int:
+    """Sentence-vector rows an ingest run has staged and not committed (the run is embedding)."""
+    try:
+        db = sqlite3.connect(f"file:{data_dir / 'catalog.sqlite'}?mode=ro", uri=True, timeout=1)
+        try:
+            return int(db.execute("SELECT COUNT(*) FROM staged_sentence_vectors").fetchone()[0])
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return 0
+
+
 def _uploaded_files(data_dir: Path) -> int:
     uploads = data_dir / "uploads"
     return len(list(uploads.iterdir())) if uploads.exists() else 0
@@ -136,13 +149,15 @@ def test_kill_9_during_uploads_leaves_a_consistent_library(
     url = server.start()
     body, content_type = multipart(baseline)
     first = httpx.post(f"{url}/v1/sources", content=body, headers={**AUTH, "content-type": content_type}, timeout=180)
-    assert first.status_code == 200 and len(first.json()["added"]) == 2, first.text
+    first_job = wait_for_job(url, first, headers=AUTH)
+    assert first_job["state"] == "done" and len(first_job["result"]["added"]) == 2, first_job
     before = {sid: source_text(url, sid) for sid in sources(url)}
 
     body, content_type = multipart(upload)
     queue_top = [0]
     kill_points: list[tuple[str, Callable[[], bool]]] = [
         ("with the files saved, while parsing and embedding", lambda: _uploaded_files(data_dir) >= len(upload)),
+        ("mid-embedding, with sentence vectors staged", lambda: _staged_rows(data_dir) > 0),
         ("right after the vectors are written", lambda: _chroma_queue_top(data_dir) > queue_top[0]),
     ]
     for name, condition in kill_points:
@@ -155,20 +170,27 @@ def test_kill_9_during_uploads_leaves_a_consistent_library(
         server.kill()
         url = server.start()
         ready = wait_repaired(url)
+        assert _staged_rows(data_dir) == 0, "the start-up repair left staged sentence vectors"
         listed = sources(url)
         assert set(before) <= set(listed), f"killed {name}: a source stored before is gone"
-        assert set(listed) - set(before) <= upload_ids, listed
+        # A job is committed in one transaction: all of its sources are there, or none.
+        assert set(listed) - set(before) in (set(), upload_ids), listed
         for sid in before:
             assert source_text(url, sid) == before[sid], f"killed {name}: {sid} changed"
         assert ready["sources"] == len(listed) and ready["chunks"] == sum(s["chunks"] for s in listed.values())
+        # The start-up repair also removes the files the killed job had saved (unless its sources made it).
+        deadline = time.monotonic() + 60
+        while _uploaded_files(data_dir) != len(listed):
+            assert time.monotonic() < deadline, f"{_uploaded_files(data_dir)} files in uploads/, {len(listed)} sources"
+            time.sleep(0.2)
         print(f"\nkill -9 {name}: {len(listed) - len(before)} of {len(upload)} uploaded sources were stored "
-              f"(each whole); {_uploaded_files(data_dir)} files in uploads/")
+              f"(all or none); {_uploaded_files(data_dir)} files in uploads/")
 
     # Uploading again converges to what one clean ingest gives.
-    again = httpx.post(f"{url}/v1/sources", content=body, headers={**AUTH, "content-type": content_type},
-                       timeout=180)
-    assert again.status_code == 200 and again.json()["errors"] == [], again.text
-    assert sorted(again.json()["added"] + again.json()["unchanged"]) == sorted(upload_ids)
+    again = wait_for_job(url, httpx.post(f"{url}/v1/sources", content=body,
+                                         headers={**AUTH, "content-type": content_type}, timeout=180), headers=AUTH)
+    assert again["state"] == "done" and again["result"]["errors"] == [], again
+    assert sorted(again["result"]["added"] + again["result"]["unchanged"]) == sorted(upload_ids)
     server.stop()
     final = index_state(data_dir)
     assert final.problems() == [], final.problems()
@@ -360,17 +382,21 @@ def test_disk_full_fails_clearly_and_keeps_the_library(
         answer = httpx.post(f"{url}/v1/answer", json={"question": "What does the Zorblax Accord require?"},
                             timeout=120)
         assert answer.status_code == 200 and answer.json()["citations"], answer.text
-        # Fits on the disk as a file, but not into the stores:
+        # Fits on the disk as a file, but not into the stores: the job fails, naming the file.
         small = httpx.post(f"{url}/v1/sources", headers=AUTH, timeout=180,
                            files={"files": ("gamma-directive.md", NOTICE.encode(), "text/markdown")})
-        # Does not even fit as an uploaded file:
+        small_job = wait_for_job(url, small, headers=AUTH)
+        print(f"disk full, API job: {small_job['state']} {str(small_job['detail'])[:300]}")
+        assert small_job["state"] == "failed" and small_job["result"] is None, small_job
+        assert "gamma-directive.md" in small_job["detail"] and "no space left" in small_job["detail"].lower()
+        assert [f["state"] for f in small_job["files"]] == ["failed"]
+        # Does not even fit as an uploaded file: refused at once.
         large = httpx.post(f"{url}/v1/sources", headers=AUTH, timeout=180,
                            files={"files": ("huge-annex.txt", b"Annex line about compute. " * 20_000, "text/plain")})
-        for response, name in ((small, "gamma-directive.md"), (large, "huge-annex.txt")):
-            assert response.status_code == 507, (name, response.status_code, response.text[:500])
-            detail = response.json()["detail"]
-            print(f"disk full, API: 507 {detail[:300]}")
-            assert name in detail and "no space left" in detail.lower(), detail
+        assert large.status_code == 507, (large.status_code, large.text[:500])
+        detail = large.json()["detail"]
+        print(f"disk full, API: 507 {detail[:300]}")
+        assert "huge-annex.txt" in detail and "no space left" in detail.lower(), detail
         uploads = data_dir / "uploads"
         assert not uploads.exists() or not list(uploads.iterdir()), "a failed upload left its file behind"
         again = httpx.post(f"{url}/v1/answer", json={"question": "What does the Quillon Labelling Rule oblige?"},

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from testsupport import wait_for_job
 
 KEY = "load-key-5e21"
 AUTH = {"Authorization": f"Bearer {KEY}"}
@@ -130,13 +131,15 @@ def churn(url: str, catalog: Path, stop: threading.Event, log: list[Generation],
             if action == "upload":
                 response = httpx.post(f"{url}/v1/sources", headers=AUTH, timeout=180,
                                       files={"files": (name, CHURN[name].encode(), "text/plain")})
-                ok = response.status_code == 200 and response.json()["added"] + response.json()["updated"]
+                job = wait_for_job(url, response, headers=AUTH, timeout=180) if response.status_code == 202 else {}
+                ok = job.get("state") == "done" and job["result"]["added"] + job["result"]["updated"]
             else:
                 response = httpx.delete(f"{url}/v1/sources/{other}", headers=AUTH, timeout=180)
                 ok = response.status_code in (200, 404)
             done = time.monotonic()
             if not ok:
-                failures.append(f"{action} {name}: {response.status_code} {response.text[:300]}")
+                failures.append(f"{action} {name}: {response.status_code} {response.text[:300]}"
+                                + (f" job: {job}" if action == "upload" else ""))
             log.append(read_generation(catalog, started, done))
             time.sleep(1.0)
         cycle += 1
@@ -183,8 +186,8 @@ def test_concurrent_answers_during_uploads_and_deletes(
     url = server.start()
     files = [("files", (name, text.encode(), "text/plain")) for name, text in tiny_docs.items()]
     files.append(("files", ("ostrel-compact.txt", CHURN["ostrel-compact.txt"].encode(), "text/plain")))
-    first = httpx.post(f"{url}/v1/sources", files=files, headers=AUTH, timeout=180)
-    assert first.status_code == 200 and len(first.json()["added"]) == 4, first.text
+    first = wait_for_job(url, httpx.post(f"{url}/v1/sources", files=files, headers=AUTH, timeout=180), headers=AUTH)
+    assert first["state"] == "done" and len(first["result"]["added"]) == 4, first
     catalog = data_dir / "catalog.sqlite"
     now = time.monotonic()
     log = [read_generation(catalog, now, now)]

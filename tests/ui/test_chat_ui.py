@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from generated_inputs import distinct_sentences_text
 from playwright.sync_api import expect
 
 Shot = Callable[[Any, str], Path]
@@ -95,12 +96,28 @@ def test_empty_library_upload_and_document_scripts_stay_inert(
     page.get_by_role("tab", name="Library").click()
     doc = tmp_path / "plinth-safety-code.txt"
     doc.write_text(PLINTH, encoding="utf-8")
-    page.locator("#pc-upload-files input[type=file]").set_input_files(str(doc))
-    page.locator("#pc-upload-files").get_by_text("plinth-safety-code.txt").first.wait_for()
+    annex = tmp_path / "annex-review.txt"  # long enough (100+ distinct chunks) to watch its progress
+    annex.write_text(distinct_sentences_text(1500), encoding="utf-8")
+    blank = tmp_path / "blank-note.md"
+    blank.write_text(" \n\n \n", encoding="utf-8")
+    page.locator("#pc-upload-files input[type=file]").set_input_files([str(annex), str(doc), str(blank)])
+    page.locator("#pc-upload-files").get_by_text("plinth-safety-code").first.wait_for()
     page.locator("#pc-upload").click()
-    page.locator("#pc-upload-result").get_by_text("plinth-safety-code").wait_for()
-    assert "Added" in page.locator("#pc-upload-result").inner_text()
+    job = page.locator("#pc-upload-result .pc-job")
+    # While it runs: one row per file, each with its progress bar.
+    running_annex = page.locator('#pc-upload-result .pc-job[data-state="running"] li[data-state="embedding"]',
+                                 has_text="annex-review.txt")
+    running_annex.locator("progress").wait_for()
+    expect(running_annex).to_contain_text("chunks embedded")
+    screenshot(page, "ui-upload-progress")
+    page.locator('#pc-upload-result .pc-job[data-state="done"]').wait_for(timeout=300_000)
+    rows = {row.get_attribute("data-state"): row.inner_text() for row in job.locator("li.pc-job-file").all()}
+    assert sorted(rows) == ["added", "failed"] and len(job.locator("li.pc-job-file").all()) == 3, rows
+    assert "blank-note.md" in rows["failed"] and "no extractable text" in rows["failed"]
+    result = page.locator("#pc-upload-result ul.pc-upload-result").inner_text()
+    assert "Added: annex-review, plinth-safety-code" in _squash(result) and "Skipped blank-note.md" in result
     expect(page.locator("#pc-sources-table")).to_contain_text("plinth-safety-code")
+    expect(page.locator("#pc-sources-table")).to_contain_text("annex-review")
     assert not notice.inner_text().strip()
 
     page.get_by_role("tab", name="Chat").click()
