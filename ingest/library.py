@@ -4,17 +4,20 @@ Write order for one source (what makes a crash at any point recoverable):
 
 1. upsert the new chunk vectors (orphans until step 2; ids are content-derived,
    so re-running never duplicates them);
-2. replace the source and its chunks in the catalog in one SQLite transaction;
+2. replace the source and its chunks in the catalog in one SQLite transaction
+   (which also moves the run's staged sentence vectors into the live table);
 3. delete the vectors of chunks the source no longer has.
 
 :meth:`Library.put_sources` does the same for a group of sources at once
-(all their vectors, then one catalog transaction per source, then the stale
-vectors), which is what makes thousands of small files fast to store.
+(all their vectors, then one catalog transaction for all of them, then the stale
+vectors), which is what makes thousands of small files fast to store and an
+upload job's sources appear together.
 
 :meth:`Library.repair` deletes vectors the catalog does not know (left by a
-crash before step 2 or 3) and marks sources whose vectors are missing for
-re-ingest; the BM25 index is rebuilt whenever its generation differs from the
-catalog's. Writers take an exclusive file lock on the data directory.
+crash before step 2 or 3), drops staged sentence vectors no run is using, and
+marks sources whose vectors are missing for re-ingest; the BM25 index is rebuilt
+whenever its generation differs from the catalog's. Writers take an exclusive
+file lock on the data directory.
 
 With a Chroma server, each write also publishes its source records there
 between steps 1 and 2 (removals: before the catalog), and ``repair`` first

@@ -141,7 +141,7 @@ def ingest_paths(
         except IngestCancelledError:
             run.cancelled()
         except BaseException:
-            run.unfinished("failed", "not stored: the run stopped with an error (a store failed)")
+            run.unfinished("failed", "not stored: the run stopped early (an error, or a second Ctrl-C)")
             raise
         finally:
             run.discard_staged()
@@ -182,6 +182,7 @@ class _Run:
         """Parse and chunk every file, embedding (and, unless atomic, committing) every 512 chunks or so."""
         self.known_hashes = self.library.catalog.hashes()
         statuses = self.control.files
+        pending_chunks = 0
         for done, (path, status) in enumerate(zip(files, statuses, strict=False), start=1):
             self.control.check()
             if self.progress:
@@ -189,8 +190,10 @@ class _Run:
             item = self._parse(path, status, overrides.get(path))
             if item is not None:
                 self.pending.append(item)
-            if sum(len(p.chunks) for p in self.pending) >= EMBED_BATCH_CHUNKS:
+                pending_chunks += len(item.chunks)
+            if pending_chunks >= EMBED_BATCH_CHUNKS:
                 self._embed_pending()
+                pending_chunks = 0
         self._embed_pending()
 
     def _parse(self, path: Path, status: FileStatus, extra: dict[str, Any] | None) -> PendingFile | None:
