@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from assistant.errors import PolicychatError
+from assistant.errors import ConfigError, PolicychatError
 from assistant.settings import Settings, get_settings, quiet_network_clients
 
 app = typer.Typer(
@@ -233,6 +233,9 @@ def eval_run(
         ),
     ] = False,
     judge_limit: Annotated[int, typer.Option(min=1, help="Judge at most this many answered items.")] = 20,
+    split: Annotated[
+        str, typer.Option(help="Which items to answer: all, dev (tune on these) or test (report only).")
+    ] = "all",
 ) -> None:
     """Answer every gold question, write a report, and exit non-zero if a gate fails.
 
@@ -259,6 +262,9 @@ def eval_run(
     folder = out or Path("eval/reports") / time.strftime("%Y%m%d-%H%M%S")
     try:
         items = load_gold(dataset or DEFAULT_DATASET)
+        if split not in ("all", "dev", "test"):
+            raise ConfigError(f"--split must be all, dev or test, not {split!r}")
+        items = [item for item in items if split in ("all", item.split)]
         if sources is None:
             failed = _evaluate(AnswerService(settings), items, generator, folder, ablations, "library", judge_with)
         else:
@@ -279,7 +285,8 @@ def _evaluate(  # noqa: ANN001
     service, items, generator: str | None, folder: Path, ablations: bool, scope: str, judge_limit: int | None = None
 ) -> bool:
     """Run one evaluation, print and write its report; True when a gate failed (the judge never counts)."""
-    from eval.runner import check_gates, run_eval, write_report
+    from eval.metrics import summarize
+    from eval.runner import check_gates, gated_results, run_eval, write_report
 
     contexts: dict[str, list[str]] = {}
     with _progress_bar(f"evaluating ({scope})") as bar:
@@ -294,15 +301,18 @@ def _evaluate(  # noqa: ANN001
         err_console.print("scoring retrieval ablations and the LangChain baseline…")
         variants = run_ablations(service.retriever, items)
         variants["langchain-baseline (1000/200, k=4)"] = langchain_baseline(service.library, items)
-    failures = check_gates(summary)
+    failures = check_gates(summarize(gated_results(results)))
     judged = None if judge_limit is None else _judge(service.settings, items, results, contexts, judge_limit, scope)
     label = f"{generator or service.settings.generator} on {len(items)} items, {scope}"
     write_report(folder, results, summary, failures, label=label, ablations=variants, items=items, judge=judged)
+    splits = {name: summarize([r for r in results if r.split == name]) for name in ("all", "dev", "test")}
+    splits["all"] = summary
     table = Table(title=f"Evaluation: {label} → {folder}")
     table.add_column("metric")
-    table.add_column("value", justify="right")
-    for metric, value in summary.items():
-        table.add_row(metric, "n/a" if value is None else f"{value:.3f}")
+    for name in splits:
+        table.add_column(name, justify="right")
+    for metric in summary:
+        table.add_row(metric, *("n/a" if s.get(metric) is None else f"{s[metric]:.3f}" for s in splits.values()))
     console.print(table)
     if judged is not None:
         _print_judge(judged)

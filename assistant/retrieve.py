@@ -14,8 +14,10 @@ import math
 import re
 import threading
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
+
+import numpy as np
 
 from assistant.crosslingual import chinese_terms
 from assistant.errors import IndexUnavailableError, RetrievalError
@@ -59,6 +61,23 @@ class Snapshot:
     metas: dict[str, SourceMeta]
     keyword: KeywordIndex
     doc_freq: Counter[str]
+    dense_ids: list[str] = field(default_factory=list)
+    dense_matrix: np.ndarray | None = None
+    """Every chunk vector (rows in ``dense_ids`` order) when the library is small enough for exact search."""
+
+    def exact_search(self, vector: list[float], k: int, allowed: set[str] | None) -> list[tuple[str, float]]:
+        """Top ``k`` chunks by cosine similarity over every vector (ties broken by chunk id).
+
+        Exact, so two libraries built from the same files rank identically (HNSW graphs built
+        by several threads do not).
+        """
+        assert self.dense_matrix is not None
+        scores = self.dense_matrix @ np.asarray(vector, dtype=np.float32)
+        rows = range(len(self.dense_ids))
+        if allowed is not None:
+            rows = [i for i in rows if self.chunks[self.dense_ids[i]].source_id in allowed]  # type: ignore[assignment]
+        ranked = sorted(rows, key=lambda i: (-round(float(scores[i]), 6), self.dense_ids[i]))[:k]
+        return [(self.dense_ids[i], float(scores[i])) for i in ranked]
 
     def idf(self, token: str) -> float:
         """Smoothed inverse document frequency of a BM25 token over the chunks."""
@@ -104,7 +123,12 @@ class HybridRetriever:
         doc_freq: Counter[str] = Counter()
         for chunk in by_id.values():
             doc_freq.update(set(tokenize(chunk.embed_text)))
-        return Snapshot(generation, by_id, metas, keyword, doc_freq)
+        snap = Snapshot(generation, by_id, metas, keyword, doc_freq)
+        if len(by_id) <= self.settings.exact_search_max_chunks:
+            stored = self.library.vectors.vectors(sorted(by_id))
+            snap.dense_ids = sorted(stored)
+            snap.dense_matrix = np.stack([stored[cid] for cid in snap.dense_ids]) if stored else None
+        return snap
 
     def _allowed_sources(self, snap: Snapshot, filters: Filters | None) -> set[str] | None:
         if filters is None or filters.is_empty():
@@ -189,8 +213,12 @@ class HybridRetriever:
         translated: list[tuple[str, float]] = []
         if mode in ("hybrid", "dense"):
             vector = embed_query_cached(self.library.embeddings, query)
-            where = {"source_id": {"$in": sorted(allowed)}} if allowed is not None else None
-            dense = [(cid, s) for cid, s in self.library.vectors.search(vector, n, where) if cid in snap.chunks]
+            if snap.dense_matrix is not None:
+                dense = snap.exact_search(vector, n, allowed)
+            else:
+                where = {"source_id": {"$in": sorted(allowed)}} if allowed is not None else None
+                hits = self.library.vectors.search(vector, n, where)
+                dense = [(cid, s) for cid, s in hits if cid in snap.chunks]
         if mode in ("hybrid", "bm25"):
             allowed_chunks = (
                 {cid for cid, c in snap.chunks.items() if c.source_id in allowed} if allowed is not None else None
