@@ -14,12 +14,14 @@ import math
 import re
 import threading
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 
 from assistant.crosslingual import chinese_terms
+from assistant.documents import DocumentDirectory
 from assistant.errors import IndexUnavailableError, RetrievalError
 from assistant.models import Filters, Passage
 from assistant.settings import Settings
@@ -31,6 +33,7 @@ from ingest.models import Chunk, SourceMeta, date_to_int
 Mode = Literal["hybrid", "dense", "bm25"]
 RRF_K = 60
 SNAPSHOT_ATTEMPTS = 5
+NAMED_EXTRA_SLOTS = 2
 TRANSLATED_WEIGHT = 1.0  # as much as the other lists: 0.5 lost English questions on Chinese-only sources
 
 _COUNTRY_WORDS = {
@@ -61,9 +64,16 @@ class Snapshot:
     metas: dict[str, SourceMeta]
     keyword: KeywordIndex
     doc_freq: Counter[str]
+    _directory: DocumentDirectory | None = field(default=None, repr=False)
     dense_ids: list[str] = field(default_factory=list)
     dense_matrix: np.ndarray | None = None
     """Every chunk vector (rows in ``dense_ids`` order) when the library is small enough for exact search."""
+
+    def directory(self) -> DocumentDirectory:
+        """The library's documents by name (aliases), built on first use."""
+        if self._directory is None:
+            self._directory = DocumentDirectory(self.metas.values())
+        return self._directory
 
     def exact_search(self, vector: list[float], k: int, allowed: set[str] | None) -> list[tuple[str, float]]:
         """Top ``k`` chunks by cosine similarity over every vector (ties broken by chunk id).
@@ -130,7 +140,7 @@ class HybridRetriever:
             snap.dense_matrix = np.stack([stored[cid] for cid in snap.dense_ids]) if stored else None
         return snap
 
-    def _allowed_sources(self, snap: Snapshot, filters: Filters | None) -> set[str] | None:
+    def allowed_sources(self, snap: Snapshot, filters: Filters | None) -> set[str] | None:
         if filters is None or filters.is_empty():
             return None
         date_from = date_to_int(filters.date_from.isoformat()) if filters.date_from else None
@@ -162,6 +172,9 @@ class HybridRetriever:
         mode: Mode = "hybrid",
         diversify: bool = True,
         balance_countries: bool = False,
+        prefer_sources: Sequence[str] = (),
+        keyword_extra: str = "",
+        named_query: str = "",
     ) -> list[Passage]:
         """Find the best passages for ``query``.
 
@@ -173,19 +186,25 @@ class HybridRetriever:
                 "dense" or "bm25" (for ablations).
             diversify: cap passages per source (``settings.per_source_cap``).
             balance_countries: give US and CN sources half of the slots each.
+            prefer_sources: sources the question names ("EO 14110"): their own best passages are
+                fused in as one more ranked list.
+            keyword_extra: words added to the BM25 query only (the opposite of a yes/no predicate).
+            named_query: the keywords to rank the named sources' own passages by (the question without the
+                document's name, which every passage of it matches); default ``query``.
 
         Returns:
             Passages, best first, each with fused, dense and keyword scores.
         """
         k = top_k or self.settings.top_k
         snap = self.snapshot()
-        allowed_sources = self._allowed_sources(snap, filters)
+        allowed_sources = self.allowed_sources(snap, filters)
         if allowed_sources is not None and not allowed_sources:
             return []
         if balance_countries:
             return self._balanced(query, filters, k, mode, diversify, snap)
-        ranked = self._fused(query, snap, allowed_sources, mode)
-        return self._select(ranked, k, diversify)
+        named = {s for s in prefer_sources if s in snap.metas and (allowed_sources is None or s in allowed_sources)}
+        ranked = self._fused(query, snap, allowed_sources, mode, named, keyword_extra, named_query)
+        return self._select(ranked, k, diversify, named)
 
     def _balanced(
         self, query: str, filters: Filters | None, k: int, mode: Mode, diversify: bool, snap: Snapshot
@@ -196,7 +215,7 @@ class HybridRetriever:
             if country not in wanted:
                 continue
             side_filters = (filters or Filters()).model_copy(update={"country": [country]})
-            allowed = self._allowed_sources(snap, side_filters)
+            allowed = self.allowed_sources(snap, side_filters)
             if allowed:
                 sides.append(self._select(self._fused(query, snap, allowed, mode), k, diversify))
         merged: list[Passage] = []
@@ -206,15 +225,27 @@ class HybridRetriever:
                     merged.append(side[i])
         return merged
 
-    def _fused(self, query: str, snap: Snapshot, allowed: set[str] | None, mode: Mode) -> list[Passage]:
+    def _fused(
+        self,
+        query: str,
+        snap: Snapshot,
+        allowed: set[str] | None,
+        mode: Mode,
+        named: set[str] | None = None,
+        keyword_extra: str = "",
+        named_query: str = "",
+    ) -> list[Passage]:
         n = self.settings.candidates
         dense: list[tuple[str, float]] = []
         keyword: list[tuple[str, float]] = []
         translated: list[tuple[str, float]] = []
+        in_named: list[tuple[str, float]] = []
         if mode in ("hybrid", "dense"):
             vector = embed_query_cached(self.library.embeddings, query)
             if snap.dense_matrix is not None:
                 dense = snap.exact_search(vector, n, allowed)
+                if named:
+                    in_named = snap.exact_search(vector, n, named)
             else:
                 where = {"source_id": {"$in": sorted(allowed)}} if allowed is not None else None
                 hits = self.library.vectors.search(vector, n, where)
@@ -223,7 +254,7 @@ class HybridRetriever:
             allowed_chunks = (
                 {cid for cid, c in snap.chunks.items() if c.source_id in allowed} if allowed is not None else None
             )
-            keyword = snap.keyword.search(query, n, allowed_chunks)
+            keyword = snap.keyword.search(f"{query} {keyword_extra}".strip(), n, allowed_chunks)
             # An English question may be answered only by a Chinese source: its policy terms in
             # Chinese are a third ranked list (never mixed into the English BM25 query, where
             # their many CJK n-grams would outscore the English words).
@@ -231,7 +262,11 @@ class HybridRetriever:
             if chinese:
                 translated = snap.keyword.search(chinese, n, allowed_chunks)
         fused: dict[str, float] = {}
-        for hits, list_weight in ((dense, 1.0), (keyword, 1.0), (translated, TRANSLATED_WEIGHT)):
+        if named and mode == "hybrid":
+            named_chunks = {cid for cid, c in snap.chunks.items() if c.source_id in named}
+            own_words = f"{named_query or query} {keyword_extra}".strip()
+            in_named = _interleave(in_named, snap.keyword.search(own_words, n, named_chunks))
+        for hits, list_weight in ((dense, 1.0), (keyword, 1.0), (translated, TRANSLATED_WEIGHT), (in_named, 1.0)):
             for rank, (cid, _) in enumerate(hits):
                 fused[cid] = fused.get(cid, 0.0) + list_weight / (RRF_K + rank + 1)
         dense_scores, keyword_scores = dict(dense), dict(keyword)
@@ -249,14 +284,18 @@ class HybridRetriever:
         passages.sort(key=lambda p: (-p.score, p.chunk_id))
         return passages
 
-    def _select(self, ranked: list[Passage], k: int, diversify: bool) -> list[Passage]:
+    def _select(
+        self, ranked: list[Passage], k: int, diversify: bool, named: set[str] | None = None
+    ) -> list[Passage]:
         if not diversify:
             return ranked[:k]
-        cap = self.settings.per_source_cap
+        base_cap = self.settings.per_source_cap
         chosen: list[Passage] = []
         per_source: Counter[str] = Counter()
         overflow: list[Passage] = []
         for passage in ranked:
+            # A document the question names may fill more of the slots than the others.
+            cap = base_cap + NAMED_EXTRA_SLOTS if named and passage.chunk.source_id in named else base_cap
             if per_source[passage.chunk.source_id] < cap:
                 chosen.append(passage)
                 per_source[passage.chunk.source_id] += 1
@@ -266,3 +305,15 @@ class HybridRetriever:
                 return chosen
         # Fewer distinct sources than slots: fill with the best of the rest.
         return chosen + overflow[: k - len(chosen)]
+
+
+def _interleave(first: list[tuple[str, float]], second: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """Two ranked lists merged by alternating, without repeats (the best of each come first)."""
+    merged: list[tuple[str, float]] = []
+    seen: set[str] = set()
+    for i in range(max(len(first), len(second))):
+        for hits in (first, second):
+            if i < len(hits) and hits[i][0] not in seen:
+                seen.add(hits[i][0])
+                merged.append(hits[i])
+    return merged

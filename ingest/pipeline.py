@@ -25,12 +25,13 @@ from ingest.library import Library
 from ingest.loaders import load_document
 from ingest.metadata import CATALOG_NAME, catalog_row_for, read_catalog, resolve_source_meta, slugify
 from ingest.models import Chunk, Source
+from ingest.roles import tag_chunks
 from ingest.sentence_vectors import pool_chunk_sentences
 
 EMBED_BATCH_CHUNKS = 512
 STORE_GROUP_MAX = 64  # sources stored with one vector write
 STORE_STEPS = 16  # a batch of embedded sources is stored in at least this many steps when it can be
-PIPELINE_VERSION = "4"  # bump when loaders, clean-up, sentence splitting or chunking change their output
+PIPELINE_VERSION = "8"  # bump when loaders, clean-up, sentence splitting or chunking change their output
 
 
 @dataclass
@@ -257,7 +258,9 @@ def ingest_paths(
                 )
                 # The tokenizer loads only when something needs chunking (an unchanged re-run skips it).
                 count = load_token_counter(settings.embedding_model)
-                chunks = chunk_source(source, count, settings.chunk_tokens, settings.chunk_overlap_tokens)
+                chunks = tag_chunks(
+                    source, chunk_source(source, count, settings.chunk_tokens, settings.chunk_overlap_tokens)
+                )
                 if not chunks:
                     raise IngestError("no text left after clean-up", str(path))
                 report.pages += len(doc.pages)

@@ -23,7 +23,6 @@ from langchain_core.embeddings import Embeddings
 from ingest.catalog import Catalog
 from ingest.embed import Span, encode_with_spans
 from ingest.models import Chunk
-from ingest.sentences import split_sentences
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sentence_vectors (
@@ -35,7 +34,7 @@ SpanVectors = dict[Span, np.ndarray]
 
 def chunk_sentence_spans(chunk: Chunk) -> list[Span]:
     """The sentences of ``chunk.text`` as ``(start, end)`` offsets into it (as answering splits them)."""
-    return split_sentences(chunk.text)
+    return chunk.sentence_spans()
 
 
 def pool_chunk_sentences(

@@ -24,6 +24,8 @@ _LINE_START_MARKER = re.compile(
     r"[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]|Sec(?:tion)?\.?\s+\d|Article\s+\d)"
 )
 _TERMINAL = ".!?:;。！？；：”\""
+_ARTICLE_HEAD = re.compile(r"(?m)^[ \t]*第[一二三四五六七八九十百零〇\d]{1,6}条(?=[ \t]*[^\s\d])")
+_LIST_NUMBER = re.compile(r"\d{1,3}|[ivxlc]{1,5}|[a-zA-Z]|\d{1,3}(?:\.\d{1,3})+")
 
 
 def _word_before(text: str, end: int) -> str:
@@ -33,10 +35,21 @@ def _word_before(text: str, end: int) -> str:
     return text[start:end].lower().rstrip(".")
 
 
+def _wrap_width(lines: list[str]) -> int:
+    """The width a hard-wrapped text was wrapped at (the median of its longer lines; 0 when unwrapped)."""
+    widths = sorted(len(line) for line in lines if len(line) > 30)
+    if len(widths) < 8:
+        return 0
+    median = widths[len(widths) // 2]
+    return median if median <= 120 else 0
+
+
 def _paragraph_breaks(text: str) -> list[int]:
     """Offsets where a line break also ends a sentence (list items, headings, short lines)."""
     cuts: list[int] = []
     lines = text.split("\n")
+    # In hard-wrapped text a line close to the wrap width is a wrapped sentence, never a heading.
+    wrapped_from = 0.7 * _wrap_width(lines) or float("inf")
     offset = 0
     for i, line in enumerate(lines[:-1]):
         offset += len(line) + 1
@@ -51,7 +64,7 @@ def _paragraph_breaks(text: str) -> list[int]:
             if not (nxt[:1].islower() and stripped[-1] == "."):
                 cuts.append(offset)
         elif (
-            len(stripped) < 60
+            len(stripped) < min(60, wrapped_from)
             and nxt[:1].isupper()
             and not re.search(r"\b(?:the|of|and|or|to|in|for|a|an|by|with|on)$", stripped, re.I)
         ):
@@ -76,10 +89,15 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
     for match in _EN_END.finditer(text):
         if text[match.start()] == "." and _word_before(text, match.start()) in _ABBREVIATIONS:
             continue
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        if _LIST_NUMBER.fullmatch(text[line_start : match.start()].strip()):
+            continue  # "7. Encourages Member States …": the number belongs to its paragraph
         if text[match.start()] == "." and re.search(r"\b[A-Z]$", text[: match.start()]):
             continue  # an initial such as "J. Smith"
         cuts.add(match.end())
     cuts.update(m.end() for m in _CJK_END.finditer(text))
+    # "第二十四条本办法自…起施行。": the article number is a heading of its own, not part of the sentence.
+    cuts.update(m.end() for m in _ARTICLE_HEAD.finditer(text))
     spans: list[tuple[int, int]] = []
     ordered = sorted(cuts)
     for start, end in zip(ordered, ordered[1:], strict=False):

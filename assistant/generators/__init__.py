@@ -13,7 +13,7 @@ import importlib
 import pkgutil
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from langchain_core.embeddings import Embeddings
 
@@ -21,8 +21,12 @@ from assistant.errors import GeneratorError
 from assistant.evidence import Idf
 from assistant.models import Draft, Passage
 from assistant.settings import Settings
+from ingest.cards import Card
 from ingest.models import Chunk
 from ingest.sentence_vectors import SpanVectors
+
+if TYPE_CHECKING:
+    from assistant.question import QuestionAnalysis
 
 
 @dataclass
@@ -40,6 +44,10 @@ class GenerationInput:
     """Scored candidate sentences, cached by whoever computed them first."""
     sentence_vectors: Callable[[Sequence[Chunk]], dict[str, SpanVectors]] | None = field(default=None, repr=False)
     """Looks up the ingest-time sentence vectors of chunks (None: embed candidate sentences now)."""
+    analysis: QuestionAnalysis | None = None
+    """What the question asks for (kind, answer type, focus, documents named)."""
+    cards: dict[str, Card] = field(default_factory=dict)
+    """Cards of the documents the question names (summaries are built from them)."""
 
 
 class Generator(Protocol):

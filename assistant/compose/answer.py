@@ -1,0 +1,213 @@
+"""Composition by question kind: the direct lead first, then at most three supporting quotes.
+
+* factoid — the typed span (date, number with unit, body …) nearest the focus; when no
+  retrieved sentence holds both the focus and a span of that type, the draft says the
+  library does not state it and quotes the closest sentence instead;
+* yes/no — "Yes:"/"No:" with the deciding clause when one sentence clearly decides;
+* who-is — "Name, role" from an apposition or the title before the name;
+* definition — the defining sentence ("The term X means …", "X是指 …");
+* list — the enumeration matching the requested count or the focus;
+* summary — the document card's purpose and its parts' central sentences;
+* comparison — one lead line per side;
+* status, procedure, why, describe — the most relevant sentence first.
+
+Support sentences must add something the answer does not have yet (new question
+terms or new facts), near-duplicates are dropped, and at most two come from one
+passage. Every sentence names the chunk span it quotes, for the verifier.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.compose.candidates import DOCUMENT_BONUS, Candidate, candidate_sentences
+from assistant.compose.leads import Lead, definition_candidate, factoid_lead, who_lead, yes_no_lead
+from assistant.compose.lists import best_enumeration
+from assistant.evidence import content_tokens, numbers
+from assistant.generators import GenerationInput
+from assistant.models import Draft, DraftSentence
+from assistant.question import QuestionAnalysis, analyze_question
+from ingest.cards import Card
+
+MAX_SUPPORT = 3
+MAX_OPEN = 4
+"""Sentences of an answer without a derived lead (describe, why, procedure …)."""
+MAX_PER_PASSAGE = 2
+COVERAGE_GAIN = 0.5
+SUPPORT_FOCUS_MIN = 0.3
+"""A supporting sentence must hold this share of the question's focus (IDF-weighted)."""
+_NOT_STATED = {
+    "date": "The library does not give a date for this.",
+    "duration": "The library does not give that time period.",
+    "number": "The library does not give that number.",
+    "quantity": "The library does not give that figure.",
+    "percentage": "The library does not give that percentage.",
+    "money": "The library does not give that amount.",
+    "body": "The library does not say which body that is.",
+    "person": "The library does not say who that is.",
+    "place": "The library does not say where.",
+    "document": "The library does not name that document.",
+}
+_CUES = {
+    "why": re.compile(r"\b(because|due to|in order to|so that|to ensure|to protect|to prevent|as a result|given|"
+                      r"since|reason|would have|undermin|threat|risk)\w*|因为|为了|由于|以便|旨在", re.I),
+    "procedure": re.compile(r"\b(shall|must|should|submit|apply|file|register|request|notify|may)\b|应当|应|须|"
+                            r"提交|申请|备案|报送", re.I),
+    "status": re.compile(r"\b(revok|rescind|rescission|supersed|replac|repeal|in force|in effect|suspend|"
+                         r"amend|take effect|effective|expire)\w*|施行|废止|撤销|失效|生效", re.I),
+}
+
+
+def _sentence(candidate: Candidate, **extra: object) -> DraftSentence:
+    return DraftSentence(candidate.text, candidate.chunk_id, candidate.start, candidate.end, **extra)  # type: ignore[arg-type]
+
+
+def _lead_sentence(lead: Lead) -> DraftSentence:
+    return DraftSentence(
+        lead.text, lead.candidate.chunk_id, lead.candidate.start, lead.candidate.end,
+        derived=lead.text != lead.candidate.text, prefix=lead.prefix, break_after=True,
+    )
+
+
+def _near_duplicate(a: str, b: str) -> bool:
+    ta, tb = content_tokens(a), content_tokens(b)
+    return bool(ta and tb) and len(ta & tb) / min(len(ta), len(tb)) > 0.7
+
+
+def _adds_something(candidate: Candidate, shown: list[str]) -> bool:
+    """A support sentence must state something the answer does not: new terms or new numbers."""
+    tokens, facts = content_tokens(candidate.text), numbers(candidate.text)
+    known_tokens = set().union(*(content_tokens(t) for t in shown)) if shown else set()
+    known_facts = set().union(*(numbers(t) for t in shown)) if shown else set()
+    return len(tokens - known_tokens) >= 3 or bool(facts - known_facts)
+
+
+def _support(
+    candidates: list[Candidate], chosen: list[Candidate], shown: list[str], limit: int, cue: re.Pattern[str] | None
+) -> list[Candidate]:
+    """Pick up to ``limit`` more sentences, each close to the best and adding question terms or facts."""
+    if not candidates:
+        return []
+    best = max(c.score for c in candidates)
+    per_passage: dict[str, int] = {}
+    for c in chosen:
+        per_passage[c.chunk_id] = per_passage.get(c.chunk_id, 0) + 1
+    covered = set().union(*(c.matched for c in chosen)) if chosen else set()
+    pool = [c for c in candidates if c.score >= 0.6 * best and c not in chosen and c.focus >= SUPPORT_FOCUS_MIN]
+    named = {c.source_id for c in candidates if c.bonus >= DOCUMENT_BONUS}
+    if named and any(c.source_id in named for c in pool):  # the question names a document: stay in it
+        pool = [c for c in pool if c.source_id in named]
+    picked: list[Candidate] = []
+
+    def gain(c: Candidate) -> float:
+        new = sum(share for token, share in c.matched.items() if token not in covered)
+        return c.score + COVERAGE_GAIN * new + (0.1 if cue is not None and cue.search(c.text) else 0.0)
+
+    while pool and len(picked) < limit:
+        candidate = max(pool, key=gain)
+        pool.remove(candidate)
+        if per_passage.get(candidate.chunk_id, 0) >= MAX_PER_PASSAGE:
+            continue
+        if any(_near_duplicate(candidate.text, text) for text in shown):
+            continue
+        if shown and not _adds_something(candidate, shown):
+            continue
+        picked.append(candidate)
+        shown.append(candidate.text)
+        covered.update(candidate.matched)
+        per_passage[candidate.chunk_id] = per_passage.get(candidate.chunk_id, 0) + 1
+    return picked
+
+
+def _with_lead(lead: Lead, candidates: list[Candidate]) -> list[DraftSentence]:
+    """The lead line, its own sentence for context (unless the lead is most of it), then support."""
+    sentences = [_lead_sentence(lead)]
+    chosen = [lead.candidate]
+    shown = [lead.text]
+    if len(lead.text) < 0.7 * len(lead.candidate.text):
+        sentences.append(_sentence(lead.candidate))
+        shown.append(lead.candidate.text)
+    for candidate in _support(candidates, chosen, shown, MAX_SUPPORT - (len(sentences) - 1), None):
+        sentences.append(_sentence(candidate))
+    return sentences
+
+
+def _open(candidates: list[Candidate], first: Candidate | None, cue: re.Pattern[str] | None) -> list[DraftSentence]:
+    """Answers without a derived lead: the deciding sentence first, then support, best first."""
+    if first is None:
+        ranked = sorted(candidates, key=lambda c: -(c.score + (0.1 if cue and cue.search(c.text) else 0.0)))
+        first = ranked[0]
+    rest = _support(candidates, [first], [first.text], MAX_OPEN - 1, cue)
+    return [_sentence(first), *(_sentence(c) for c in rest)]
+
+
+def _comparison(candidates: list[Candidate]) -> list[DraftSentence]:
+    """One lead line per side (United States, China), then one more sentence per side."""
+    sentences: list[DraftSentence] = []
+    for country, label in (("US", "United States:"), ("CN", "China:")):
+        side = [c for c in candidates if c.country == country]
+        if not side:
+            continue
+        sentences.append(_sentence(side[0], prefix=label))
+        extra = _support(side, [side[0]], [side[0].text], 1, None)
+        sentences += [_sentence(c) for c in extra]
+        sentences[-1].break_after = True
+    return sentences or _open(candidates, None, None)
+
+
+def _summary(card: Card, candidates: list[Candidate]) -> list[DraftSentence]:
+    """The card's purpose and summary sentences, in document order, purpose first."""
+    items = list(card.purpose[:1]) + [i for i in card.summary if all(i.source_start != p.source_start for p in card.purpose[:1])]
+    sentences = []
+    for n, item in enumerate(items[:5]):
+        sentences.append(DraftSentence(item.text, item.chunk_id, item.start, item.end, break_after=n == 0))
+    return sentences
+
+
+def not_stated_message(analysis: QuestionAnalysis) -> str:
+    """What an answer says when the library covers the topic but not the asked fact."""
+    if analysis.language == "zh":
+        return "资料库中没有说明这一点。"
+    return _NOT_STATED.get(analysis.answer_type or "", "The library does not state this.")
+
+
+def compose(data: GenerationInput) -> Draft:
+    """Compose the extractive answer for ``data`` (see the module docstring)."""
+    analysis = data.analysis or analyze_question(data.question)
+    candidates = candidate_sentences(data)
+    draft = Draft(generator="extractive", kind=analysis.kind)
+    if not candidates:
+        return draft
+    kind = analysis.kind
+    card = next((data.cards[i] for i in analysis.doc_refs if i in data.cards), None)
+    if kind == "summary" and card is not None and card.summary:
+        draft.sentences = _summary(card, candidates)
+        return draft
+    lead: Lead | None = None
+    first: Candidate | None = None
+    if kind == "factoid":
+        lead = factoid_lead(analysis, candidates)
+        if lead is None and analysis.wants_span:
+            draft.not_stated = not_stated_message(analysis)
+            draft.sentences = [_sentence(candidates[0])]
+            return draft
+    elif kind == "yesno":
+        lead = yes_no_lead(analysis, candidates)
+    elif kind == "who":
+        lead = who_lead(analysis, candidates)
+    elif kind == "definition":
+        first = definition_candidate(analysis, candidates)
+    elif kind == "list":
+        enumeration = best_enumeration(analysis, candidates)
+        if enumeration is not None and enumeration.first is enumeration.last:
+            lead = Lead(enumeration.first, enumeration.text)
+        elif enumeration is not None:
+            first = enumeration.first
+    elif kind == "comparison":
+        draft.sentences = _comparison(candidates)
+        return draft
+    if lead is not None:
+        draft.sentences = _with_lead(lead, candidates)
+    else:
+        draft.sentences = _open(candidates, first, _CUES.get(kind))
+    return draft

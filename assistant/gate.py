@@ -1,0 +1,67 @@
+"""The abstain gate: is the retrieved evidence strong enough to answer at all?
+
+A last resort behind the composer's own refusal by answer type (a factoid whose
+type of fact no retrieved sentence holds is answered "the library does not
+state …" by :mod:`assistant.compose`): here the question is refused outright
+when the best candidate sentence matches it too weakly, or when a name or number
+the question is about appears in no retrieved passage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from assistant.compose import candidate_sentences
+from assistant.crosslingual import chinese_terms
+from assistant.evidence import content_tokens, coverage, key_names, mentions
+from assistant.generators import GenerationInput
+from assistant.settings import Settings
+
+
+@dataclass
+class Evidence:
+    """The abstain gate's view of the retrieved evidence."""
+
+    strength: float
+    missing_names: list[str]
+    names_document: bool = False
+    """The question names a document the library holds: the topic is covered, so the bar is half as high."""
+
+    def sufficient(self, settings: Settings) -> bool:
+        """Answer only if strong enough, and clearly stronger when a name the question is about is absent."""
+        threshold = settings.abstain_threshold * (0.5 if self.names_document else 1.0)
+        if self.strength < threshold:
+            return False
+        return not self.missing_names or self.strength >= settings.abstain_missing_name_threshold
+
+
+# A Chinese-language source never writes "China" in English; its country field says it.
+_COUNTRY_NAMES = {"US": "United States U.S. US America", "CN": "China PRC People's Republic of China"}
+
+
+def assess_evidence(data: GenerationInput) -> Evidence:
+    """Score how well the retrieved passages can answer the question.
+
+    ``strength`` (0..1) is the best candidate sentence's lexical + semantic
+    match, scaled by how much of the question the passages cover at all;
+    ``missing_names`` are names or numbers of the question that no passage
+    (text, title, publisher or date) contains, such as a law the library never
+    mentions.
+    """
+    if not data.passages:
+        return Evidence(0.0, [])
+    candidates = candidate_sentences(data)
+    best = max((0.5 * c.lexical + 0.5 * c.semantic for c in candidates), default=0.0)
+    union = set().union(*(content_tokens(p.chunk.embed_text) for p in data.passages))
+    question_tokens = content_tokens(data.question)
+    covered = max(
+        coverage(question_tokens, union, data.idf),
+        coverage(question_tokens | content_tokens(chinese_terms(data.question)), union, data.idf),
+    )
+    context = "\n".join(
+        f"{p.meta.title} {p.meta.publisher} {p.meta.date} {_COUNTRY_NAMES.get(p.meta.country, '')} {p.chunk.text}"
+        for p in data.passages
+    ).lower()
+    missing = sorted(n for n in key_names(data.question) if not mentions(context, n))
+    named = bool(data.analysis and data.analysis.doc_refs)
+    return Evidence(best * covered, missing, named)
