@@ -63,5 +63,16 @@ def assess_evidence(data: GenerationInput) -> Evidence:
         for p in data.passages
     ).lower()
     missing = sorted(n for n in key_names(data.question) if not mentions(context, n))
+    missing += _missing_rare_terms(data, union)
     named = bool(data.analysis and data.analysis.doc_refs)
     return Evidence(best * covered, missing, named)
+
+
+def _missing_rare_terms(data: GenerationInput, passage_tokens: set[str]) -> list[str]:
+    """Words of the question the library never uses at all ("sorghum", "DeepSeek").
+
+    Such a word is what the question is specifically about; when no passage of the
+    library holds it (and it is neither a typo of a library word nor everyday English, see
+    :mod:`assistant.spelling`), the passages cover the topic around it, not the asked fact.
+    """
+    return list(data.analysis.unknown_words) if data.analysis is not None else []

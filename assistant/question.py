@@ -18,6 +18,7 @@ from typing import Literal
 
 from assistant.documents import DocumentDirectory
 from assistant.evidence import content_tokens
+from assistant.spelling import Vocabulary
 
 Kind = Literal[
     "definition", "who", "list", "factoid", "status", "yesno", "summary", "comparison", "procedure", "why", "describe"
@@ -129,7 +130,7 @@ _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
     )),
     ("body", _rx(
         r"\b(which|what) (\w+ )?(department|agency|office|body|organi[sz]ation|ministry|bureau|institution|committee|"
-        r"council|entity|group|unit|authority|regulator|institute|administration|center|centre)\b|"
+        r"council|entity|group|unit|regulator|institute|administration|center|centre)\b|"
         r"\bwho (chairs|co-chairs|leads|is responsible|oversees|must|shall|will|has to|should|coordinates|runs|"
         r"heads|issued|published|enforces|administers|manages|would|is in charge|handles|does|decides|"
         r"approves|negotiates)\b|\bwhose\b|"
@@ -177,7 +178,8 @@ _GENERIC_WORDS = frozenset(
     "say says said require requires required need needs ask asks asked want wants set sets put get gets use used "
     "make makes take takes have has include includes included mention mentions mentioned do does did tell tells "
     "call calls called give gives given go goes happen happens happened document documents library "
-    "according per regard regarding about specifically exactly actually".split()
+    "according per regard regarding about specifically exactly actually fact sheet piece article readout page "
+    "story website text announcement mentioned".split()
 )
 
 
@@ -198,7 +200,12 @@ class QuestionAnalysis:
     historical: bool = False
     """The question asks about the past on purpose (status notes are then not added)."""
     search_terms: tuple[str, ...] = ()
-    """Extra keywords for retrieval: the opposite of a yes/no question's predicate ("mandatory" -> "voluntary")."""
+    """Extra keywords for retrieval: the opposite of a yes/no question's predicate ("mandatory" -> "voluntary")
+    and the library's spelling of words the question misspells ("tarrif" -> "tariff")."""
+    corrections: tuple[tuple[str, str], ...] = ()
+    """``(typo, library token)`` pairs found in the question."""
+    unknown_words: tuple[str, ...] = ()
+    """Words of the question the library never uses and that are neither typos nor everyday words ("sorghum")."""
 
     @property
     def wants_span(self) -> bool:
@@ -248,7 +255,7 @@ def _types(question: str) -> list[AnswerType]:
     elif kinds & {"money", "percentage", "number", "duration"} and not _UNITS.search(question):
         drop.add("quantity")
     found = [(p, t) for p, t in found if t not in drop]
-    found.sort()
+    found.sort(key=lambda f: f[0])  # stable: at one position the more specific type (earlier in _TYPES) stays first
     return [t for _, t in found]
 
 
@@ -323,12 +330,15 @@ def _opposites(question: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(o for w in words for o in _OPPOSITES.get(w, ())))
 
 
-def analyze_question(question: str, directory: DocumentDirectory | None = None) -> QuestionAnalysis:
+def analyze_question(
+    question: str, directory: DocumentDirectory | None = None, vocabulary: Vocabulary | None = None
+) -> QuestionAnalysis:
     """Analyse one standalone question.
 
     Args:
         question: the question (already made standalone from the conversation history).
         directory: the library's documents, to resolve names such as "EO 14110" to source ids.
+        vocabulary: the library's words, to recognise typos ("goverment").
 
     Returns:
         The :class:`QuestionAnalysis`.
@@ -337,16 +347,21 @@ def analyze_question(question: str, directory: DocumentDirectory | None = None) 
     count = _count(question)
     kind = _kind(question, types, count)
     focus = _focus(question, directory)
+    corrections = vocabulary.corrections(content_tokens(question)) if vocabulary is not None else {}
+    focus_terms = frozenset(corrections.get(t, t) for t in content_tokens(focus))
+    extra = (_opposites(question) if kind == "yesno" else ()) + tuple(corrections.values())
     return QuestionAnalysis(
         question=question,
         kind=kind,
         answer_type=types[0] if kind == "factoid" and types else None,
         focus=focus,
-        focus_terms=frozenset(content_tokens(focus)),
+        focus_terms=focus_terms,
         doc_refs=tuple(directory.resolve(question)) if directory is not None else (),
         count=count,
         language=_language(question),
         secondary_types=tuple(types[1:]) if kind == "factoid" else (),
         historical=bool(_HISTORICAL.search(question)),
-        search_terms=_opposites(question) if kind == "yesno" else (),
+        search_terms=tuple(dict.fromkeys(extra)),
+        corrections=tuple(sorted(corrections.items())),
+        unknown_words=tuple(vocabulary.unknown_words(focus)) if vocabulary is not None else (),
     )

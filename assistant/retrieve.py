@@ -22,10 +22,11 @@ import numpy as np
 
 from assistant.crosslingual import chinese_terms
 from assistant.documents import DocumentDirectory
+from assistant.spelling import Vocabulary
 from assistant.errors import IndexUnavailableError, RetrievalError
 from assistant.models import Filters, Passage
 from assistant.settings import Settings
-from ingest.embed import embed_query_cached
+from ingest.embed import common_words, embed_query_cached
 from ingest.keywords import KeywordIndex, tokenize
 from ingest.library import Library
 from ingest.models import Chunk, SourceMeta, date_to_int
@@ -33,7 +34,7 @@ from ingest.models import Chunk, SourceMeta, date_to_int
 Mode = Literal["hybrid", "dense", "bm25"]
 RRF_K = 60
 SNAPSHOT_ATTEMPTS = 5
-NAMED_EXTRA_SLOTS = 2
+NAMED_WEIGHT = 0.5  # a named document's own best passages: a nudge, not a takeover (press items name it too)
 TRANSLATED_WEIGHT = 1.0  # as much as the other lists: 0.5 lost English questions on Chinese-only sources
 
 _COUNTRY_WORDS = {
@@ -65,6 +66,8 @@ class Snapshot:
     keyword: KeywordIndex
     doc_freq: Counter[str]
     _directory: DocumentDirectory | None = field(default=None, repr=False)
+    _vocabulary: Vocabulary | None = field(default=None, repr=False)
+    common_words: frozenset[str] = field(default=frozenset(), repr=False)
     dense_ids: list[str] = field(default_factory=list)
     dense_matrix: np.ndarray | None = None
     """Every chunk vector (rows in ``dense_ids`` order) when the library is small enough for exact search."""
@@ -74,6 +77,12 @@ class Snapshot:
         if self._directory is None:
             self._directory = DocumentDirectory(self.metas.values())
         return self._directory
+
+    def vocabulary(self) -> Vocabulary:
+        """The library's words with their chunk frequencies (for typo tolerance), built on first use."""
+        if self._vocabulary is None:
+            self._vocabulary = Vocabulary(self.doc_freq, self.common_words)
+        return self._vocabulary
 
     def exact_search(self, vector: list[float], k: int, allowed: set[str] | None) -> list[tuple[str, float]]:
         """Top ``k`` chunks by cosine similarity over every vector (ties broken by chunk id).
@@ -133,7 +142,9 @@ class HybridRetriever:
         doc_freq: Counter[str] = Counter()
         for chunk in by_id.values():
             doc_freq.update(set(tokenize(chunk.embed_text)))
-        snap = Snapshot(generation, by_id, metas, keyword, doc_freq)
+        snap = Snapshot(generation, by_id, metas, keyword, doc_freq, common_words=common_words(
+            self.settings.embedding_model
+        ))
         if len(by_id) <= self.settings.exact_search_max_chunks:
             stored = self.library.vectors.vectors(sorted(by_id))
             snap.dense_ids = sorted(stored)
@@ -204,7 +215,7 @@ class HybridRetriever:
             return self._balanced(query, filters, k, mode, diversify, snap)
         named = {s for s in prefer_sources if s in snap.metas and (allowed_sources is None or s in allowed_sources)}
         ranked = self._fused(query, snap, allowed_sources, mode, named, keyword_extra, named_query)
-        return self._select(ranked, k, diversify, named)
+        return self._select(ranked, k, diversify)
 
     def _balanced(
         self, query: str, filters: Filters | None, k: int, mode: Mode, diversify: bool, snap: Snapshot
@@ -266,7 +277,7 @@ class HybridRetriever:
             named_chunks = {cid for cid, c in snap.chunks.items() if c.source_id in named}
             own_words = f"{named_query or query} {keyword_extra}".strip()
             in_named = _interleave(in_named, snap.keyword.search(own_words, n, named_chunks))
-        for hits, list_weight in ((dense, 1.0), (keyword, 1.0), (translated, TRANSLATED_WEIGHT), (in_named, 1.0)):
+        for hits, list_weight in ((dense, 1.0), (keyword, 1.0), (translated, TRANSLATED_WEIGHT), (in_named, NAMED_WEIGHT)):
             for rank, (cid, _) in enumerate(hits):
                 fused[cid] = fused.get(cid, 0.0) + list_weight / (RRF_K + rank + 1)
         dense_scores, keyword_scores = dict(dense), dict(keyword)
@@ -284,9 +295,7 @@ class HybridRetriever:
         passages.sort(key=lambda p: (-p.score, p.chunk_id))
         return passages
 
-    def _select(
-        self, ranked: list[Passage], k: int, diversify: bool, named: set[str] | None = None
-    ) -> list[Passage]:
+    def _select(self, ranked: list[Passage], k: int, diversify: bool) -> list[Passage]:
         if not diversify:
             return ranked[:k]
         base_cap = self.settings.per_source_cap
@@ -294,9 +303,7 @@ class HybridRetriever:
         per_source: Counter[str] = Counter()
         overflow: list[Passage] = []
         for passage in ranked:
-            # A document the question names may fill more of the slots than the others.
-            cap = base_cap + NAMED_EXTRA_SLOTS if named and passage.chunk.source_id in named else base_cap
-            if per_source[passage.chunk.source_id] < cap:
+            if per_source[passage.chunk.source_id] < base_cap:
                 chosen.append(passage)
                 per_source[passage.chunk.source_id] += 1
             else:

@@ -15,6 +15,7 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from assistant.errors import GeneratorError
+from assistant.compose.leads import same_date
 from assistant.gate import Evidence, assess_evidence
 from assistant.generators import GenerationInput, Generator, create_generator
 from assistant.models import Answer, AnswerRequest, Citation, Draft, Passage, RetrievedPassage, Timings
@@ -22,6 +23,7 @@ from assistant.question import QuestionAnalysis, analyze_question
 from assistant.retrieve import HybridRetriever, is_comparison
 from assistant.rewrite import standalone_question
 from assistant.settings import Settings
+from assistant.spans import find_spans
 from assistant.verify import answer_sentences, verify_draft
 from ingest.cards import Card, build_card
 from ingest.library import Library
@@ -104,15 +106,17 @@ class AnswerService:
         return turn
 
     def _analyze(self, turn: Turn) -> Turn:
-        directory = self.retriever.snapshot().directory()
-        turn.analysis = analyze_question(turn.query, directory)
+        snap = self.retriever.snapshot()
+        turn.analysis = analyze_question(turn.query, snap.directory(), snap.vocabulary())
         if turn.analysis.kind == "comparison" and not turn.comparison:
             turn.comparison = is_comparison(turn.query)
         return turn
 
     def _retrieve(self, turn: Turn) -> Turn:
         t0 = time.perf_counter()
-        refs = turn.analysis.doc_refs if turn.analysis else ()
+        # A status question ("Is EO 14110 still in force?") is answered by the documents that act on the
+        # named one, so the named document gets no extra weight there.
+        refs = turn.analysis.doc_refs if turn.analysis and turn.analysis.kind != "status" else ()
         # Name the catalog generation the passages came from. The snapshot is swapped when a
         # write lands, so retrieve again in the rare case one landed while this was retrieving.
         for _attempt in range(5):
@@ -142,8 +146,13 @@ class AnswerService:
         return self._cards[key]
 
     def _add_card_passages(self, turn: Turn, snap: Any) -> None:
-        """For summaries (and "what is <document>?"), add the passages the document's card quotes."""
+        """For summaries (and "what is <document>?"), add the passages the document's card quotes.
+
+        For "when was <document> signed?", add the passage that carries the document's own date.
+        """
         analysis = turn.analysis
+        if analysis is not None and analysis.answer_type == "date" and analysis.doc_refs:
+            self._add_dated_passages(turn, snap, analysis.doc_refs)
         if analysis is None or analysis.kind not in ("summary", "definition"):
             return
         if analysis.kind == "definition" and (analysis.focus_terms or not analysis.doc_refs):
@@ -161,6 +170,18 @@ class AnswerService:
         meta = snap.metas[primary]
         extra = [Passage(snap.chunks[cid], meta, 0.0) for cid in card.chunk_ids() if cid not in have]
         turn.passages = turn.passages + extra
+
+    def _add_dated_passages(self, turn: Turn, snap: Any, source_ids: tuple[str, ...]) -> None:
+        have = {p.chunk_id for p in turn.passages}
+        for source_id in source_ids:
+            meta = snap.metas.get(source_id)
+            if meta is None or len(meta.date) < 10:
+                continue
+            chunks = sorted((c for c in snap.chunks.values() if c.source_id == source_id), key=lambda c: c.position)
+            dated = next((c for c in chunks if any(same_date(s.text, meta.date) for s in find_spans(c.text, "date"))), None)
+            if dated is not None and dated.chunk_id not in have:
+                turn.passages = turn.passages + [Passage(dated, meta, 0.0)]
+                have.add(dated.chunk_id)
 
     def _inputs(self, turn: Turn) -> GenerationInput:
         snap = self.retriever.snapshot()

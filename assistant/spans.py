@@ -45,8 +45,8 @@ _PATTERNS: dict[str, list[re.Pattern[str]]] = {
         re.compile(rf"\b(?:(?:early|mid|late)[- ])?{_MONTH}\s+\d{{4}}\b"),
         re.compile(r"\b(?:19|20)\d{2}-\d{2}-\d{2}\b"),
         re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|\d{4}年|\d{1,2}月\d{1,2}日"),
-        re.compile(r"\b(?:by|in|since|until|through|before|after|from|of|fiscal year|FY)\s+(?:19|20)\d{2}\b"),
-        re.compile(r"\b(?:19|20)\d{2}\b"),
+        re.compile(r"\b(?:by|in|since|until|through|before|after|from|fiscal year|FY)\s+(?:19|20)\d{2}\b"),
+        re.compile(r"(?<!Act of )(?<!No\. )\b(?:19|20)\d{2}\b(?![-/]\d)"),
     ],
     "duration": [
         re.compile(
@@ -111,7 +111,9 @@ _NOT_PERSON_WORDS = re.compile(
     r"\b(?:Department|Office|Bureau|Agency|Council|Committee|Institute|Administration|Commission|Center|Act|Order|"
     r"Rule|Plan|Framework|Section|States|Republic|House|China|America|American|Chinese|United|National|Federal|AI|"
     r"Artificial|Intelligence|Nations|Security|General|Assembly|Program|Secretary|President|Fact|Sheet|Action|"
-    r"Strategy|Profile|Measures|Standards|Technology|Group|Risk|Management|Generative|Model|Models|International)\b"
+    r"Strategy|Profile|Measures|Standards|Technology|Group|Risk|Management|Generative|Model|Models|International|"
+    r"Law|Information|Protection|Data|Cybersecurity|Personal|People|Service|Services|Science|Policy|Export|Exports|"
+    r"Control|Controls|Trade|Economic|Commerce|Industry|Defense|Energy|Justice|State|Treasury|Homeland|Office)\b"
 )
 
 
@@ -169,6 +171,14 @@ def _bodies(sentence: str) -> list[tuple[int, int]]:
     return found
 
 
+_PERSON_CUE = re.compile(
+    r"\b(?:said|says|stated|noted|according to|President|Secretary|Director|Czar|Advisor|Adviser|Administrator|"
+    r"Minister|Ambassador|Mr\.|Ms\.|Mrs\.|Dr\.|Professor|economist|laureate|Translator|Author|Chair(?:man)?|"
+    r"Under Secretary|Representative|Senator|Governor|Commissioner|led by|signed by)\b",
+    re.I,
+)
+
+
 def _people(sentence: str) -> list[tuple[int, int]]:
     """Personal names: two or three capitalised words at either end of a capitalised run, titles dropped.
 
@@ -186,7 +196,10 @@ def _people(sentence: str) -> list[tuple[int, int]]:
                 if _NOT_PERSON_WORDS.search(" ".join(window)):
                     continue
                 first = sentence.index(window[0], start)
-                found.append((first, sentence.index(window[-1], first) + len(window[-1])))
+                last = sentence.index(window[-1], first) + len(window[-1])
+                # A name is introduced by a title or a verb of saying near it, not any capitalised phrase.
+                if _PERSON_CUE.search(sentence[max(0, first - 60) : min(len(sentence), last + 40)]):
+                    found.append((first, last))
     return found
 
 
@@ -210,8 +223,9 @@ def find_spans(sentence: str, answer_type: AnswerType | str) -> list[Span]:
         Non-overlapping spans in text order.
     """
     found: list[Span] = []
-    finder = {"body": _bodies, "person": _people}.get(answer_type)
-    for start, end in finder(sentence) if finder else []:
+    # "Which official …?" is answered by an office ("the Secretary of Commerce") as often as by a name.
+    finders = {"body": (_bodies,), "person": (_people, _bodies)}.get(answer_type, ())
+    for start, end in (span for finder in finders for span in finder(sentence)):
         start, end = _clean_bounds(sentence, start, end)
         found.append(Span(answer_type, start, end, sentence[start:end]))
     for pattern in _PATTERNS.get(answer_type, []):
@@ -241,9 +255,12 @@ def _plausible(answer_type: str, text: str) -> bool:
     if answer_type == "quantity":
         return bool(re.search(r"\d", text)) and len(words) <= 8
     if answer_type == "number":
+        if re.fullmatch(r"(?:19|20)\d{2}", text.strip()):
+            return False  # a year is not a count
         return bool(re.search(r"\d|[一二三四五六七八九十百千万两]", text)) or len(words) <= 3
     if answer_type == "document":
-        return len(words) >= 2 or bool(re.search(r"\d|《", text))
+        # "Executive Order" alone names no document; "Executive Order 14110" or "the Trade Expansion Act" do.
+        return bool(re.search(r"\d|《|〔", text)) or (len(words) >= 3 and not re.fullmatch(r"(?:the\s+)?\S+\s+Order", text))
     return True
 
 

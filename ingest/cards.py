@@ -56,10 +56,16 @@ class CardItem:
 
 @dataclass(frozen=True)
 class OutlineItem:
-    """A top-level part of the document as it names itself, with its first substantive sentence."""
+    """A top-level part of the document as it names itself, with its first substantive sentences.
+
+    ``heading`` is the heading line itself when it could be found in the text (so it can be quoted);
+    ``sentences`` are up to three body sentences of the part, the first one first.
+    """
 
     title: str
     first: CardItem | None
+    heading: CardItem | None = None
+    sentences: list[CardItem] = field(default_factory=list)
 
 
 @dataclass
@@ -110,6 +116,20 @@ def _body_sentences(chunks: Sequence[Chunk]) -> list[tuple[Chunk, int, int, str]
     return out
 
 
+def _heading(chunks: Sequence[Chunk], title: str) -> CardItem | None:
+    """The heading sentence that opens the part ``title`` (searched in the part's first chunk)."""
+    key = re.sub(r"\W", "", title).lower()
+    for chunk in chunks:
+        if _top_section(chunk) != title:
+            continue
+        for start, end, role in chunk.sentences:
+            text = re.sub(r"\W", "", chunk.text[start:end]).lower()
+            if role == "heading" and key and (text.startswith(key[:12]) or key.startswith(text[:12])) and text:
+                return _item(chunk, start, end)
+        return None
+    return None
+
+
 def _top_section(chunk: Chunk) -> str:
     return chunk.section.split(" > ")[0].strip()
 
@@ -149,7 +169,10 @@ def build_card(
         title = _top_section(sentence[0])
         if title and not _OUTLINE_JUNK.match(title) and len(title) <= 90:
             sections.setdefault(title, []).append(sentence)
-    card.outline = [OutlineItem(title, _item(*group[0][:3])) for title, group in sections.items()]
+    card.outline = [
+        OutlineItem(title, _item(*group[0][:3]), _heading(chunks, title), [_item(*g[:3]) for g in group[:3]])
+        for title, group in sections.items()
+    ]
     card.summary = _summary(card, sentences, sections, sentence_vectors, summary_size)
     return card
 

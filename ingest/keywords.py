@@ -33,7 +33,7 @@ _STOP = frozenset(
 
 
 _STEMMER = Stemmer.Stemmer("english")
-TOKENIZER_VERSION = 2  # bump when tokenize() changes: saved indexes are then rebuilt on load
+TOKENIZER_VERSION = 3  # bump when tokenize() changes: saved indexes are then rebuilt on load
 
 
 @lru_cache(maxsize=200_000)
@@ -53,7 +53,11 @@ def tokenize(text: str) -> list[str]:
             tokens.extend(piece)
             tokens.extend(piece[i : i + 2] for i in range(len(piece) - 1))
         elif piece not in _STOP:
-            tokens.append(_stem(piece.replace(".", "")) if "-" not in piece else piece)
+            if "-" in piece:  # "open-source" also matches "open source", "self-replication" "self replication"
+                tokens.append(piece)
+                tokens.extend(_stem(part) for part in piece.split("-") if part and part not in _STOP)
+            else:
+                tokens.append(_stem(piece.replace(".", "")))
     return tokens
 
 

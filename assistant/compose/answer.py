@@ -21,13 +21,20 @@ from __future__ import annotations
 import re
 
 from assistant.compose.candidates import DOCUMENT_BONUS, Candidate, candidate_sentences
-from assistant.compose.leads import Lead, definition_candidate, factoid_lead, who_lead, yes_no_lead
+from assistant.compose.leads import (
+    Lead,
+    definition_candidate,
+    document_date_lead,
+    factoid_lead,
+    who_lead,
+    yes_no_lead,
+)
 from assistant.compose.lists import best_enumeration
 from assistant.evidence import content_tokens, numbers
 from assistant.generators import GenerationInput
 from assistant.models import Draft, DraftSentence
 from assistant.question import QuestionAnalysis, analyze_question
-from ingest.cards import Card
+from ingest.cards import Card, CardItem, OutlineItem
 
 MAX_SUPPORT = 3
 MAX_OPEN = 4
@@ -145,7 +152,8 @@ def _comparison(candidates: list[Candidate]) -> list[DraftSentence]:
     """One lead line per side (United States, China), then one more sentence per side."""
     sentences: list[DraftSentence] = []
     for country, label in (("US", "United States:"), ("CN", "China:")):
-        side = [c for c in candidates if c.country == country]
+        side = [c for c in candidates if c.country == country and not c.text.rstrip().endswith((":", "："))]
+        side.sort(key=lambda c: -(c.score + 0.3 * c.focus))
         if not side:
             continue
         sentences.append(_sentence(side[0], prefix=label))
@@ -155,13 +163,35 @@ def _comparison(candidates: list[Candidate]) -> list[DraftSentence]:
     return sentences or _open(candidates, None, None)
 
 
-def _summary(card: Card, candidates: list[Candidate]) -> list[DraftSentence]:
-    """The card's purpose and summary sentences, in document order, purpose first."""
-    items = list(card.purpose[:1]) + [i for i in card.summary if all(i.source_start != p.source_start for p in card.purpose[:1])]
-    sentences = []
-    for n, item in enumerate(items[:5]):
-        sentences.append(DraftSentence(item.text, item.chunk_id, item.start, item.end, break_after=n == 0))
-    return sentences
+_PARTS = re.compile(
+    r"\b(parts?|sections?|pillars?|chapters?|components?|structure|outline|organi[sz]ed|made up of|consists? of)\b|"
+    r"构成|组成|哪几部分|几个部分|哪些部分|框架结构|章节|结构",
+    re.I,
+)
+
+
+def _card_sentence(item: CardItem, **extra: object) -> DraftSentence:
+    return DraftSentence(item.text, item.chunk_id, item.start, item.end, **extra)  # type: ignore[arg-type]
+
+
+def _summary(card: Card, analysis: QuestionAnalysis) -> list[DraftSentence]:
+    """A summary from the card: a named part's own sentences, the list of parts, or purpose + summary."""
+    focus = analysis.focus_terms
+    parts = [o for o in card.outline if o.sentences]
+    if focus and parts:
+        def overlap(o: OutlineItem) -> float:
+            title = content_tokens(o.title)
+            return len(title & focus) / len(title) if title else 0.0
+
+        best = max(parts, key=overlap)
+        if overlap(best) >= 0.6:  # "AI+意见“强化基础支撑能力”这部分主要讲了什么?": that part
+            return [_card_sentence(item, break_after=n == 0) for n, item in enumerate(best.sentences)]
+    headed = [o for o in card.outline if o.heading is not None]
+    if _PARTS.search(analysis.question) and len(headed) >= 2:  # "由哪几部分构成": the parts as the document names them
+        return [_card_sentence(o.heading) for o in headed[:8] if o.heading is not None]
+    items = list(card.purpose[:1])
+    items += [i for i in card.summary if all(i.source_start != p.source_start for p in items)]
+    return [_card_sentence(item, break_after=n == 0) for n, item in enumerate(items[:5])]
 
 
 def not_stated_message(analysis: QuestionAnalysis) -> str:
@@ -181,12 +211,13 @@ def compose(data: GenerationInput) -> Draft:
     kind = analysis.kind
     card = next((data.cards[i] for i in analysis.doc_refs if i in data.cards), None)
     if kind == "summary" and card is not None and card.summary:
-        draft.sentences = _summary(card, candidates)
+        draft.sentences = _summary(card, analysis)
         return draft
     lead: Lead | None = None
     first: Candidate | None = None
     if kind == "factoid":
-        lead = factoid_lead(analysis, candidates)
+        dates = {p.chunk.source_id: p.meta.date for p in data.passages if p.chunk.source_id in analysis.doc_refs}
+        lead = document_date_lead(analysis, candidates, dates) or factoid_lead(analysis, candidates)
         if lead is None and analysis.wants_span:
             draft.not_stated = not_stated_message(analysis)
             draft.sentences = [_sentence(candidates[0])]

@@ -34,6 +34,8 @@ DOCUMENT_BONUS = 0.15
 """For a sentence of a document the question names ("Is the AI RMF mandatory?")."""
 NUMBER_MATCH_BONUS = 0.15
 """For a sentence stating every number the question states ("targets for 2027")."""
+YEAR_MATCH_BONUS = 0.1
+"""For a sentence of a source dated in a year the question names."""
 _QUANTITY_QUESTION = re.compile(
     r"\b(how (many|much|long|often|soon|quickly)|what (share|percentage|proportion|date|year|size|threshold|rate)|"
     r"when|which (year|date)|within how|deadline|by what)\b|多少|几|何时|什么时候|哪一年|比例|不少于|不低于",
@@ -109,11 +111,12 @@ def _is_empty_lead_in(plain: str, cjk: bool) -> bool:
 def _usable(plain: str, role: str, allowed: set[str], cjk: bool) -> bool:
     if role in NOT_QUOTED and role not in allowed:
         return False
-    if len(plain) < (8 if cjk else 25) or len(plain) > 800:
+    short = 8 if cjk or role in ("signature", "boilerplate") else 25
+    if len(plain) < short or len(plain) > 800:
         return False
     if looks_like_instruction(plain) or re.search(r"https?://|www\.", plain):
         return False
-    if not cjk and plain[-1] not in '.;:!?")”’' and len(plain.split()) < 8:
+    if not cjk and plain[-1] not in '.;:!?")”’' and len(plain.split()) < 8 and role not in allowed:
         return False
     return not _is_empty_lead_in(plain, cjk)
 
@@ -124,8 +127,11 @@ def candidate_sentences(data: GenerationInput) -> list[Candidate]:
         return data.scored_sentences
     analysis = data.analysis
     allowed = allowed_roles(data.question)
+    if analysis is not None and analysis.answer_type == "date":
+        allowed |= {"signature", "boilerplate"}  # "When was it signed?": the date under the signature
     query_tokens = content_tokens(data.question)
-    if analysis is not None and analysis.search_terms:  # "mandatory?" is answered by "voluntary"
+    if analysis is not None and analysis.search_terms:  # "mandatory?" is answered by "voluntary"; typos fixed
+        query_tokens = {t for t in query_tokens if t not in dict(analysis.corrections)}
         query_tokens |= content_tokens(" ".join(analysis.search_terms))
     zh_query_tokens = query_tokens | content_tokens(chinese_terms(data.question))
     wants_number = bool(_QUANTITY_QUESTION.search(data.question))
@@ -159,6 +165,8 @@ def candidate_sentences(data: GenerationInput) -> list[Candidate]:
     totals = {False: sum(weight(t) for t in query_tokens) or 1.0, True: sum(weight(t) for t in zh_query_tokens) or 1.0}
     named = set(analysis.doc_refs) if analysis is not None else set()
     asked_numbers = {x for x in numbers(data.question) if len(x) >= 2}
+    asked_years = set(re.findall(r"(?<!\d)(?:19|20)\d{2}(?!\d)", data.question))
+    dated = {p.chunk.source_id: p.meta.date[:4] for p in data.passages}
     focus_terms = set(analysis.focus_terms) if analysis is not None else set()
     zh_focus = focus_terms | content_tokens(chinese_terms(analysis.focus)) if analysis is not None else set()
     candidates: list[Candidate] = []
@@ -174,6 +182,8 @@ def candidate_sentences(data: GenerationInput) -> list[Candidate]:
             candidate.bonus += DOCUMENT_BONUS
         if asked_numbers and asked_numbers <= numbers(candidate.text):
             candidate.bonus += NUMBER_MATCH_BONUS
+        elif asked_years and dated.get(candidate.source_id) in asked_years:
+            candidate.bonus += YEAR_MATCH_BONUS  # "where did they meet in nov 2023?": the 2023 readout
         candidates.append(candidate)
     _add_similarities(data, candidates)
     candidates.sort(key=lambda c: (-c.score, c.passage_rank, c.start))

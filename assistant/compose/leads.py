@@ -18,8 +18,10 @@ from assistant.question import QuestionAnalysis
 from assistant.spans import Span, find_spans
 from ingest.keywords import tokenize
 
-FOCUS_MIN = 0.5
-"""A factoid's answer sentence must hold at least this share (IDF-weighted) of the question's focus."""
+FOCUS_MIN = 0.3
+"""A factoid's answer sentence must hold this share (IDF-weighted) of the question's focus, or be among the
+few best-ranked sentences (:data:`TOP_RANKED`)."""
+TOP_RANKED = 3
 SCAN = 14
 """How many of the best candidates a lead is looked for in."""
 
@@ -68,6 +70,54 @@ def _extend(text: str, span: Span, focus: frozenset[str], question_tokens: set[s
     return text[span.start : end].strip(" ,;:")
 
 
+_ISSUED = re.compile(
+    r"\b(sign|signed|issue|issued|adopt|adopted|publish|published|release|released|announce|announced|"
+    r"come out|came out|put out|dated?)\b|印发|发布|公布|通过|签署|出台",
+    re.I,
+)
+
+
+def document_date_lead(analysis: QuestionAnalysis, candidates: list[Candidate], dates: dict[str, str]) -> Lead | None:
+    """"When was <named document> signed/issued?": its own dateline or signature date, as the catalog dates it.
+
+    Args:
+        analysis: the question analysis (a date factoid naming documents).
+        candidates: scored candidate sentences.
+        dates: ``{source id: catalog date (YYYY-MM-DD)}`` of the named documents.
+    """
+    if analysis.answer_type != "date" or not analysis.doc_refs or not _ISSUED.search(analysis.question):
+        return None
+    for candidate in candidates:
+        date = dates.get(candidate.source_id, "")
+        if candidate.source_id not in analysis.doc_refs or len(date) < 7:
+            continue
+        for span in find_spans(candidate.text, "date"):
+            if same_date(span.text, date):
+                return Lead(candidate, span.text)
+    return None
+
+
+_MONTHS = {m: i for i, m in enumerate(
+    "january february march april may june july august september october november december".split(), start=1
+)}
+
+
+def same_date(text: str, iso: str) -> bool:
+    """Whether a written date ("January 23, 2025", "23 January 2025", "2025年1月23日") is the ISO date ``iso``."""
+    parts = [int(p) for p in re.findall(r"\d+", iso)]
+    words = text.lower()
+    numbers = [int(n) for n in re.findall(r"\d+", words)]
+    month = next((i for name, i in _MONTHS.items() if name in words or name[:3] + "." in words), None)
+    if "年" in text and len(numbers) >= 2:
+        month = numbers[1]
+    if not numbers or numbers[0 if "年" in text else -1] != parts[0]:
+        return False
+    if len(parts) >= 2 and month is not None and month != parts[1]:
+        return False
+    day = numbers[2] if "年" in text and len(numbers) >= 3 else next((n for n in numbers if n <= 31), None)
+    return not (len(parts) >= 3 and day is not None and day != parts[2])
+
+
 def factoid_lead(analysis: QuestionAnalysis, candidates: list[Candidate]) -> Lead | None:
     """The typed fact the question asks for, from the best sentence that holds it and the focus.
 
@@ -78,9 +128,12 @@ def factoid_lead(analysis: QuestionAnalysis, candidates: list[Candidate]) -> Lea
         return None
     question_tokens = content_tokens(analysis.question)
     eligible = []
-    for candidate in candidates[:SCAN]:
+    for rank, candidate in enumerate(candidates[:SCAN]):
         spans = find_spans(candidate.text, analysis.answer_type)
-        if spans and (candidate.focus >= FOCUS_MIN or not analysis.focus_terms):
+        relevant = max(candidate.focus, candidate.lexical) >= FOCUS_MIN or (
+            rank < TOP_RANKED and candidate.focus >= FOCUS_MIN / 2
+        )
+        if spans and (relevant or not analysis.focus_terms):
             eligible.append((candidate.score + 0.3 * candidate.focus, candidate, spans))
     if not eligible:
         return None
@@ -189,6 +242,7 @@ def who_lead(analysis: QuestionAnalysis, candidates: list[Candidate]) -> Lead | 
     """"Name: role" for "Who is X?", from an apposition ("X, Director of …") or a title before the name."""
     name = re.sub(r"^(?:who(?:'s| is| was| are)\s+)", "", analysis.question.strip(), flags=re.I)
     name = re.sub(r"\s*\(.*?\)|[?？。.]+$", "", name).strip()
+    name = re.sub(r"\s+(?:in|under|according to|per|from)\s+(?:the\s+)?[A-Z][\w .'’-]*$", "", name).strip()
     name = re.sub(r"^(?:the|a|an)\s+", "", name, flags=re.I)
     words = [w for w in re.findall(r"[\w'’-]+", name) if len(w) > 1]
     if not words or len(words) > 6:
@@ -202,6 +256,11 @@ def who_lead(analysis: QuestionAnalysis, candidates: list[Candidate]) -> Lead | 
         after = re.match(r"\s*,\s*((?:the\s+|former\s+|a\s+)?[A-Z][^,;.]{3,120})", candidate.text[match.end() :])
         if after:
             return Lead(candidate, f"{found}, {after.group(1).strip()}")
+        # "The Director of NSA, as the National Manager for NSS, …": the role is named before "as the".
+        holder = re.search(r"((?:the\s+)?[A-Z][\w .'’&-]{2,80}),\s+(?:acting\s+)?as\s+(?:the\s+)?$",
+                           candidate.text[: match.start()])
+        if holder:
+            return Lead(candidate, f"{found}: {holder.group(1).strip()}")
         before = re.search(r"((?:[A-Z][\w.&’'-]*\s+(?:(?:and|of|for|on|the)\s+)?){1,8})$", candidate.text[: match.start()])
         if before and len(before.group(1).split()) >= 1 and not before.group(1).strip().endswith((".", ",")):
             title = before.group(1).strip()

@@ -17,7 +17,7 @@ from assistant.question import QuestionAnalysis
 from ingest.keywords import tokenize
 
 _INLINE = re.compile(
-    r"(?:[:：]|\b(?:such as|including|includes|include|namely|are|is composed of|consists of|comprises|are:)\s)"
+    r"(?:[:：]|\b(?:such as|including|includes|include|namely|is composed of|consists of|comprises)\s)"
     r"\s*(?P<items>[^:：;]{3,400}?(?:,|，|、)\s*(?:and|or|以及|和|及)?\s*[^,，、;:]{1,80}?)(?:[.;。；]|$|\s+(?:to|that|which|as|in order)\b)"
 )
 _CJK_ENUM = re.compile(
@@ -100,6 +100,10 @@ def best_enumeration(analysis: QuestionAnalysis, candidates: list[Candidate]) ->
         cover = len(lead_tokens & focus) / len(focus) if focus else 0.0
         return (count_match + cover + e.first.score, -e.first.passage_rank)
 
+    # The items must answer this question: the sentence introducing them shares its focus.
+    options = [e for e in options if not focus or len(set(tokenize(e.first.text)) & focus) / len(focus) >= 0.34]
+    if not options:
+        return None
     best = max(options, key=rank)
     if analysis.count and len(best.items) != analysis.count and rank(best)[0] < 0.5:
         return None
