@@ -141,13 +141,16 @@ _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
         r"\b(which|what) ((?!does|do|did|is|are|was|were|will|can)\S+ ){0,2}(official|person|people|officials|leader|economist|laureate|president|secretary|"
         r"director|minister|translator|author)\b|^\s*who\b|哪位|谁"
     )),
-    ("place", _rx(r"^\s*where\b|\bwhere (did|was|were|is|will)\b|\b(which|what) (country|city|place|location|venue)\b|哪里|在哪|何地|哪个国家")),
+    ("place", _rx(
+        r"^\s*where\b|\bwhere (did|was|were|is|will)\b|\b(which|what) (\S+ ){0,2}(country|city|place|location|venue|"
+        r"meeting|summit|talks)\b|哪里|在哪|何地|哪个国家|哪次会|哪次会晤"
+    )),
     ("document", _rx(
         r"\b(which|what) (\w+ )?(executive order|order|law|framework|act|statute|rule|regulation|provision|section|memorand(um|a)|"
         r"document|standard|resolution|treaty|agreement|plan|initiative|guidance|guideline|article|legal "
         r"authority|authority|five-year plan)\b|\bunder (which|what) (authority|law|statute|provision)\b|"
         r"\b(which|what) ((?!does|do|did|is|are|was|were|will|can)\S+ ){0,3}(memo|memorandum|guide|rule|rules|law|order|act|standard|resolution|category|"
-        r"provision|framework|plan|report|initiative|guidance|statute|meeting|summit|agreement|program|programme)\b|"
+        r"provision|framework|plan|report|initiative|guidance|statute|agreement|program|programme)\b|"
         r"哪个文件|哪部|哪项|哪一项|哪个倡议|哪个规定|哪个标准|哪个法|发文字号|文号|哪号|什么文件|哪份|"
         r"什么(框架|文件|规定|标准|机制|倡议|法律)"
     )),
@@ -330,6 +333,16 @@ def _opposites(question: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(o for w in words for o in _OPPOSITES.get(w, ())))
 
 
+def _unknown_words(
+    question: str, directory: DocumentDirectory | None, vocabulary: Vocabulary | None
+) -> tuple[str, ...]:
+    """Words of the question the library never uses, except those inside a document's name."""
+    if vocabulary is None:
+        return ()
+    names = " ".join(m.alias for m in directory.mentions(question)) if directory is not None else ""
+    return tuple(w for w in vocabulary.unknown_words(question) if w.lower() not in names)
+
+
 def analyze_question(
     question: str, directory: DocumentDirectory | None = None, vocabulary: Vocabulary | None = None
 ) -> QuestionAnalysis:
@@ -363,5 +376,5 @@ def analyze_question(
         historical=bool(_HISTORICAL.search(question)),
         search_terms=tuple(dict.fromkeys(extra)),
         corrections=tuple(sorted(corrections.items())),
-        unknown_words=tuple(vocabulary.unknown_words(focus)) if vocabulary is not None else (),
+        unknown_words=_unknown_words(question, directory, vocabulary),
     )

@@ -99,7 +99,8 @@ _PATTERNS: dict[str, list[re.Pattern[str]]] = {
         re.compile(r"\bM-\d{2}-\d{2}\b"),
         re.compile(r"\b(?:Section|Sec\.)\s+\d+[A-Za-z]?(?:\([\w]+\))*(?:\s+of\s+(?:the\s+)?[A-Z][\w-]*(?:\s+[A-Z][\w-]*|\s+of|\s+and){0,8})?"),
         re.compile(r"\b(?:[A-Z][\w'’-]*\s+){0,8}(?:Act|Order|Rule|Memorandum|Framework|Resolution|Plan|Declaration|"
-                   r"Initiative|Strategy|Profile|Law|Guidance|Standard|Proclamation|Agreement|Measures)(?:\s+of\s+\d{4})?\b"),
+                   r"Initiative|Strategy|Profile|Law|Guidance|Standard|Proclamation|Agreement|Measures)(?:\s+of\s+\d{4})?"
+                   r"(?:\s+(?:on|of|for|to)\s+(?:the\s+)?[A-Z][\w'’-]*(?:,?\s+(?:and\s+)?[A-Z][\w'’-]*){0,8})?\b"),
         re.compile(r"《[^》]{2,60}》|国发〔\d{4}〕\d+号|第\d+号令|[A-Z]{2,}[- ]?\d{2,}[-\w]*|A/RES/\d+/\d+|\b\d{2}/\d{3}\b"),
     ],
 }
@@ -236,6 +237,10 @@ def find_spans(sentence: str, answer_type: AnswerType | str) -> list[Span]:
             if end - start < 2 or not _plausible(answer_type, text):
                 continue
             found.append(Span(answer_type, start, end, text))
+    if answer_type in ("number", "quantity", "duration"):
+        # "January 31, 2025" holds no count: numbers inside a date are not answers of these types.
+        dates = [(m.start(), m.end()) for p in _PATTERNS["date"][:5] for m in p.finditer(sentence)]
+        found = [f for f in found if not any(f.start < e and a < f.end for a, e in dates)]
     chosen: list[Span] = []
     for span in sorted(found, key=lambda s: (-(s.end - s.start), s.start)):
         if not any(span.start < other.end and other.start < span.end for other in chosen):

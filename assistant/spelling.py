@@ -59,7 +59,7 @@ class Vocabulary:
         """The library token closest to an unknown ``token``, or None when nothing is close enough."""
         if token in self or not token.isascii() or not token.isalpha() or len(token) < MIN_LENGTH:
             return None
-        limit = 1 if len(token) < 7 else 2
+        limit = 1 if len(token) < 6 else 2
         best: tuple[int, int, str] | None = None
         for known in self._by_initial.get(token[0], ()):
             distance = edit_distance(token, known, limit)
@@ -91,9 +91,9 @@ class Vocabulary:
         """Whether ``word`` is two known words run together."""
         from ingest.keywords import tokenize
 
-        for cut in range(3, len(word) - 2):
+        for cut in range(2, len(word) - 1):
             left, right = word[:cut], word[cut:]
-            known = [part in self.common or any(t in self for t in tokenize(part)) for part in (left, right)]
+            known = [part in self.common or part in self or any(t in self for t in tokenize(part)) for part in (left, right)]
             if all(known):
                 return True
         return False

@@ -23,6 +23,8 @@ _CJK_GAP = re.compile(
 )
 _CJK_GAP_DIGIT = re.compile(f"(?<=[{_CJK}])[ \t]+(?=\\d)|(?<=\\d)[ \t]+(?=[{_CJK}])")
 _SENTENCE_END_CJK = "。！？：；!?:;"
+# "2 0 2 4年": digits a PDF spaced out next to a Chinese date word.
+_SPACED_DIGITS = re.compile(r"(?<![\d.])\d(?: \d){1,7}(?=\s*[年月日号])")
 _HYPHEN_BREAK = re.compile(r"([A-Za-z]{2,})-\n[ \t]*([a-z]{2,})")
 _TOC_LINE = re.compile(r"(?:\.\s?){5,}\s*[\divxlcIVXLC]+\s*$")
 _CONTENTS_ENTRY = re.compile(r"\D\s\d{1,3}\s*$")
@@ -134,6 +136,8 @@ def clean_text(text: str, *, from_pdf: bool = False) -> str:
     text = normalize_unicode(text)
     text = _CJK_GAP.sub("", text)
     text = _CJK_GAP_DIGIT.sub("", text)
+    text = _SPACED_DIGITS.sub(lambda m: m.group().replace(" ", ""), text)
+    text = restore_cjk_punctuation(text)
     if from_pdf:
         text = tidy_whitespace(text)
         text = _join_hyphenated(text)
@@ -151,12 +155,52 @@ def _drop_contents_listing(page: str) -> str:
     return page
 
 
+def join_vertical_runs(page: str) -> str:
+    """Rejoin text a PDF laid out vertically, one character per line ("2\n0\n2\n4\n年\n9\n月" -> "2024年9月").
+
+    Only runs of three or more one-character lines are joined, so a lone page
+    number or list letter stays as it is.
+    """
+    lines = page.split("\n")
+    out: list[str] = []
+    run: list[str] = []
+    for line in [*lines, "\x00end"]:
+        if len(line.strip()) == 1 and line.strip() != "\x00":
+            run.append(line.strip())
+            continue
+        if len(run) >= 3:
+            out.append("".join(run))
+        else:
+            out.extend(run)
+        run = []
+        if line != "\x00end":
+            out.append(line)
+    return "\n".join(out)
+
+
+_HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
+_CJK_BEFORE_PUNCT = re.compile(r"(?<=[\u3400-\u9fff”’」』）》〉])[ \t]*([,;:?!])(?!\d)")
+_CJK_PAREN = re.compile(r"(?<=[\u3400-\u9fff，。、；：])\(([^()\n]{1,80})\)|\(([^()\n]*[\u3400-\u9fff][^()\n]*)\)")
+
+
+def restore_cjk_punctuation(text: str) -> str:
+    """Full-width punctuation in Chinese text again, after NFKC made it half-width.
+
+    "提供者,应当" -> "提供者，应当"; "委员会(SAC/TC260)" -> "委员会（SAC/TC260）". Punctuation
+    in English text and in numbers ("1,000") is left alone.
+    """
+    if not _CJK_CHAR.search(text):
+        return text
+    text = _CJK_BEFORE_PUNCT.sub(lambda m: _HALF_TO_FULL[m.group(1)], text)
+    return _CJK_PAREN.sub(lambda m: f"（{m.group(1) or m.group(2)}）", text)
+
+
 def clean_pdf_pages(pages: list[str]) -> list[str]:
     """Clean every page of a PDF, dropping repeated headers and footers first.
 
     Returns one cleaned string per input page (possibly empty).
     """
-    normalized = [tidy_whitespace(normalize_unicode(page)) for page in pages]
+    normalized = [join_vertical_runs(tidy_whitespace(normalize_unicode(page))) for page in pages]
     pages = [_drop_contents_listing(page) for page in strip_repeated_margins(normalized)]
     return [clean_text(page, from_pdf=True) for page in pages]
 

@@ -9,6 +9,7 @@ guessing again.
 
 Roles: ``heading``, ``toc`` (table of contents), ``preamble`` (enacting
 clause, addressee block), ``recital`` ("Recalling …", "Whereas …"),
+``table`` (cells of a table run together: "…风险4.2.1 (a) 实施…风险4.2.1 (b)", "MS-2.10-002"),
 ``reference`` (bibliography, normative references), ``footnote``,
 ``signature`` (signature, contact and issuer blocks), ``boilerplate``
 (datelines, "FOR IMMEDIATE RELEASE", sharing links, translator credits),
@@ -23,8 +24,13 @@ from dataclasses import replace
 from ingest.models import Chunk, Source
 from ingest.sentences import split_sentences
 
-ROLES = ("heading", "toc", "preamble", "recital", "reference", "footnote", "signature", "boilerplate", "list_item", "body")
-NOT_QUOTED = frozenset({"heading", "toc", "preamble", "recital", "reference", "footnote", "signature", "boilerplate"})
+ROLES = (
+    "heading", "toc", "table", "preamble", "recital", "reference", "footnote", "signature", "boilerplate",
+    "list_item", "body",
+)
+NOT_QUOTED = frozenset(
+    {"heading", "toc", "table", "preamble", "recital", "reference", "footnote", "signature", "boilerplate"}
+)
 """Roles an answer does not quote unless the question asks for them."""
 
 _TERMINAL = tuple(".;!?。；！？:：”\"")
@@ -34,6 +40,8 @@ _HEADING = re.compile(
     r"附录\s*[A-Z]|\d+(?:\.\d+)*\.?\s*\S)"
 )
 _TOC = re.compile(r"(?:\.\s?){5,}\s*\d+\s*$|^(?:table of contents|contents|目\s*录)$", re.I)
+_TABLE_REF = re.compile(r"\d\.\d\.\d\s*(?:\([a-z]\))+")
+_TABLE_ID = re.compile(r"[A-Z]{2}-\d+(?:\.\d+)*-\d{3}|Action ID.*|[A-Z]{2,4} \d+\.\d+")
 _PREAMBLE = re.compile(
     r"^By the authority vested in me|it is hereby (?:ordered|directed)|^NOW, THEREFORE|^MEMORANDUM FOR\b|"
     r"^The General Assembly,?$|^SUBJECT:|^Distr\.:|^Agenda item \d+|^Resolution adopted by the General Assembly",
@@ -91,6 +99,8 @@ def sentence_role(sentence: str, section: str = "", first_in_source: bool = Fals
     words = len(text) // 2 if cjk else len(text.split())
     if _TOC.search(text):
         return "toc"
+    if len(_TABLE_REF.findall(text)) >= 2 or _TABLE_ID.fullmatch(text):
+        return "table"
     if _PREAMBLE.search(text):
         return "preamble"
     if _BOILERPLATE.search(text) or _DATELINE_ONLY.match(text):

@@ -41,7 +41,7 @@ MAX_OPEN = 4
 """Sentences of an answer without a derived lead (describe, why, procedure …)."""
 MAX_PER_PASSAGE = 2
 COVERAGE_GAIN = 0.5
-SUPPORT_FOCUS_MIN = 0.3
+SUPPORT_FOCUS_MIN = 0.2
 """A supporting sentence must hold this share of the question's focus (IDF-weighted)."""
 _NOT_STATED = {
     "date": "The library does not give a date for this.",
@@ -100,7 +100,10 @@ def _support(
     for c in chosen:
         per_passage[c.chunk_id] = per_passage.get(c.chunk_id, 0) + 1
     covered = set().union(*(c.matched for c in chosen)) if chosen else set()
-    pool = [c for c in candidates if c.score >= 0.6 * best and c not in chosen and c.focus >= SUPPORT_FOCUS_MIN]
+    pool = [
+        c for c in candidates
+        if c.score >= 0.6 * best and c not in chosen and max(c.focus, c.lexical) >= SUPPORT_FOCUS_MIN
+    ]
     named = {c.source_id for c in candidates if c.bonus >= DOCUMENT_BONUS}
     if named and any(c.source_id in named for c in pool):  # the question names a document: stay in it
         pool = [c for c in pool if c.source_id in named]

@@ -164,7 +164,7 @@ def candidate_sentences(data: GenerationInput) -> list[Candidate]:
 
     totals = {False: sum(weight(t) for t in query_tokens) or 1.0, True: sum(weight(t) for t in zh_query_tokens) or 1.0}
     named = set(analysis.doc_refs) if analysis is not None else set()
-    asked_numbers = {x for x in numbers(data.question) if len(x) >= 2}
+    asked_numbers = {x for x in numbers(data.question) if len(x) >= 2 and not re.fullmatch(r"(?:19|20)\d{2}", x)}
     asked_years = set(re.findall(r"(?<!\d)(?:19|20)\d{2}(?!\d)", data.question))
     dated = {p.chunk.source_id: p.meta.date[:4] for p in data.passages}
     focus_terms = set(analysis.focus_terms) if analysis is not None else set()
