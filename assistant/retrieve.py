@@ -20,7 +20,7 @@ from typing import Literal
 
 import numpy as np
 
-from assistant.crosslingual import chinese_terms
+from assistant.crosslingual import chinese_terms, has_chinese
 from assistant.documents import DocumentDirectory
 from assistant.spelling import Vocabulary
 from assistant.errors import IndexUnavailableError, RetrievalError
@@ -34,6 +34,7 @@ from ingest.models import Chunk, SourceMeta, date_to_int
 Mode = Literal["hybrid", "dense", "bm25"]
 RRF_K = 60
 SNAPSHOT_ATTEMPTS = 5
+CJK_DENSE_WEIGHT = 0.2
 NAMED_WEIGHT = 0.5  # a named document's own best passages: a nudge, not a takeover (press items name it too)
 TRANSLATED_WEIGHT = 1.0  # as much as the other lists: 0.5 lost English questions on Chinese-only sources
 
@@ -277,7 +278,10 @@ class HybridRetriever:
             named_chunks = {cid for cid, c in snap.chunks.items() if c.source_id in named}
             own_words = f"{named_query or query} {keyword_extra}".strip()
             in_named = _interleave(in_named, snap.keyword.search(own_words, n, named_chunks))
-        for hits, list_weight in ((dense, 1.0), (keyword, 1.0), (translated, TRANSLATED_WEIGHT), (in_named, NAMED_WEIGHT)):
+        # The packaged embedding model is English-only: for a Chinese question its ranking is mostly noise.
+        dense_weight = CJK_DENSE_WEIGHT if has_chinese(query) else 1.0
+        lists = ((dense, dense_weight), (keyword, 1.0), (translated, TRANSLATED_WEIGHT), (in_named, NAMED_WEIGHT))
+        for hits, list_weight in lists:
             for rank, (cid, _) in enumerate(hits):
                 fused[cid] = fused.get(cid, 0.0) + list_weight / (RRF_K + rank + 1)
         dense_scores, keyword_scores = dict(dense), dict(keyword)

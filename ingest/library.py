@@ -138,13 +138,17 @@ class Library:
         """The BM25 index for the current catalog generation (rebuilt if stale or missing)."""
         generation = self.catalog.generation()
         index = KeywordIndex.load(self._keyword_dir)
-        if index is not None and index.generation == generation:
+        if index is not None and index.generation == generation and index.mode == self.settings.chinese_tokens:
             return index
         return self._build_keyword_index(generation)
 
     def _build_keyword_index(self, generation: int) -> KeywordIndex:
         chunks = self.catalog.chunks()
-        index = KeywordIndex.build([c.chunk_id for c in chunks], [c.embed_text for c in chunks], generation)
+        titles = [r.meta.title for r in self.catalog.records()]
+        index = KeywordIndex.build(
+            [c.chunk_id for c in chunks], [c.embed_text for c in chunks], generation, titles,
+            self.settings.chinese_tokens,
+        )
         try:
             index.save(self._keyword_dir)
         except OSError:
@@ -155,7 +159,7 @@ class Library:
         """Rebuild and save the BM25 index if the catalog changed; True when rebuilt."""
         generation = self.catalog.generation()
         index = KeywordIndex.load(self._keyword_dir)
-        if index is not None and index.generation == generation:
+        if index is not None and index.generation == generation and index.mode == self.settings.chinese_tokens:
             return False
         self._build_keyword_index(generation)
         return True

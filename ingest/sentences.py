@@ -25,6 +25,11 @@ _LINE_START_MARKER = re.compile(
 )
 _TERMINAL = ".!?:;。！？；：”\""
 _ARTICLE_HEAD = re.compile(r"(?m)^[ \t]*第[一二三四五六七八九十百零〇\d]{1,6}条(?=[ \t]*[^\s\d])")
+_CJK_CHAR = re.compile(r"[\u3400-\u9fff“《]")
+_CJK_HEADING = re.compile(
+    r"^\s*(?:\d+(?:\.\d+)*\.?|第[一二三四五六七八九十百零〇\d]+[章节条部分]|[一二三四五六七八九十]+、|"
+    r"[（(][一二三四五六七八九十\d]+[)）]|附录\s*[A-Z])\s*[\u3400-\u9fff“《][^。；！？]*$"
+)
 _LIST_NUMBER = re.compile(r"\d{1,3}|[ivxlc]{1,5}|[a-zA-Z]|\d{1,3}(?:\.\d{1,3})+")
 
 
@@ -69,6 +74,8 @@ def _paragraph_breaks(text: str) -> list[int]:
             and not re.search(r"\b(?:the|of|and|or|to|in|for|a|an|by|with|on)$", stripped, re.I)
         ):
             cuts.append(offset)  # a short unterminated line before a capitalised one: a heading
+        elif _CJK_HEADING.match(stripped) and len(stripped) <= 30 and _CJK_CHAR.match(nxt):
+            cuts.append(offset)  # "1. 人工智能安全治理原则" above its first sentence
     return cuts
 
 
