@@ -213,8 +213,8 @@ class ConversationStore:
             raise ConversationNotFoundError(f"No message {message_id!r} in conversation {conversation_id!r}.")
         return _message(row)
 
-    def history(self, conversation_id: str, turns: int) -> list[tuple[str, str]]:
-        """(question, answer text) of the last ``turns`` messages, oldest first.
+    def history(self, conversation_id: str, turns: int, before: int | None = None) -> list[tuple[str, str]]:
+        """(question, answer text) of the last ``turns`` messages (those before position ``before``), oldest first.
 
         Raises:
             ConversationNotFoundError: no such conversation.
@@ -222,8 +222,8 @@ class ConversationStore:
         with self._connect() as db:
             self._summary(db, conversation_id)
             rows = db.execute("SELECT question, json_extract(answer, '$.answer') FROM messages "
-                              "WHERE conversation_id = ? ORDER BY position DESC LIMIT ?",
-                              (conversation_id, turns)).fetchall()
+                              "WHERE conversation_id = ? AND position < ? ORDER BY position DESC LIMIT ?",
+                              (conversation_id, before if before is not None else 2**62, turns)).fetchall()
         return [(q, a or "") for q, a in reversed(rows)]
 
     def set_feedback(self, conversation_id: str, message_id: str, feedback: FeedbackIn) -> Feedback:

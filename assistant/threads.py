@@ -21,14 +21,18 @@ HISTORY_TURNS = 10
 TURN_CHARS = 20_000
 
 
-def answer_request(store: ConversationStore, conversation_id: str, body: MessageRequest) -> AnswerRequest:
+def answer_request(store: ConversationStore, conversation_id: str, body: MessageRequest,
+                   before: int | None = None) -> AnswerRequest:
     """The request for ``body`` with the conversation's last :data:`HISTORY_TURNS` turns as history.
+
+    ``before`` (a message position) takes the history as it was when that message was asked:
+    how a question is asked again against the current library.
 
     Raises:
         ConversationNotFoundError: no such conversation.
     """
     history: list[ChatTurn] = []
-    for question, answer in store.history(conversation_id, HISTORY_TURNS):
+    for question, answer in store.history(conversation_id, HISTORY_TURNS, before):
         history += [ChatTurn(role="user", content=question[:TURN_CHARS]),
                     ChatTurn(role="assistant", content=answer[:TURN_CHARS])]
     return AnswerRequest(question=body.question, history=history, filters=body.filters, top_k=body.top_k,
@@ -46,17 +50,18 @@ def ask(service: AnswerService, store: ConversationStore, conversation_id: str, 
     return store.add_message(conversation_id, body.question, answer, body.filters)
 
 
-def stream(service: AnswerService, store: ConversationStore, conversation_id: str,
-           body: MessageRequest) -> Iterator[dict[str, Any]]:
+def stream(service: AnswerService, store: ConversationStore, conversation_id: str, body: MessageRequest,
+           before: int | None = None) -> Iterator[dict[str, Any]]:
     """The service's stream events for ``body``, storing the answer when it arrives.
 
     After the ``answer`` event comes ``{"event": "message", "data": {"conversation_id", "message_id",
-    "position"}}``. An unknown conversation raises here, before any event.
+    "position"}}``. An unknown conversation raises here, before any event. ``before``: see
+    :func:`answer_request`.
 
     Raises:
         ConversationNotFoundError: no such conversation.
     """
-    request = answer_request(store, conversation_id, body)
+    request = answer_request(store, conversation_id, body, before)
 
     def events() -> Iterator[dict[str, Any]]:
         for event in service.stream(request):

@@ -54,3 +54,23 @@ def research_library(root: Path, with_pdf: bool = True, **overrides: Any) -> Set
     report = ingest_paths(Library(settings), [write_research_docs(root / "docs", with_pdf)])
     assert not report.errors, report.errors
     return settings
+
+
+def expected_box(pdf: Path, page: int, quote: str, scale: float = 1.5) -> tuple[float, float, float, float] | None:
+    """Where pdfplumber's own text search puts the quote's first and last words, in image pixels; None if unsearchable.
+
+    (x0 of the first words, top of the first words, x1 of the last words, bottom of the last words).
+    """
+    import pdfplumber
+
+    words = quote.split()
+    if len(words) < 8:
+        return None
+    with pdfplumber.open(pdf) as doc:
+        found = doc.pages[page - 1]
+        heads = found.search(" ".join(words[:4]), regex=False)
+        tails = found.search(" ".join(words[-4:]), regex=False)
+    if len(heads) != 1 or len(tails) != 1:
+        return None
+    head, tail = heads[0], tails[0]
+    return head["x0"] * scale, head["top"] * scale, tail["x1"] * scale, tail["bottom"] * scale

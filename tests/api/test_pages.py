@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 from PIL import Image, ImageChops
-from researchsupport import SHARED_CORPUS, UN_PDF, UN_QUESTION, research_library
+from researchsupport import SHARED_CORPUS, UN_PDF, UN_QUESTION, expected_box, research_library
 
 from assistant.models import Answer
 from assistant.pages import SCALE
@@ -31,26 +31,6 @@ def pdf_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
 
 def _image(data: bytes) -> Image.Image:
     return Image.open(io.BytesIO(data)).convert("RGB")
-
-
-def expected_box(pdf: Path, page: int, quote: str) -> tuple[float, float, float, float] | None:
-    """Where pdfplumber's own text search puts the quote's first and last words, in image pixels; None if unsearchable.
-
-    (x0 of the first words, top of the first words, x1 of the last words, bottom of the last words).
-    """
-    import pdfplumber
-
-    words = quote.split()
-    if len(words) < 8:
-        return None
-    with pdfplumber.open(pdf) as doc:
-        found = doc.pages[page - 1]
-        heads = found.search(" ".join(words[:4]), regex=False)
-        tails = found.search(" ".join(words[-4:]), regex=False)
-    if len(heads) != 1 or len(tails) != 1:
-        return None
-    head, tail = heads[0], tails[0]
-    return head["x0"] * SCALE, head["top"] * SCALE, tail["x1"] * SCALE, tail["bottom"] * SCALE
 
 
 def test_cited_page_is_highlighted_where_pdfplumber_finds_the_quote(pdf_server: tuple[str, Settings]) -> None:
@@ -76,7 +56,7 @@ def test_cited_page_is_highlighted_where_pdfplumber_finds_the_quote(pdf_server: 
         boxes = [tuple(map(int, b.split(","))) for b in marked.headers["x-highlight-boxes"].split(";")]
         assert boxes and changed == (min(b[0] for b in boxes), min(b[1] for b in boxes),
                                      max(b[2] for b in boxes) + 1, max(b[3] for b in boxes) + 1)
-        want = expected_box(pdf, page, citation.quote)
+        want = expected_box(pdf, page, citation.quote, SCALE)
         if want is None:
             continue
         compared += 1
