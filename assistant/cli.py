@@ -190,6 +190,7 @@ def ask(
 
     from assistant.models import AnswerRequest, Filters
     from assistant.service import AnswerService
+    from ingest.catalog import Catalog
 
     if fmt not in ("text", "json", "md"):
         _fail(PolicychatError(f"--format must be text, json or md, not {fmt!r}"))
@@ -207,9 +208,11 @@ def ask(
         sys.stdout.write(answer.model_dump_json(indent=2) + "\n")
         return
     if fmt == "md":
-        from assistant.export import Turn, to_markdown
+        from assistant.export import Turn, to_markdown, with_pages
+        from assistant.pages import citation_pages
 
-        sys.stdout.write(to_markdown([Turn(question, answer)]))
+        catalog = Catalog(Path(settings.data_dir) / "catalog.sqlite")
+        sys.stdout.write(to_markdown(with_pages([Turn(question, answer)], citation_pages(catalog))))
         return
     console.print(answer.answer, highlight=False)
     if answer.citations:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -38,6 +38,12 @@ class Turn:
 
     question: str
     answer: Answer
+
+
+def with_pages(turns: Sequence[Turn], page_of: Callable[[Citation], int | None]) -> list[Turn]:
+    """``turns`` with each citation's page set to ``page_of(citation)`` (:func:`assistant.pages.citation_pages`)."""
+    return [Turn(t.question, t.answer.model_copy(update={"citations": [
+        c.model_copy(update={"page": page_of(c)}) for c in t.answer.citations]})) for t in turns]
 
 
 def _one_line(text: str) -> str:

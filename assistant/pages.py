@@ -19,13 +19,16 @@ import os
 import shutil
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Literal
 
-from assistant.errors import PageUnavailableError
+from assistant.errors import PageUnavailableError, SourceNotFoundError
+from assistant.models import Citation
 from assistant.quote_locator import Box, locate_quote
 from ingest.catalog import Catalog
+from ingest.models import Source
 
 SCALE = 1.5
 """Pixels per PDF point (108 dpi): a US-letter page is 918 × 1188 px."""
@@ -114,9 +117,6 @@ class PageRenderer:
         _write_cache(folder, key, image)
         return replace(image, quote_page=quote_page)
 
-    def quote_page(self, source_id: str, offset: int) -> int | None:
-        """The page holding character ``offset`` of a source's stored text (None when it has no pages)."""
-        return self.catalog.source(source_id).page_at(offset)
 
     def _drop_stale(self, hashes: set[str]) -> None:
         """Remove cache folders of sources (or versions of them) the catalog no longer holds."""
@@ -126,6 +126,31 @@ class PageRenderer:
         for entry in self.cache_dir.iterdir():
             if entry.is_dir() and entry.name not in live:
                 shutil.rmtree(entry, ignore_errors=True)
+
+
+def citation_pages(catalog: Catalog) -> Callable[[Citation], int | None]:
+    """A lookup of the page where a citation's quote starts in its source.
+
+    A citation names its chunk's first page, which is not the quote's when the chunk
+    runs over a page break. The lookup falls back to the citation's own page when the
+    source is gone, has no pages, or no longer holds the quote at its offsets.
+    """
+    sources: dict[str, Source | None] = {}
+
+    def page(citation: Citation) -> int | None:
+        if citation.source_id not in sources:
+            try:
+                sources[citation.source_id] = catalog.source(citation.source_id)
+            except SourceNotFoundError:
+                sources[citation.source_id] = None
+        source = sources[citation.source_id]
+        if source is None or not source.pages:
+            return citation.page
+        if " ".join(source.text[citation.start:citation.end].split()) != " ".join(citation.quote.split()):
+            return citation.page
+        return source.page_at(citation.start) or citation.page
+
+    return page
 
 
 def render_page(pdf_path: Path, page: int, quote: str, scale: float = SCALE, page_count: int = 0) -> PageImage:

@@ -29,7 +29,8 @@ from assistant.conversation_models import (
     NewConversation,
 )
 from assistant.errors import PolicychatError
-from assistant.export import MEDIA_TYPES, ExportFormat, Turn, export, file_name
+from assistant.export import MEDIA_TYPES, ExportFormat, Turn, export, file_name, with_pages
+from assistant.pages import citation_pages
 
 router = APIRouter(prefix="/conversations", tags=["conversations"])
 READ_ERRORS = error_responses(404)
@@ -129,11 +130,14 @@ def export_conversation(
     store = runtime.conversations()
     conversation = store.get(conversation_id)
     messages = [store.message(conversation_id, message_id)] if message_id else conversation.messages
+    turns = [Turn(m.question, m.answer) for m in messages]
     try:
-        kinds = {r.meta.id: r.meta.doc_type for r in runtime.service().library.catalog.records() if r.meta.doc_type}
+        catalog = runtime.service().library.catalog
+        kinds = {r.meta.id: r.meta.doc_type for r in catalog.records() if r.meta.doc_type}
+        turns = with_pages(turns, citation_pages(catalog))
     except PolicychatError:
-        kinds = {}
-    text = export([Turn(m.question, m.answer) for m in messages], format, conversation.title, kinds)
+        kinds = {}  # the library is unavailable: export what the thread stored
+    text = export(turns, format, conversation.title, kinds)
     name = file_name(conversation.title, format)
     return Response(text, media_type=MEDIA_TYPES[format],
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

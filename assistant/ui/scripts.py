@@ -91,7 +91,9 @@ CSS = """
 .pc-page { margin: 6px 0; }
 .pc-page-note { font-size: .8rem; color: #6b7386; }
 .pc-page-note.pc-page-nohl { color: #8a4b00; font-weight: 600; }
-img.pc-page-img { display: none; max-width: 100%; margin-top: 6px; border: 1px solid #d5d9e6; border-radius: 6px; }
+img.pc-page-img { display: none; width: 100% !important; max-width: 100% !important; height: auto !important;
+  max-height: none !important; object-fit: contain;
+  margin-top: 6px; border: 1px solid #d5d9e6; border-radius: 6px; }
 img.pc-page-img.pc-page-shown { display: block; }
 a.pc-copy { color: #4953a8 !important; font-weight: 600; }
 a.pc-copy.pc-copied { color: #1f7a3a !important; }

@@ -22,6 +22,7 @@ from assistant.api.runtime import Runtime
 from assistant.conversation_models import Conversation, Message, MessageRequest
 from assistant.errors import PolicychatError, SourceNotFoundError
 from assistant.models import Answer, AnswerRequest, ChatTurn, Citation
+from assistant.pages import citation_pages
 from assistant.ui import render
 from assistant.ui.callbacks import PASSAGES_PLACEHOLDER, build_filters
 from assistant.ui.thread_view import export_href, export_links, stale_notice, thread_choices, unsaved_notice
@@ -57,30 +58,28 @@ class ThreadCallbacks:
         """Lookups for rendering answers: stored text by source id, and the PDF page of a citation."""
         catalog = self.runtime.service().library.catalog
         pdfs = {r.meta.id for r in catalog.records() if r.path.lower().endswith(".pdf")}
-        sources: dict[str, Any] = {}
-
-        def source(source_id: str) -> Any:
-            if source_id not in sources:
-                try:
-                    sources[source_id] = catalog.source(source_id)
-                except SourceNotFoundError:
-                    sources[source_id] = None
-            return sources[source_id]
+        quote_page = citation_pages(catalog)
+        texts: dict[str, str | None] = {}
 
         def text(source_id: str) -> str | None:
-            found = source(source_id)
-            return found.text if found is not None else None
+            if source_id not in texts:
+                try:
+                    texts[source_id] = catalog.source(source_id).text
+                except SourceNotFoundError:
+                    texts[source_id] = None
+            return texts[source_id]
 
         def page(citation: Citation) -> int | None:
-            found = source(citation.source_id) if citation.source_id in pdfs else None
-            return found.page_at(citation.start) if found is not None else None
+            return quote_page(citation) if citation.source_id in pdfs else None
 
         return text, page
 
     def render_turn(self, answer: Answer, lookups: tuple[render.TextLookup, render.PageLookup],
                     message: Message | None = None) -> str:
-        """One answer's HTML, with a "Copy with sources" link when it is stored."""
+        """One answer's HTML (citations naming the page their quote is on), with "Copy with sources" when stored."""
         href = export_href(message.conversation_id, "md", message.id) if message else None
+        answer = answer.model_copy(update={"citations": [
+            c.model_copy(update={"page": lookups[1](c) or c.page}) for c in answer.citations]})
         return render.render_answer(answer, lookups[0], uuid.uuid4().hex[:10], lookups[1], href)
 
     def view(self, conversation_id: str | None) -> View:

@@ -119,3 +119,18 @@ def test_page_errors(pdf_server: tuple[str, Settings]) -> None:
     finally:
         moved.rename(pdf)
     assert client.get(f"{url}/v1/sources/{UN_PDF}/pages/3.png").status_code == 200
+
+
+def test_exported_footnotes_name_the_page_the_quote_is_on(pdf_server: tuple[str, Settings]) -> None:
+    url, settings = pdf_server
+    client = httpx.Client(timeout=120)
+    conversation = client.post(f"{url}/v1/conversations", json={"title": "pages"}).json()["id"]
+    message = client.post(f"{url}/v1/conversations/{conversation}/messages", json={"question": UN_QUESTION}).json()
+    cited = [c for c in message["answer"]["citations"] if c["source_id"] == UN_PDF]
+    assert cited
+    source = Catalog(Path(settings.data_dir) / "catalog.sqlite").source(UN_PDF)
+    notes = client.get(f"{url}/v1/conversations/{conversation}/export").text.split("\n[^1]: ", 1)[1]
+    for citation in cited:
+        quote = " ".join(citation["quote"].split())
+        note = next(line for line in ("[^1]: " + notes).splitlines() if line.endswith(f"“{quote}”"))
+        assert f", p. {source.page_at(citation['start'])}, " in note
