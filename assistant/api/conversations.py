@@ -35,10 +35,12 @@ from assistant.pages import citation_pages
 router = APIRouter(prefix="/conversations", tags=["conversations"])
 READ_ERRORS = error_responses(404)
 WRITE_ERRORS = error_responses(401, 404, 507)
+BODY_ERRORS = error_responses(400, 401, 404, 413, 507)  # a JSON body can also be unparsable (400) or too large
 
 
 @router.post("", response_model=ConversationSummary, status_code=status.HTTP_201_CREATED,
-             dependencies=[WriteAccess], responses=error_responses(401, 507), max_body_size=MAX_JSON_BODY_BYTES)
+             dependencies=[WriteAccess], responses=error_responses(400, 401, 413, 507),
+             max_body_size=MAX_JSON_BODY_BYTES)
 def create_conversation(runtime: RuntimeDep, body: Annotated[NewConversation | None, Body()] = None,
                         ) -> ConversationSummary:
     """Start a conversation; without a title its first question names it."""
@@ -68,7 +70,7 @@ def get_conversation(conversation_id: str, runtime: RuntimeDep) -> Conversation:
 
 
 @router.patch("/{conversation_id}", response_model=ConversationSummary, dependencies=[WriteAccess],
-              responses=WRITE_ERRORS, max_body_size=MAX_JSON_BODY_BYTES)
+              responses=BODY_ERRORS, max_body_size=MAX_JSON_BODY_BYTES)
 def rename_conversation(conversation_id: str, body: ConversationPatch, runtime: RuntimeDep) -> ConversationSummary:
     """Rename a conversation."""
     return runtime.conversations().rename(conversation_id, body.title)
@@ -82,7 +84,7 @@ def delete_conversation(conversation_id: str, runtime: RuntimeDep) -> Conversati
 
 
 @router.post("/{conversation_id}/messages", response_model=Message, status_code=status.HTTP_201_CREATED,
-             dependencies=[WriteAccess], responses={**ANSWER_ERRORS, **WRITE_ERRORS},
+             dependencies=[WriteAccess], responses={**ANSWER_ERRORS, **BODY_ERRORS},
              max_body_size=MAX_JSON_BODY_BYTES)
 def post_message(conversation_id: str, body: MessageRequest, runtime: RuntimeDep, service: ServiceDep,
                  settings: SettingsDep) -> Message:
@@ -92,7 +94,7 @@ def post_message(conversation_id: str, body: MessageRequest, runtime: RuntimeDep
 
 
 @router.post("/{conversation_id}/messages/stream", dependencies=[WriteAccess],
-             responses={**SSE_DOC, **ANSWER_ERRORS, **WRITE_ERRORS}, max_body_size=MAX_JSON_BODY_BYTES)
+             responses={**SSE_DOC, **ANSWER_ERRORS, **BODY_ERRORS}, max_body_size=MAX_JSON_BODY_BYTES)
 async def post_message_stream(conversation_id: str, body: MessageRequest, runtime: RuntimeDep, service: ServiceDep,
                               settings: SettingsDep) -> StreamingResponse:
     """:func:`post_message` as Server-Sent Events, shaped like ``/v1/answer/stream``.
@@ -106,7 +108,7 @@ async def post_message_stream(conversation_id: str, body: MessageRequest, runtim
 
 
 @router.post("/{conversation_id}/messages/{message_id}/feedback", response_model=Feedback,
-             dependencies=[WriteAccess], responses=WRITE_ERRORS, max_body_size=MAX_JSON_BODY_BYTES)
+             dependencies=[WriteAccess], responses=BODY_ERRORS, max_body_size=MAX_JSON_BODY_BYTES)
 def post_feedback(conversation_id: str, message_id: str, body: FeedbackIn, runtime: RuntimeDep) -> Feedback:
     """Rate an answer (``up``/``down``) with an optional comment, correct answer and source ids.
 
