@@ -10,6 +10,8 @@ They are translated only at the edges (CLI exit message, HTTP status, ``gr.Error
     │   ├── UnsupportedFileError   unknown extension / content type
     │   └── StorageFullError       no space left where the library is stored
     ├── SourceNotFoundError  an id that is not in the library
+    ├── PageUnavailableError a cited page that cannot be shown (not a PDF, no such page, file gone)
+    ├── ConversationNotFoundError  a conversation or message id that is not stored
     ├── IndexUnavailableError the vector store cannot be reached (e.g. Chroma server down)
     ├── RetrievalError       a query could not be run
     └── GeneratorError       an answer backend failed or is not installed
@@ -54,6 +56,14 @@ class StorageFullError(IngestError):
 
 class SourceNotFoundError(PolicychatError):
     """A source id that is not in the library."""
+
+
+class PageUnavailableError(PolicychatError):
+    """A page image was asked of a source that is not a PDF, lacks that page, or whose file is gone."""
+
+
+class ConversationNotFoundError(PolicychatError):
+    """A conversation (or a message of one) that is not stored."""
 
 
 class IndexUnavailableError(PolicychatError):

@@ -142,8 +142,12 @@ def write_report(
     ablations: dict[str, dict] | None = None,
     items: list[GoldItem] | None = None,
     judge: JudgeReport | None = None,
+    data_dir: Path | None = None,
 ) -> Path:
     """Write results.jsonl, summary.json, report.md and report.html into ``out_dir``; return the folder.
+
+    With ``data_dir``, report.md also lists the answers users rated down there recently
+    (:func:`eval.candidates.feedback_section`).
 
     With ``judge`` (the optional LLM judge's report), also ``judge.json`` and a
     separate "LLM judge (not gating)" section in both reports; the summary and
@@ -207,6 +211,10 @@ def write_report(
             f"- **{r.id}** key facts {r.key_facts}, rr {r.reciprocal_rank:.2f}, abstained {r.abstained}: "
             f"{r.answer[:300]}"
         )
+    if data_dir is not None:
+        from eval.candidates import feedback_section
+
+        lines += feedback_section(data_dir)
     (out_dir / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return out_dir
 

@@ -4,6 +4,8 @@
 exception                   status
 ==========================  ======
 SourceNotFoundError         404
+ConversationNotFoundError   404
+PageUnavailableError        404
 UploadTooLargeError         413
 UnsupportedFileError        415
 StorageFullError            507 (Insufficient Storage)
@@ -31,7 +33,9 @@ from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 from assistant.api.schemas import Problem
 from assistant.api.writes import UploadTooLargeError
 from assistant.errors import (
+    ConversationNotFoundError,
     IndexUnavailableError,
+    PageUnavailableError,
     PolicychatError,
     SourceNotFoundError,
     StorageFullError,
@@ -41,6 +45,8 @@ from assistant.errors import (
 
 STATUS_BY_ERROR: list[tuple[type[PolicychatError], int]] = [
     (SourceNotFoundError, 404),
+    (ConversationNotFoundError, 404),
+    (PageUnavailableError, 404),
     (UploadTooLargeError, 413),
     (UnsupportedFileError, 415),
     (StorageFullError, 507),
@@ -51,7 +57,7 @@ STATUS_BY_ERROR: list[tuple[type[PolicychatError], int]] = [
 _DESCRIPTIONS = {
     400: "Bad request: unknown generator, contradictory filters, a body that is not UTF-8 JSON",
     401: "API key missing or wrong",
-    404: "Unknown source",
+    404: "Unknown source, page, conversation or message",
     413: "Request body or upload too large",
     415: "Unsupported file type",
     503: "Vector store unavailable (retry later)",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from assistant.api import answers, health, openai_compat
+from assistant.api import answers, conversations, health, openai_compat, pages
 from assistant.api.sources import sources_router
 from assistant.settings import Settings
 
@@ -17,4 +17,6 @@ def api_router(settings: Settings) -> APIRouter:
     router.include_router(answers.router)
     router.include_router(openai_compat.router)
     router.include_router(sources_router(settings))
+    router.include_router(pages.router)
+    router.include_router(conversations.router)
     return router

@@ -1,4 +1,6 @@
-"""Gradio callbacks: they call the shared :class:`AnswerService` and write path directly, never HTTP.
+"""Gradio callbacks of the filters and the Library tab; the chat's are in :mod:`assistant.ui.threads`.
+
+They call the shared :class:`AnswerService` and write path directly, never HTTP.
 
 Project errors become ``gr.Error`` toasts here (the UI's edge); everything
 shown to people is rendered by :mod:`assistant.ui.render`.
@@ -7,8 +9,7 @@ shown to people is rendered by :mod:`assistant.ui.render`.
 from __future__ import annotations
 
 import hmac
-import uuid
-from collections.abc import Iterator
+import time
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -24,12 +25,11 @@ from assistant.api.writes import (
     max_upload_bytes,
     save_upload,
 )
-from assistant.errors import PolicychatError, SourceNotFoundError
-from assistant.models import Answer, AnswerRequest, ChatTurn, Filters
+from assistant.errors import PolicychatError
+from assistant.library_admin import IngestErrorLog, IngestProblem
+from assistant.models import Filters
 from assistant.ui import render
 
-Message = dict[str, str]
-HISTORY_TURNS = 20
 PASSAGES_PLACEHOLDER = '<div class="pc-muted">Passages retrieved for the last question appear here.</div>'
 
 
@@ -53,67 +53,6 @@ def build_filters(countries: list[str] | None, doc_types: list[str] | None, date
     filters = Filters(country=countries or None, doc_type=doc_types or None,  # type: ignore[arg-type]
                       date_from=_date(date_from, "Date from"), date_to=_date(date_to, "Date to"))
     return None if filters.is_empty() else filters
-
-
-class ChatCallbacks:
-    """The Chat tab: ask (streaming), clear, and what the page shows on load."""
-
-    def __init__(self, runtime: Runtime) -> None:
-        """Bind to the app's runtime."""
-        self.runtime = runtime
-
-    def _stored_text(self, source_id: str) -> str | None:
-        try:
-            return self.runtime.service().library.catalog.source(source_id).text
-        except SourceNotFoundError:
-            return None
-
-    def ask(self, question: str, messages: list[Message], turns: list[dict[str, str]], countries: list[str],
-            doc_types: list[str], date_from: str, date_to: str, generator: str | None,
-            ) -> Iterator[tuple[list[Message], list[dict[str, str]], str, str]]:
-        """Answer ``question``, yielding (chat messages, plain history, passages panel, textbox) as it streams."""
-        question = (question or "").strip()
-        if not question:
-            raise gr.Error("Type a question first.")
-        limit = self.runtime.settings.max_question_chars
-        if len(question) > limit:
-            raise gr.Error(f"The question is longer than {limit} characters; shorten it.")
-        try:
-            request = AnswerRequest(
-                question=question, history=[ChatTurn(**t) for t in turns[-HISTORY_TURNS:]],  # type: ignore[arg-type]
-                filters=build_filters(countries, doc_types, date_from, date_to), generator=generator or None,
-                top_k=None, raw_draft=False,
-            )
-        except ValidationError as exc:
-            raise gr.Error(f"Invalid input: {exc.errors()[0]['msg']}") from None
-        messages = [*messages, {"role": "user", "content": render.render_question(question)},
-                    {"role": "assistant", "content": render.render_pending()}]
-        yield messages, turns, gr.skip(), ""
-        sentences: list[str] = []
-        answer: Answer | None = None
-        try:
-            for event in self.runtime.service().stream(request):
-                if event.get("event") == "sentence":
-                    sentences.append(event["text"])
-                    messages[-1] = {"role": "assistant", "content": render.render_partial(sentences)}
-                    yield messages, turns, gr.skip(), ""
-                elif event.get("event") == "answer":
-                    answer = Answer.model_validate(event["data"])
-        except PolicychatError as exc:
-            messages[-1] = {"role": "assistant", "content": render.render_error(str(exc))}
-            yield messages, turns, gr.skip(), ""
-            return
-        if answer is None:
-            return
-        html = render.render_answer(answer, self._stored_text, uuid.uuid4().hex[:10])
-        messages[-1] = {"role": "assistant", "content": html}
-        turns = [*turns, {"role": "user", "content": question}, {"role": "assistant", "content": answer.answer}]
-        titles = {r.meta.id: r.meta.title for r in self.runtime.service().library.catalog.records()}
-        yield messages, turns, render.render_passages(answer.retrieved, titles), ""
-
-    def clear(self) -> tuple[list[Message], list[dict[str, str]], str]:
-        """Start a new conversation."""
-        return [], [], PASSAGES_PLACEHOLDER
 
 
 class LibraryCallbacks:
@@ -164,6 +103,9 @@ class LibraryCallbacks:
             for item in saved:
                 item.path.unlink(missing_ok=True)
             raise gr.Error(str(exc)) from None
+        names = {item.client_name: item.source_id for item in saved}
+        IngestErrorLog(Path(self.runtime.settings.data_dir)).add(
+            [IngestProblem(time.time(), names.get(e.file, e.file), e.file, e.reason) for e in report.errors])
         summary = render.render_upload_result(report.added, report.updated, report.unchanged,
                                               [(e.file, e.reason) for e in report.errors])
         return (summary, *self.refresh())
