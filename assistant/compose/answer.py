@@ -42,6 +42,8 @@ MAX_OPEN = 4
 MAX_PER_PASSAGE = 2
 COVERAGE_GAIN = 0.5
 SUPPORT_FOCUS_MIN = 0.2
+SUPPORT_ROLES = frozenset({"body", "list_item"})
+"""Support is body text; a date line or a signature may open an answer ("When was it signed?") but not pad it."""
 """A supporting sentence must hold this share of the question's focus (IDF-weighted)."""
 _NOT_STATED = {
     "date": "The library does not give a date for this.",
@@ -103,6 +105,7 @@ def _support(
     pool = [
         c for c in candidates
         if c.score >= 0.6 * best and c not in chosen and max(c.focus, c.lexical) >= SUPPORT_FOCUS_MIN
+        and c.role in SUPPORT_ROLES
     ]
     named = {c.source_id for c in candidates if c.bonus >= DOCUMENT_BONUS}
     if named and any(c.source_id in named for c in pool):  # the question names a document: stay in it

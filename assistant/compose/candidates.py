@@ -128,7 +128,8 @@ def candidate_sentences(data: GenerationInput) -> list[Candidate]:
     analysis = data.analysis
     allowed = allowed_roles(data.question)
     if analysis is not None and analysis.answer_type == "date":
-        allowed |= {"signature", "boilerplate"}  # "When was it signed?": the date under the signature
+        # "When was it signed / adopted?": the date under the signature or in the document's header.
+        allowed |= {"signature", "boilerplate", "preamble"}
     query_tokens = content_tokens(data.question)
     if analysis is not None and analysis.search_terms:  # "mandatory?" is answered by "voluntary"; typos fixed
         query_tokens = {t for t in query_tokens if t not in dict(analysis.corrections)}
