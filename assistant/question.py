@@ -40,7 +40,8 @@ def _rx(pattern: str) -> re.Pattern[str]:
 
 # Kind rules, English then Chinese, tried in this order.
 _SUMMARY = _rx(
-    r"\b(summari[sz]e|summary|overview|overveiw|overiew|sumary|summery|main (points|ideas|provisions|takeaways)|key (points|takeaways)|gist|"
+    r"\b(summari[sz]e|summary|overview|overveiw|overiew|sumary|summery|main (points|ideas|provisions|takeaways)|"
+    r"key (points|takeaways)|gist|"
     r"tl;?dr|in a nutshell|brief me|highlights? of)\b|\bwhat(?:'s| is| was)\s+(?:the\s+)?.{3,80}?\s+about\b|"
     r"概括|总结|概述|主要内容|主要讲|讲了什么|讲的是什么|讲些什么|简要介绍|简单介绍|介绍一下|要点|核心内容|主旨"
 )
@@ -55,7 +56,8 @@ _STATUS = _rx(
     r"still (suspended|in place|pending|on hold|around|there)|companion to|reaffirms?)\b|"
     r"还有效|还在施行|仍在施行|还在实施|是否有效|仍然有效|仍有效|现在有效|失效|废止|被撤销|撤销了吗|被取代|取代了|还适用|现行有效|仍在执行|还在执行"
 )
-_WHY = _rx(r"^\s*why\b|\bfor what reason\b|\bwhat (was|is|were) the (reason|rationale|motivation)|为什么|为何|原因|理由")
+_WHY = _rx(r"^\s*why\b|\bfor what reason\b|\bwhat (was|is|were) the (reason|rationale|motivation)|为什么|为何|原因|"
+           r"理由")
 _PROCEDURE = _rx(
     r"^\s*how (do|can|should|must|would|could) (i|we|you|one)\b|"
     r"^\s*how (does|do|can|should|must|would|could) (a|an|the|my|our)?\s*(provider|company|companies|"
@@ -73,7 +75,8 @@ _DEFINITION = _rx(
     r"怎么界定|指的是|^[^，,？?]{2,14}是什么[?？]?\s*$"
 )
 _VALUE_WORDS = _rx(
-    r"^(the )?(\S+ ){0,2}(tariff|deadline|threshold|date|number|percentage|share|rate|amount|size|cap|limit|fine|budget|penalty|"
+    r"^(the )?(\S+ ){0,2}(tariff|deadline|threshold|date|number|percentage|share|rate|amount|size|cap|limit|fine|"
+    r"budget|penalty|"
     r"price|cost|duration|period|timeline|target|goal|role|purpose|status|scope|basis|legal basis|authority|"
     r"difference|relationship|name|title|level|value|term of|time)\b"
 )
@@ -138,7 +141,8 @@ _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
         r"(机构|部门|单位)是哪"
     )),
     ("person", _rx(
-        r"\b(which|what) ((?!does|do|did|is|are|was|were|will|can)\S+ ){0,2}(official|person|people|officials|leader|economist|laureate|president|secretary|"
+        r"\b(which|what) ((?!does|do|did|is|are|was|were|will|can)\S+ ){0,2}(official|person|people|officials|leader|"
+        r"economist|laureate|president|secretary|"
         r"director|minister|translator|author)\b|^\s*who\b|哪位|谁"
     )),
     ("place", _rx(
@@ -146,10 +150,12 @@ _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
         r"meeting|summit|talks)\b|哪里|在哪|何地|哪个国家|哪次会|哪次会晤"
     )),
     ("document", _rx(
-        r"\b(which|what) (\w+ )?(executive order|order|law|framework|act|statute|rule|regulation|provision|section|memorand(um|a)|"
+        r"\b(which|what) (\w+ )?(executive order|order|law|framework|act|statute|rule|regulation|provision|section|"
+        r"memorand(um|a)|"
         r"document|standard|resolution|treaty|agreement|plan|initiative|guidance|guideline|article|legal "
         r"authority|authority|five-year plan)\b|\bunder (which|what) (authority|law|statute|provision)\b|"
-        r"\b(which|what) ((?!does|do|did|is|are|was|were|will|can)\S+ ){0,3}(memo|memorandum|guide|rule|rules|law|order|act|standard|resolution|category|"
+        r"\b(which|what) ((?!does|do|did|is|are|was|were|will|can)\S+ ){0,3}(memo|memorandum|guide|rule|rules|law|"
+        r"order|act|standard|resolution|category|"
         r"provision|framework|plan|report|initiative|guidance|statute|agreement|program|programme)\b|"
         r"哪个文件|哪部|哪项|哪一项|哪个倡议|哪个规定|哪个标准|哪个法|发文字号|文号|哪号|什么文件|哪份|"
         r"什么(框架|文件|规定|标准|机制|倡议|法律)"
@@ -165,7 +171,8 @@ _COUNT_EN = re.compile(
     re.I,
 )
 _COUNT_ZH = re.compile(r"([两二三四五六七八九十]|\d{1,2})\s*(?:个|项|条|大|种|类|名|点|方面|部分|方)")
-_HISTORICAL = _rx(r"\b(originally|at the time|back then|historically|in its original|when it was issued|was it)\b|当时|原先|最初")
+_HISTORICAL = _rx(r"\b(originally|at the time|back then|historically|in its original|when it was issued|was it)\b|当时|"
+                  r"原先|最初")
 _QUESTION_WORDS = frozenset(
     "what which who whom whose when where why how is are was were does do did can could should would will "
     "many much long often soon mean means meant define defined definition say says said tell explain "
@@ -245,7 +252,8 @@ def _types(question: str) -> list[AnswerType]:
     # The more specific type wins over a generic one the same words triggered.
     kinds = {t for _, t in found}
     drop: set[AnswerType] = set()
-    if "duration" in kinds and re.search(r"\bhow many (days|weeks|months|years)|多少天|几天|多少个?月|多少个?工作日", question, re.I):
+    counts_days = re.search(r"\bhow many (days|weeks|months|years)|多少天|几天|多少个?月|多少个?工作日", question, re.I)
+    if "duration" in kinds and counts_days:
         drop.add("number")
     if kinds & {"percentage", "money"}:
         drop |= {"number", "quantity"}
@@ -285,11 +293,13 @@ def _kind(question: str, types: list[AnswerType], count: int | None) -> Kind:
             return "definition"
     if _WHO.search(q) and not types[:1] == ["body"]:
         return "who"
-    yes_no_opening = re.match(r"^\s*(is|are|was|were|does|do|did|can|could|should|will|would|has|have|had|must|may)\b", q, re.I)
+    yes_no_opening = re.match(r"^\s*(is|are|was|were|does|do|did|can|could|should|will|would|has|have|had|must|"
+                              r"may)\b", q, re.I)
     if yes_no_opening and not re.search(r"\bor\b", q, re.I):
         return "yesno"
     if _LIST.search(q) and (count or not types or types[0] in ("body", "document", "place", "person")):
-        if not re.search(r"^\s*(is|are|does|do|did|was|were|can)\b", q, re.I) and not re.search(r"是否|吗[?？]?\s*$", q):
+        yes_no = re.search(r"^\s*(is|are|does|do|did|was|were|can)\b", q, re.I) or re.search(r"是否|吗[?？]?\s*$", q)
+        if not yes_no:
             return "list"
     if types:
         return "factoid"

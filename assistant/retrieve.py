@@ -22,10 +22,10 @@ import numpy as np
 
 from assistant.crosslingual import chinese_terms, has_chinese
 from assistant.documents import DocumentDirectory
-from assistant.spelling import Vocabulary
 from assistant.errors import IndexUnavailableError, RetrievalError
 from assistant.models import Filters, Passage
 from assistant.settings import Settings
+from assistant.spelling import Vocabulary
 from ingest.embed import common_words, embed_query_cached
 from ingest.keywords import KeywordIndex, tokenize
 from ingest.library import Library
@@ -153,6 +153,7 @@ class HybridRetriever:
         return snap
 
     def allowed_sources(self, snap: Snapshot, filters: Filters | None) -> set[str] | None:
+        """The sources ``filters`` admit in ``snap`` (None: no filter, every source)."""
         if filters is None or filters.is_empty():
             return None
         date_from = date_to_int(filters.date_from.isoformat()) if filters.date_from else None

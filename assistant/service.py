@@ -14,8 +14,8 @@ from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from assistant.errors import GeneratorError
 from assistant.compose.leads import same_date
+from assistant.errors import GeneratorError
 from assistant.gate import Evidence, assess_evidence
 from assistant.generators import GenerationInput, Generator, create_generator
 from assistant.models import Answer, AnswerRequest, Citation, Draft, Passage, RetrievedPassage, Timings
@@ -178,7 +178,9 @@ class AnswerService:
             if meta is None or len(meta.date) < 10:
                 continue
             chunks = sorted((c for c in snap.chunks.values() if c.source_id == source_id), key=lambda c: c.position)
-            dated = next((c for c in chunks if any(same_date(s.text, meta.date) for s in find_spans(c.text, "date"))), None)
+            dated = next(
+                (c for c in chunks if any(same_date(s.text, meta.date) for s in find_spans(c.text, "date"))), None
+            )
             if dated is not None and dated.chunk_id not in have:
                 turn.passages = turn.passages + [Passage(dated, meta, 0.0)]
                 have.add(dated.chunk_id)

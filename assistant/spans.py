@@ -1,4 +1,4 @@
-"""Typed answer spans in a sentence: dates, durations, numbers, percentages, money, quantities, bodies, people…
+"""Typed answer spans in a sentence: dates, durations, numbers, percentages, money, quantities, bodies, people.
 
 :func:`find_spans` finds the phrases of one answer type in a sentence, with
 character offsets, in English and Chinese. The composer builds a direct lead
@@ -101,7 +101,8 @@ _PATTERNS: dict[str, list[re.Pattern[str]]] = {
         re.compile(r"\b(?:[A-Z][\w'’-]*\s+){0,8}(?:Act|Order|Rule|Memorandum|Framework|Resolution|Plan|Declaration|"
                    r"Initiative|Strategy|Profile|Law|Guidance|Standard|Proclamation|Agreement|Measures)(?:\s+of\s+\d{4})?"
                    r"(?:\s+(?:on|of|for|to)\s+(?:the\s+)?[A-Z][\w'’-]*(?:,?\s+(?:and\s+)?[A-Z][\w'’-]*){0,8})?\b"),
-        re.compile(r"《[^》]{2,60}》|国发〔\d{4}〕\d+号|第\d+号令|[A-Z]{2,}[- ]?\d{2,}[-\w]*|A/RES/\d+/\d+|\b\d{2}/\d{3}\b"),
+        re.compile(r"《[^》]{2,60}》|国发〔\d{4}〕\d+号|第\d+号令|[A-Z]{2,}[- ]?\d{2,}[-\w]*|A/RES/\d+/\d+|"
+                   r"\b\d{2}/\d{3}\b"),
     ],
 }
 _SENTENCE_START = frozenset(
@@ -265,7 +266,8 @@ def _plausible(answer_type: str, text: str) -> bool:
         return bool(re.search(r"\d|[一二三四五六七八九十百千万两]", text)) or len(words) <= 3
     if answer_type == "document":
         # "Executive Order" alone names no document; "Executive Order 14110" or "the Trade Expansion Act" do.
-        return bool(re.search(r"\d|《|〔", text)) or (len(words) >= 3 and not re.fullmatch(r"(?:the\s+)?\S+\s+Order", text))
+        bare_type = re.fullmatch(r"(?:the\s+)?\S+\s+Order", text)
+        return bool(re.search(r"\d|《|〔", text)) or (len(words) >= 3 and not bare_type)
     return True
 
 

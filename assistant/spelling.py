@@ -93,7 +93,9 @@ class Vocabulary:
 
         for cut in range(2, len(word) - 1):
             left, right = word[:cut], word[cut:]
-            known = [part in self.common or part in self or any(t in self for t in tokenize(part)) for part in (left, right)]
+            known = [
+                part in self.common or part in self or any(t in self for t in tokenize(part)) for part in (left, right)
+            ]
             if all(known):
                 return True
         return False

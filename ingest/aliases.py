@@ -23,14 +23,18 @@ from ingest.models import SourceMeta
 EXPLICIT, NAME, SEGMENT, DERIVED = 4, 3, 2, 1
 _SMALL_WORDS = frozenset("of the and on for to in a an with by at from".split())
 _NUMBERED = re.compile(
-    r"\b(Executive Order|E\.?O\.?|Order No\.|Resolution|NIST AI|NIST SP|A/RES/|TC260-|Guo Fa)\s*([\w/\-\[\] .]*\d[\w/\-]*)",
+    r"\b(Executive Order|E\.?O\.?|Order No\.|Resolution|NIST AI|NIST SP|A/RES/|TC260-|"
+    r"Guo Fa)\s*([\w/\-\[\] .]*\d[\w/\-]*)",
     re.I,
 )
 _CJK = re.compile(r"[\u3400-\u9fff]")
-_CN_TYPE_WORDS = ("暂行办法", "办法", "规定", "意见", "框架", "基本要求", "要求", "条例", "通知", "决定", "标准", "指南")
+_CN_TYPE_WORDS = (
+    "暂行办法", "办法", "规定", "意见", "框架", "基本要求", "要求", "条例", "通知", "决定", "标准", "指南",
+)
 _GENERIC = frozenset({
     "ai", "fact sheet", "executive order", "the executive order", "memorandum", "statement", "readout", "order",
-    "framework", "opinion", "opinions", "measures", "rule", "plan", "report", "chinese original", "意见", "办法", "框架",
+    "framework", "opinion", "opinions", "measures", "rule", "plan", "report", "chinese original",
+    "意见", "办法", "框架",
 })
 
 
@@ -76,7 +80,8 @@ def _english_variants(name: str, weight: int) -> list[tuple[str, int]]:
         out.append((bare[country.end():], weight))
     head = re.split(r"\s+(?:on|of|for)\s+", bare, maxsplit=1)
     titled = re.search(r"\b(Memorandum|Framework|Plan|Order|Act|Strategy|Profile)$", head[0])
-    if len(head) == 2 and titled and ":" not in bare and _acronym(head[0]):  # "National Security Memorandum on AI" -> "NSM", "NSM on AI"
+    # "National Security Memorandum on AI" -> "NSM", "NSM on AI"
+    if len(head) == 2 and titled and ":" not in bare and _acronym(head[0]):
         out += [(_acronym(head[0]), DERIVED), (f"{_acronym(head[0])} on {head[1]}", DERIVED)]
     if re.search(r"\bmemorandum\b", bare, re.I):
         out.append((re.sub(r"\bmemorandum\b", "memo", bare, flags=re.I), weight))

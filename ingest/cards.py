@@ -36,7 +36,8 @@ _PURPOSE = re.compile(
     r"本(?:办法|框架|意见)(?:旨在|所称|适用)|现提出如下意见|本框架"
 )
 _OUTLINE_JUNK = re.compile(
-    r"^\d{4}\s*年|^\d+(?:\.\d+)*\s*$|^\d{1,2} (?:January|February|March|April|May|June|July|August|September|October|November|December) \d{4}$|"
+    r"^\d{4}\s*年|^\d+(?:\.\d+)*\s*$|^\d{1,2} (?:January|February|March|April|May|June|July|August|September|October|"
+    r"November|December) \d{4}$|"
     r"^\d+ [A-Z][a-z]+ .{40,}$|^[\d\s.]+$|.*[。.]\s*\(?[a-z]\)?\s.{0,40}$"
 )
 

@@ -156,7 +156,7 @@ def _drop_contents_listing(page: str) -> str:
 
 
 def join_vertical_runs(page: str) -> str:
-    """Rejoin text a PDF laid out vertically, one character per line ("2\n0\n2\n4\n年\n9\n月" -> "2024年9月").
+    r"""Rejoin text a PDF laid out vertically, one character per line ("2\n0\n2\n4\n年\n9\n月" -> "2024年9月").
 
     Only runs of three or more one-character lines are joined, so a lone page
     number or list letter stays as it is.

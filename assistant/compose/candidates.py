@@ -50,10 +50,14 @@ _CJK_LEAD_IN = re.compile(r"(?:如下|以下)[:：。]?$")
 LEAD_IN_MIN_WORDS = 15
 _ROLE_REQUESTS = {
     "recital": re.compile(r"\b(recall|reaffirm|recogni[sz]e|preamb|recital|whereas|welcom|acknowledg)\w*", re.I),
-    "reference": re.compile(r"\b(reference|bibliograph|cite[sd]?|citation|source list|works cited)\w*|参考文献|引用", re.I),
+    "reference": re.compile(
+        r"\b(reference|bibliograph|cite[sd]?|citation|source list|works cited)\w*|参考文献|引用", re.I
+    ),
     "footnote": re.compile(r"\bfootnote", re.I),
     "signature": re.compile(r"\b(sign(ed|ature)|contact)\b|签署|署名", re.I),
-    "heading": re.compile(r"\b(heading|section title|title of (section|part|chapter)|table of contents)\b|标题|目录", re.I),
+    "heading": re.compile(
+        r"\b(heading|section title|title of (section|part|chapter)|table of contents)\b|标题|目录", re.I
+    ),
     "preamble": re.compile(r"\b(authority|preamble|addressed to|memorandum for)\b", re.I),
 }
 

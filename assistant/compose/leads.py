@@ -214,7 +214,8 @@ def _deciding_clause(text: str, question_tokens: set[str]) -> str:
 
 _DEFINING = re.compile(
     r"\b(?:means|mean|refers? to|is defined as|are defined as|is (?:a|an|the|any)|are (?:a|an|the|any)|"
-    r"is intended to|describes?|consists? of|denotes)\b|“[^”]{2,60}”\s*(?:or\s+“[^”]{1,20}”\s*)?(?:means|has the meaning)|"
+    r"is intended to|describes?|consists? of|denotes)\b|“[^”]{2,60}”\s*(?:or\s+“[^”]{1,20}”\s*)?(?:means|"
+    r"has the meaning)|"
     r"是指|指的是|，是指|是.{0,4}的(?:模型|技术|组织|个人|行为)",
     re.I,
 )
@@ -261,7 +262,8 @@ def who_lead(analysis: QuestionAnalysis, candidates: list[Candidate]) -> Lead | 
                            candidate.text[: match.start()])
         if holder:
             return Lead(candidate, f"{found}: {holder.group(1).strip()}")
-        before = re.search(r"((?:[A-Z][\w.&’'-]*\s+(?:(?:and|of|for|on|the)\s+)?){1,8})$", candidate.text[: match.start()])
+        before = re.search(r"((?:[A-Z][\w.&’'-]*\s+(?:(?:and|of|for|on|"
+                           r"the)\s+)?){1,8})$", candidate.text[: match.start()])
         if before and len(before.group(1).split()) >= 1 and not before.group(1).strip().endswith((".", ",")):
             title = before.group(1).strip()
             if title.split()[0] in {"The", "This", "That", "In", "On", "At", "By"}:

@@ -18,7 +18,8 @@ from ingest.keywords import tokenize
 
 _INLINE = re.compile(
     r"(?:[:：]|\b(?:such as|including|includes|include|namely|is composed of|consists of|comprises)\s)"
-    r"\s*(?P<items>[^:：;]{3,400}?(?:,|，|、)\s*(?:and|or|以及|和|及)?\s*[^,，、;:]{1,80}?)(?:[.;。；]|$|\s+(?:to|that|which|as|in order)\b)"
+    r"\s*(?P<items>[^:：;]{3,400}?(?:,|，|、)\s*(?:and|or|以及|和|及)?\s*[^,，、;:]{1,80}?)(?:[.;。；]|$|\s+(?:to|that|which|as|"
+    r"in order)\b)"
 )
 _CJK_ENUM = re.compile(
     r"(?:^|(?<=[，,：:（(的对在和及与为是]))(?P<items>(?:[\u4e00-\u9fff“”\w]{1,8}、){2,}[\u4e00-\u9fff“”\w]{1,8})"
