@@ -225,9 +225,14 @@ def find_spans(sentence: str, answer_type: AnswerType | str) -> list[Span]:
         Non-overlapping spans in text order.
     """
     found: list[Span] = []
-    # "Which official …?" is answered by an office ("the Secretary of Commerce") as often as by a name.
-    finders = {"body": (_bodies,), "person": (_people, _bodies)}.get(answer_type, ())
-    for start, end in (span for finder in finders for span in finder(sentence)):
+    # "Which official …?" is answered by an office ("the Secretary of Commerce") when no name is given.
+    if answer_type == "person":
+        found_spans = _people(sentence) or _bodies(sentence)
+    elif answer_type == "body":
+        found_spans = _bodies(sentence)
+    else:
+        found_spans = []
+    for start, end in found_spans:
         start, end = _clean_bounds(sentence, start, end)
         found.append(Span(answer_type, start, end, sentence[start:end]))
     for pattern in _PATTERNS.get(answer_type, []):
@@ -239,9 +244,11 @@ def find_spans(sentence: str, answer_type: AnswerType | str) -> list[Span]:
                 continue
             found.append(Span(answer_type, start, end, text))
     if answer_type in ("number", "quantity", "duration"):
-        # "January 31, 2025" holds no count: numbers inside a date are not answers of these types.
-        dates = [(m.start(), m.end()) for p in _PATTERNS["date"][:5] for m in p.finditer(sentence)]
-        found = [f for f in found if not any(f.start < e and a < f.end for a, e in dates)]
+        # "January 31, 2025" and "Executive Order 14192" hold no count: numbers inside a date or a
+        # document's number are not answers of these types.
+        taken = [(m.start(), m.end()) for p in _PATTERNS["date"][:5] for m in p.finditer(sentence)]
+        taken += [(m.start(), m.end()) for p in _PATTERNS["document"][:3] for m in p.finditer(sentence)]
+        found = [f for f in found if not any(f.start < e and a < f.end for a, e in taken)]
     chosen: list[Span] = []
     for span in sorted(found, key=lambda s: (-(s.end - s.start), s.start)):
         if not any(span.start < other.end and other.start < span.end for other in chosen):

@@ -42,6 +42,7 @@ _HEADING = re.compile(
 _TOC = re.compile(r"(?:\.\s?){5,}\s*\d+\s*$|^(?:table of contents|contents|目\s*录)$", re.I)
 _TABLE_REF = re.compile(r"\d\.\d\.\d\s*(?:\([a-z]\))+")
 _TABLE_ID = re.compile(r"[A-Z]{2}-\d+(?:\.\d+)*-\d{3}|Action ID.*|[A-Z]{2,4} \d+\.\d+")
+_TABLE_ID_ANYWHERE = re.compile(r"\b[A-Z]{2}-\d+(?:\.\d+)*-\d{3}\b|\d\.\d\.\d\s*\([a-z]\)")
 _PREAMBLE = re.compile(
     r"^By the authority vested in me|it is hereby (?:ordered|directed)|^NOW, THEREFORE|^MEMORANDUM FOR\b|"
     r"^The General Assembly,?$|^SUBJECT:|^Distr\.:|^Agenda item \d+|^Resolution adopted by the General Assembly",
@@ -81,13 +82,18 @@ _LIST_ITEM = re.compile(
 )
 
 
-def sentence_role(sentence: str, section: str = "", first_in_source: bool = False) -> str:
+def sentence_role(
+    sentence: str, section: str = "", first_in_source: bool = False, position: float = 0.5, in_table: bool = False
+) -> str:
     """The role of one sentence (see the module docstring).
 
     Args:
         sentence: the sentence text as stored.
         section: the heading path of the chunk it belongs to (a "References" section makes entries references).
         first_in_source: whether it opens the document (title lines are headings there).
+        position: where it starts in the document, 0 (start) to 1 (end): an upper-case line is an
+            addressee line near the start and a signature near the end.
+        in_table: its chunk is mostly table cells (short fragments there are cells, not headings).
 
     Returns:
         One of :data:`ROLES`.
@@ -112,7 +118,9 @@ def sentence_role(sentence: str, section: str = "", first_in_source: bool = Fals
     if _FOOTNOTE.match(text) and not re.match(r"^\d{1,3}\s+(?:days?|percent|months?)\b", text):
         return "footnote"
     if _SIGNATURE.match(text) and words <= 8:
-        return "signature"
+        return "preamble" if position < 0.1 and text.isupper() else "signature"
+    if in_table and words <= 12 and not text.endswith((".", "。", ";", "；")):
+        return "table"
     if _is_heading(text, words, cjk, first_in_source):
         return "heading"
     if _LIST_ITEM.match(text):
@@ -149,10 +157,18 @@ def tag_chunks(source: Source, chunks: list[Chunk]) -> list[Chunk]:
         The same chunks with ``sentences`` set: ``(start, end, role)`` offsets into ``chunk.text``.
     """
     tagged = []
+    length = max(1, len(source.text))
     for chunk in chunks:
         spans = split_sentences(chunk.text)
+        in_table = len(_TABLE_ID_ANYWHERE.findall(chunk.text)) >= 3
         sentences = tuple(
-            (start, end, sentence_role(chunk.text[start:end], chunk.section, chunk.start + start == 0))
+            (
+                start, end,
+                sentence_role(
+                    chunk.text[start:end], chunk.section, chunk.start + start == 0, (chunk.start + start) / length,
+                    in_table,
+                ),
+            )
             for start, end in spans
         )
         tagged.append(replace(chunk, sentences=sentences))
