@@ -77,6 +77,10 @@ class Citation(BaseModel):
     quote: str
     start: int
     end: int
+    status: str | None = Field(
+        None, description="The source's standing when it is not in force (revoked, rescinded, superseded); the "
+        "answer then ends with a cited note saying which document says so.",
+    )
 
 
 class RetrievedPassage(BaseModel):
@@ -146,6 +150,9 @@ class DraftSentence:
     prefix: str = ""
     break_after: bool = False
     """Start a new paragraph after this sentence (after a lead line)."""
+    note: bool = False
+    """A note about documents (names and dates from the catalog, e.g. "X is referred to as revoked in Y"),
+    cited to the span that states it; its words need not be the span's own."""
 
 
 @dataclass

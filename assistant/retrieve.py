@@ -21,7 +21,7 @@ from typing import Literal
 import numpy as np
 
 from assistant.crosslingual import chinese_terms, has_chinese
-from assistant.documents import DocumentDirectory
+from ingest.directory import DocumentDirectory
 from assistant.errors import IndexUnavailableError, RetrievalError
 from assistant.models import Filters, Passage
 from assistant.settings import Settings

@@ -23,9 +23,11 @@ from assistant.question import QuestionAnalysis, analyze_question
 from assistant.retrieve import HybridRetriever, is_comparison
 from assistant.rewrite import standalone_question
 from assistant.settings import Settings
-from assistant.spans import find_spans
+from ingest.spans import find_spans
 from assistant.verify import answer_sentences, verify_draft
-from ingest.cards import Card, build_card
+from assistant.knowledge import LibraryKnowledge
+from ingest.cards import Card
+from ingest.relations import Relation
 from ingest.library import Library
 from ingest.sentence_vectors import sentence_vectors_for
 
@@ -67,7 +69,7 @@ class AnswerService:
         self.library = library or Library(settings)
         self.retriever = HybridRetriever(self.library, settings)
         self._generators: dict[str, Generator] = {}
-        self._cards: dict[tuple[int, str], Card] = {}
+        self.knowledge = LibraryKnowledge(self.library)
         self.chain: Runnable[Turn, Turn] = (
             RunnableLambda(self._rewrite, name="rewrite")
             | RunnableLambda(self._analyze, name="analyze")
@@ -135,15 +137,8 @@ class AnswerService:
         return turn
 
     def card(self, source_id: str) -> Card:
-        """The card of a source in the current library (built once per library generation)."""
-        snap = self.retriever.snapshot()
-        key = (snap.generation, source_id)
-        if key not in self._cards:
-            chunks = sorted((c for c in snap.chunks.values() if c.source_id == source_id), key=lambda c: c.position)
-            vectors = self.library.sentence_vectors.get([c.chunk_id for c in chunks])
-            self._cards = {k: v for k, v in self._cards.items() if k[0] == snap.generation}
-            self._cards[key] = build_card(snap.metas[source_id], chunks, vectors)
-        return self._cards[key]
+        """The card of a source in the current library (from the catalog, or built once per generation)."""
+        return self.knowledge.card(self.retriever.snapshot(), source_id)
 
     def _add_card_passages(self, turn: Turn, snap: Any) -> None:
         """For summaries (and "what is <document>?"), add the passages the document's card quotes.
@@ -153,6 +148,8 @@ class AnswerService:
         analysis = turn.analysis
         if analysis is not None and analysis.answer_type == "date" and analysis.doc_refs:
             self._add_dated_passages(turn, snap, analysis.doc_refs)
+        if analysis is not None and analysis.kind == "status":
+            self._add_evidence_passages(turn, snap, self.knowledge.relations(snap))
         if analysis is None or analysis.kind not in ("summary", "definition"):
             return
         if analysis.kind == "definition" and (analysis.focus_terms or not analysis.doc_refs):
@@ -170,6 +167,17 @@ class AnswerService:
         meta = snap.metas[primary]
         extra = [Passage(snap.chunks[cid], meta, 0.0) for cid in card.chunk_ids() if cid not in have]
         turn.passages = turn.passages + extra
+
+    def _add_evidence_passages(self, turn: Turn, snap: Any, relations: list[Relation]) -> None:
+        """Status questions: the passages stating each relation (they are what the answer cites)."""
+        have = {p.chunk_id for p in turn.passages}
+        for relation in relations:
+            evidence = relation.evidence
+            if evidence is None or evidence.chunk_id in have or evidence.chunk_id not in snap.chunks:
+                continue
+            chunk = snap.chunks[evidence.chunk_id]
+            turn.passages = turn.passages + [Passage(chunk, snap.metas[chunk.source_id], 0.0)]
+            have.add(evidence.chunk_id)
 
     def _add_dated_passages(self, turn: Turn, snap: Any, source_ids: tuple[str, ...]) -> None:
         have = {p.chunk_id for p in turn.passages}
@@ -198,6 +206,9 @@ class AnswerService:
             sentence_vectors=partial(sentence_vectors_for, self.library.sentence_vectors, self.library.embeddings),
             analysis=turn.analysis,
             cards=turn.cards,
+            standings=self.knowledge.standings(snap),
+            relations=self.knowledge.relations(snap),
+            metas=snap.metas,
         )
 
     def _generate(self, turn: Turn) -> Turn:

@@ -197,6 +197,8 @@ def _known_support(sentence: DraftSentence, by_id: dict[str, Passage]) -> Suppor
         return None
     quoted = display_text(strip_markers(passage.chunk.text[sentence.start : sentence.end]))
     claim = display_text(strip_markers(sentence.text))
+    if sentence.note:
+        return Support(passage, sentence.start, sentence.end, 1.0)  # cited to the span, worded from the catalog
     if sentence.derived:
         # A lead built from the span: every content word and every number must be in it.
         if not content_tokens(claim) <= content_tokens(quoted) or missing_facts(claim, quoted):

@@ -1,10 +1,15 @@
 """Document cards: what a source is and says, computed from its own text.
 
-A card holds the sentences where the document states its purpose, its
-top-level parts (each with its first substantive sentence) and a 3–5 sentence
-extractive summary chosen for coverage of those parts. Every item points at its
-exact span (chunk id and offsets into the chunk text, hence also into the
-source's stored text), so an answer can cite it like any passage.
+A card holds the source's identity (title, aliases, issuer, date, type,
+language, country), the sentences where it states its purpose, its top-level
+parts (each with its first substantive sentences), its provisions (actor,
+action, deadline or condition: "Within 90 days …, the Secretary of Commerce
+shall …", "提供者应当 …"), its key figures (thresholds, percentages, amounts,
+counts, dates) and a 3–5 sentence extractive summary chosen for coverage of its
+parts. Every item points at its exact span (chunk id and offsets into the chunk
+text, hence also into the source's stored text), so an answer can cite it like
+any passage. Status and relations come from the whole library
+(:mod:`ingest.relations`).
 
 :func:`build_card` is a pure function of the source's chunks (with their
 sentence roles) and, optionally, their sentence vectors.
@@ -19,10 +24,14 @@ from typing import Any
 
 import numpy as np
 
+from ingest.aliases import derive_aliases
 from ingest.models import Chunk, SourceMeta
 from ingest.roles import NOT_QUOTED
+from ingest.spans import find_spans
 
-CARD_VERSION = 1
+CARD_VERSION = 2
+MAX_PROVISIONS = 200
+MAX_FIGURES = 40
 _PURPOSE = re.compile(
     r"\b(?:this|the present) (?:order|memorandum|framework|document|plan|rule|resolution|profile|fact sheet|"
     r"action plan|standard|publication|guidance|proclamation|report|deal|agreement|measures?)\s+(?:is intended to|"
@@ -69,21 +78,71 @@ class OutlineItem:
     sentences: list[CardItem] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Provision:
+    """An obligation or directive: who must do what, by when or under what condition."""
+
+    actor: str
+    action: str
+    deadline: str
+    item: CardItem
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A key figure (threshold, percentage, amount, count, date, period) and the sentence it comes from."""
+
+    type: str
+    value: str
+    item: CardItem
+
+
 @dataclass
 class Card:
-    """A source's purpose, outline and summary (see the module docstring)."""
+    """A source's identity, purpose, outline, provisions, key figures and summary (see the module docstring)."""
 
     source_id: str
     title: str
     language: str
+    issuer: str = ""
+    date: str = ""
+    doc_type: str = ""
+    country: str = ""
+    aliases: list[str] = field(default_factory=list)
     purpose: list[CardItem] = field(default_factory=list)
     outline: list[OutlineItem] = field(default_factory=list)
+    provisions: list[Provision] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
     summary: list[CardItem] = field(default_factory=list)
     version: int = CARD_VERSION
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict."""
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Card:
+        """Rebuild a card from :meth:`to_dict` output."""
+        def item(d: dict[str, Any] | None) -> CardItem | None:
+            return CardItem(**d) if d else None
+
+        return cls(
+            source_id=data["source_id"], title=data["title"], language=data["language"], issuer=data.get("issuer", ""),
+            date=data.get("date", ""), doc_type=data.get("doc_type", ""), country=data.get("country", ""),
+            aliases=list(data.get("aliases", [])),
+            purpose=[CardItem(**i) for i in data.get("purpose", [])],
+            outline=[
+                OutlineItem(o["title"], item(o.get("first")), item(o.get("heading")),
+                            [CardItem(**i) for i in o.get("sentences", [])])
+                for o in data.get("outline", [])
+            ],
+            provisions=[
+                Provision(p["actor"], p["action"], p["deadline"], CardItem(**p["item"])) for p in data.get("provisions", [])
+            ],
+            figures=[Figure(f["type"], f["value"], CardItem(**f["item"])) for f in data.get("figures", [])],
+            summary=[CardItem(**i) for i in data.get("summary", [])],
+            version=int(data.get("version", 0)),
+        )
 
     def chunk_ids(self) -> list[str]:
         """The chunks the card's items come from, in document order, without repeats."""
@@ -115,6 +174,83 @@ def _body_sentences(chunks: Sequence[Chunk]) -> list[tuple[Chunk, int, int, str]
                 continue
             out.append((chunk, start, end, role))
     return out
+
+
+_MODAL = re.compile(
+    r"\b(?:shall|must|is directed to|are directed to|is required to|are required to)\b(?!\s+not\b)|"
+    r"应当|(?<![响适反相对供])应(?![用对急答变])|须|不得",
+)
+_CN_ACTOR_END = re.compile(r"(?:提供者|使用者|研发者|部门|机构|单位|组织|委员会|委|局|院|办|者|人员|企业)$")
+_LED_BY = re.compile(r"^(?:Led by|Under the leadership of)\s+(?P<actor>[^,]{3,160}?),\s*(?P<action>.+)$")
+_CN_ACTOR = re.compile(r"(?P<actor>[\u4e00-\u9fff（）()“”]{2,16})(?:应当|应|须|不得|要)")
+_DEADLINE = re.compile(
+    r"\b(?:within|no later than|not later than|by)\s+(?:\d+|[a-z]+)\s+(?:calendar\s+|business\s+)?"
+    r"(?:days?|months?|years?)\b[^,;]{0,60}|\b(?:by|before|no later than)\s+(?:January|February|March|April|May|June|"
+    r"July|August|September|October|November|December)\s+\d{1,2},\s+\d{4}|\bon an ongoing basis\b|"
+    r"\bannually\b|\d+(?:个)?(?:工作日|日|天|个月|年)(?:内|以内)|每(?:周|月|年)",
+    re.I,
+)
+
+
+def _provisions(sentences: list[tuple[Chunk, int, int, str]]) -> list[Provision]:
+    """Obligations and directives: the actor before the modal verb (or after "Led by"), the action, a deadline."""
+    found = []
+    for chunk, start, end, _role in sentences:
+        text = " ".join(chunk.text[start:end].split())
+        text = re.sub(r"^(?:\(\w{1,4}\)\s*|[-•*]\s*|\d+(?:\.\d+)*\.?\s+|[a-z]\)\s*)+", "", text)
+        deadline = _DEADLINE.search(text)
+        led = _LED_BY.match(text)
+        if led:
+            actor, action = led.group("actor"), led.group("action")
+        else:
+            modal = _MODAL.search(text)
+            if modal is None:
+                continue
+            before = text[: modal.start()]
+            if re.search(r"[\u3400-\u9fff]", text):
+                cn = _CN_ACTOR.search(re.split(r"[，,。；;：:]", before)[-1] + text[modal.start() : modal.end()])
+                actor = cn.group("actor") if cn and _CN_ACTOR_END.search(cn.group("actor")) else ""
+                actor = re.sub(r"^.*[（(]以下(?:简)?称|[)）]$", "", actor) if "以下" in actor else actor
+            else:
+                bodies = find_spans(before, "body")
+                actor = bodies[-1].text if bodies else ""
+            action = text[modal.start() :]
+        actor = re.split(r"\s+and\s+consistent\s+with|\s+in\s+coordination\s+with", actor)[0]
+        if not actor:
+            continue
+        found.append(Provision(actor.strip(" ,"), action.strip()[:300], deadline.group().strip() if deadline else "",
+                               _item(chunk, start, end)))
+    return found
+
+
+_FIGURE_TYPES = ("percentage", "money", "quantity", "duration", "date")
+
+
+def _meaningful(value: str) -> bool:
+    """A figure worth listing: a quantity needs a real unit word after its number ("320,000 GPUs", not "44 U")."""
+    unit = re.search(r"(\d[\d,.]*)\s*([A-Za-z\u3400-\u9fff%]+)", value)
+    if unit is None:
+        return True
+    number, word = unit.group(1).replace(",", ""), unit.group(2)
+    if re.match(r"[\u3400-\u9fff%]", word):
+        return True
+    if word[0].isupper() or word in {"and", "the", "www", "of", "for", "days", "months", "years", "percent"}:
+        return False  # "18 Now" is a footnote mark; "270 days of" is a period, listed as a duration
+    return len(word) >= 3 and (not number.replace(".", "").isdigit() or float(number) >= 10)
+
+
+def _figures(sentences: list[tuple[Chunk, int, int, str]]) -> list[Figure]:
+    """Thresholds, percentages, amounts, counts, periods and dates, each with its sentence (one per sentence)."""
+    found = []
+    for chunk, start, end, _role in sentences:
+        text = " ".join(chunk.text[start:end].split())
+        for figure_type in _FIGURE_TYPES:
+            spans = [s for s in find_spans(text, figure_type) if re.search(r"\d", s.text) and _meaningful(s.text)]
+            if spans:
+                found.append(Figure(figure_type, spans[0].text, _item(chunk, start, end)))
+                break
+    order = {t: i for i, t in enumerate(_FIGURE_TYPES)}
+    return sorted(found, key=lambda f: (order[f.type], f.item.source_start))
 
 
 def _heading(chunks: Sequence[Chunk], title: str) -> CardItem | None:
@@ -153,10 +289,15 @@ def build_card(
     Returns:
         The :class:`Card`; lists are empty when the text offers nothing usable.
     """
-    card = Card(meta.id, meta.title, meta.language)
+    card = Card(
+        meta.id, meta.title, meta.language, meta.publisher, meta.date, meta.doc_type, meta.country,
+        aliases=sorted(derive_aliases(meta)),
+    )
     sentences = _body_sentences(chunks)
     if not sentences:
         return card
+    card.provisions = _provisions(sentences)[:MAX_PROVISIONS]
+    card.figures = _figures(sentences)[:MAX_FIGURES]
     total = max(1, chunks[-1].end)
     purposes = [
         (chunk, start, end) for chunk, start, end, _role in sentences

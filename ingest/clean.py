@@ -195,14 +195,37 @@ def restore_cjk_punctuation(text: str) -> str:
     return _CJK_PAREN.sub(lambda m: f"（{m.group(1) or m.group(2)}）", text)
 
 
-def clean_pdf_pages(pages: list[str]) -> list[str]:
+_SPLIT_WORD = re.compile(r"\b([B-HJ-Zb-z]) ([a-z]{2,})\b")
+
+
+def rejoin_split_words(text: str, words: frozenset[str]) -> str:
+    """Rejoin words a PDF split after their first letter ("U nited" -> "United", "s upport" -> "support").
+
+    Only when the fragment is no word of its own and the joined form is one of ``words``
+    (everyday English), so "a new" or "s most" stay as they are.
+    """
+    if not words:
+        return text
+
+    def join(match: re.Match[str]) -> str:
+        joined = match.group(1) + match.group(2)
+        return joined if joined.lower() in words and match.group(2) not in words else match.group()
+
+    return _SPLIT_WORD.sub(join, text)
+
+
+def clean_pdf_pages(pages: list[str], words: frozenset[str] = frozenset()) -> list[str]:
     """Clean every page of a PDF, dropping repeated headers and footers first.
+
+    Args:
+        pages: the raw text of each page.
+        words: everyday English words, to rejoin words the PDF split (see :func:`rejoin_split_words`).
 
     Returns one cleaned string per input page (possibly empty).
     """
     normalized = [join_vertical_runs(tidy_whitespace(normalize_unicode(page))) for page in pages]
     pages = [_drop_contents_listing(page) for page in strip_repeated_margins(normalized)]
-    return [clean_text(page, from_pdf=True) for page in pages]
+    return [rejoin_split_words(clean_text(page, from_pdf=True), words) for page in pages]
 
 
 def looks_chinese(text: str) -> bool:

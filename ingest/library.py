@@ -32,8 +32,11 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-from assistant.errors import IngestError, StorageFullError
+from assistant.errors import IngestError, PolicychatError, StorageFullError
 from assistant.settings import Settings
+from ingest.card_store import CardStore
+from ingest.cards import Card, build_card
+from ingest.relations import Relation, library_relations
 from ingest.catalog import Catalog
 from ingest.embed import load_embeddings
 from ingest.keywords import KeywordIndex
@@ -66,6 +69,7 @@ class Library:
         self._embeddings = embeddings
         self.catalog = Catalog(self.data_dir / "catalog.sqlite")
         self.sentence_vectors = SentenceVectorStore(self.catalog)
+        self.cards = CardStore(self.catalog)
         self.vectors: VectorIndex = open_vector_index(settings)
         self.publisher: Publisher | None = publisher_for(settings)  # None in embedded mode
         self._keyword_dir = self.data_dir / "bm25"
@@ -163,6 +167,38 @@ class Library:
             return False
         self._build_keyword_index(generation)
         return True
+
+    def relations(self) -> list[Relation]:
+        """Relations between the library's sources for the current catalog generation.
+
+        Read from the catalog when stored for this generation, else computed from every
+        chunk (and stored, when the data directory is writable).
+        """
+        generation = self.catalog.generation()
+        stored = self.cards.relations(generation)
+        if stored is not None:
+            return stored
+        by_source: dict[str, list[Chunk]] = {}
+        for chunk in self.catalog.chunks():
+            by_source.setdefault(chunk.source_id, []).append(chunk)
+        relations = library_relations(by_source, [r.meta for r in self.catalog.records()])
+        try:
+            self.cards.put_relations(generation, relations)
+        except PolicychatError:
+            pass  # a read-only or full disk: this process still has them
+        return relations
+
+    def card(self, source: Source, chunks: list[Chunk]) -> Card:
+        """The card of a stored source: from the catalog, or built now (and kept) when missing or stale."""
+        stored = self.cards.get(source.id, source.content_hash)
+        if stored is not None:
+            return stored
+        card = build_card(source.meta, chunks, self.sentence_vectors.get([c.chunk_id for c in chunks]))
+        try:
+            self.cards.put([(card, source.content_hash)])
+        except PolicychatError:
+            pass
+        return card
 
     def repair(self) -> RepairReport:
         """Make vectors and BM25 agree with the catalog after an interrupted write."""

@@ -21,6 +21,7 @@ import yaml
 
 from assistant.errors import IngestError, UnsupportedFileError
 from ingest.clean import clean_pdf_pages, clean_text
+from ingest.embed import common_words
 from ingest.models import PageSpan, ParsedDocument
 
 MAX_TEXT_BYTES = 64 * 1024 * 1024
@@ -201,7 +202,7 @@ class PdfLoader:
             raise IngestError(f"PDF exceeds the parser's limits, a decompression bomb? ({exc})", str(path)) from exc
         except Exception as exc:  # pypdf raises many unrelated types on broken input (ValueError, KeyError, ...)
             raise IngestError(f"corrupt or unreadable PDF ({_one_line(exc)})", str(path)) from exc
-        pages = clean_pdf_pages(raw_pages)
+        pages = clean_pdf_pages(raw_pages, common_words())
         spans: list[PageSpan] = []
         parts: list[str] = []
         offset = 0

@@ -21,6 +21,7 @@ from typing import Any
 from assistant.errors import IngestError, PolicychatError
 from ingest.chunk import chunk_source
 from ingest.embed import load_token_counter
+from ingest.cards import build_card
 from ingest.library import Library
 from ingest.loaders import load_document
 from ingest.metadata import CATALOG_NAME, catalog_row_for, read_catalog, resolve_source_meta, slugify
@@ -31,7 +32,7 @@ from ingest.sentence_vectors import pool_chunk_sentences
 EMBED_BATCH_CHUNKS = 512
 STORE_GROUP_MAX = 64  # sources stored with one vector write
 STORE_STEPS = 16  # a batch of embedded sources is stored in at least this many steps when it can be
-PIPELINE_VERSION = "12"  # bump when loaders, clean-up, sentence splitting or chunking change their output
+PIPELINE_VERSION = "14"  # bump when loaders, clean-up, sentence splitting or chunking change their output
 
 
 @dataclass
@@ -285,7 +286,9 @@ def ingest_paths(
             report.removed = _prune(library, paths, seen_ids)
         if report.added or report.updated or report.removed:
             library.sentence_vectors.prune()
+            library.cards.prune()
         library.sync_keyword_index()
+        library.relations()  # computed once per catalog generation, stored beside the catalog
     report.seconds = time.perf_counter() - started
     return report
 
@@ -311,8 +314,12 @@ def _embed_and_store(
         group = pending[first : first + group_size]
         n = sum(len(item.chunks) for item in group)
         library.put_sources([(item.source, item.path, item.chunks) for item in group], vectors[offset : offset + n])
-        stored = zip(chunks[offset : offset + n], sentence_vectors[offset : offset + n], strict=True)
+        stored = list(zip(chunks[offset : offset + n], sentence_vectors[offset : offset + n], strict=True))
         library.sentence_vectors.put((c.chunk_id, v) for c, v in stored)
+        vectors_by_chunk = {c.chunk_id: v for c, v in stored}
+        library.cards.put(
+            (build_card(item.source.meta, item.chunks, vectors_by_chunk), item.source.content_hash) for item in group
+        )
         offset += n
         for item in group:
             (report.updated if item.is_update else report.added).append(item.source.id)

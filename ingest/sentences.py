@@ -66,7 +66,9 @@ def _paragraph_breaks(text: str) -> list[int]:
             cuts.append(offset)
         elif stripped[-1] in _TERMINAL:
             # "... purchase 12 MMT of U.S.\nsoybeans": a lower-case continuation is the same sentence.
-            if not (nxt[:1].islower() and stripped[-1] == "."):
+            lower_continuation = nxt[:1].islower() and stripped[-1] == "."
+            broken_number = re.search(r"\d\.$", stripped) and nxt[:1].isdigit() and not _LINE_START_MARKER.match(nxt)
+            if not (lower_continuation or broken_number):
                 cuts.append(offset)
         elif (
             len(stripped) < min(60, wrapped_from)
@@ -96,6 +98,10 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
     for match in _EN_END.finditer(text):
         if text[match.start()] == "." and _word_before(text, match.start()) in _ABBREVIATIONS:
             continue
+        if text[match.start()] == "." and match.start() > 0 and text[match.start() - 1].isdigit():
+            gap = text[match.start() + 1 : match.end() + 2]
+            if "\n" in gap and text[match.end() :].lstrip()[:1].isdigit():
+                continue  # "subsection 4.\n8 of …": a number a line break cut in two
         line_start = text.rfind("\n", 0, match.start()) + 1
         if _LIST_NUMBER.fullmatch(text[line_start : match.start()].strip()):
             continue  # "7. Encourages Member States …": the number belongs to its paragraph

@@ -30,6 +30,7 @@ from assistant.compose.leads import (
     yes_no_lead,
 )
 from assistant.compose.lists import best_enumeration
+from assistant.compose.status import status_sentences
 from assistant.evidence import content_tokens, numbers
 from assistant.generators import GenerationInput
 from assistant.models import Draft, DraftSentence
@@ -212,6 +213,15 @@ def compose(data: GenerationInput) -> Draft:
     analysis = data.analysis or analyze_question(data.question)
     candidates = candidate_sentences(data)
     draft = Draft(generator="extractive", kind=analysis.kind)
+    if analysis.kind == "status":
+        lines, not_stated = status_sentences(analysis, data.standings, data.relations, data.metas)
+        if lines:
+            draft.sentences = lines
+            return draft
+        if not_stated and candidates:
+            draft.not_stated = not_stated
+            draft.sentences = [_sentence(candidates[0])]
+            return draft
     if not candidates:
         return draft
     kind = analysis.kind
@@ -243,6 +253,7 @@ def compose(data: GenerationInput) -> Draft:
     elif kind == "comparison":
         draft.sentences = _comparison(candidates)
         return draft
+
     if lead is not None:
         draft.sentences = _with_lead(lead, candidates)
     else:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from assistant.compose.candidates import Candidate
 from assistant.evidence import content_tokens
 from assistant.question import QuestionAnalysis
-from assistant.spans import Span, find_spans
+from ingest.spans import Span, find_spans
 from ingest.keywords import tokenize
 
 FOCUS_MIN = 0.3

@@ -22,7 +22,8 @@ from assistant.evidence import Idf
 from assistant.models import Draft, Passage
 from assistant.settings import Settings
 from ingest.cards import Card
-from ingest.models import Chunk
+from ingest.models import Chunk, SourceMeta
+from ingest.relations import Relation, Standing
 from ingest.sentence_vectors import SpanVectors
 
 if TYPE_CHECKING:
@@ -48,6 +49,12 @@ class GenerationInput:
     """What the question asks for (kind, answer type, focus, documents named)."""
     cards: dict[str, Card] = field(default_factory=dict)
     """Cards of the documents the question names (summaries are built from them)."""
+    standings: dict[str, Standing] = field(default_factory=dict)
+    """Every source's status (in force, revoked …) with its evidence."""
+    relations: list[Relation] = field(default_factory=list)
+    """Relations between the library's sources."""
+    metas: dict[str, SourceMeta] = field(default_factory=dict)
+    """Metadata of every source of the library (for naming documents in status notes)."""
 
 
 class Generator(Protocol):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.documents import DocumentDirectory
+from ingest.directory import DocumentDirectory
 from assistant.question import analyze_question
 from ingest.models import SourceMeta
 

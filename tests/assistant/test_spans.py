@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.spans import find_spans
+from ingest.spans import find_spans
 from assistant.spelling import Vocabulary, edit_distance
 
 

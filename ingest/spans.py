@@ -12,8 +12,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.question import AnswerType
-
 _MONTH = (
     r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
     r"Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?)"
@@ -214,7 +212,7 @@ def _clean_bounds(sentence: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def find_spans(sentence: str, answer_type: AnswerType | str) -> list[Span]:
+def find_spans(sentence: str, answer_type: str) -> list[Span]:
     """Every phrase of ``answer_type`` in ``sentence``, longest first where they overlap, then in text order.
 
     Args:
@@ -278,6 +276,6 @@ def _plausible(answer_type: str, text: str) -> bool:
     return True
 
 
-def has_span(sentence: str, answer_type: AnswerType | str) -> bool:
+def has_span(sentence: str, answer_type: str) -> bool:
     """Whether ``sentence`` holds at least one span of ``answer_type``."""
     return bool(find_spans(sentence, answer_type))
