@@ -9,6 +9,7 @@ the question is about appears in no retrieved passage.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from assistant.compose import candidate_sentences
@@ -39,6 +40,13 @@ class Evidence:
 _COUNTRY_NAMES = {"US": "United States U.S. US America", "CN": "China PRC People's Republic of China"}
 
 
+_AUTHOR = re.compile(
+    r"\b([A-Z][a-z]+)['’]s\s+(?:[\w-]+\s+){0,2}(?:order|executive order|eo|administration|plan|rule|memo|"
+    r"memorandum|polic(?:y|ies)|government|white house|deal|team|statement)\b",
+    re.I,
+)
+
+
 def assess_evidence(data: GenerationInput) -> Evidence:
     """Score how well the retrieved passages can answer the question.
 
@@ -62,7 +70,8 @@ def assess_evidence(data: GenerationInput) -> Evidence:
         f"{p.meta.title} {p.meta.publisher} {p.meta.date} {_COUNTRY_NAMES.get(p.meta.country, '')} {p.chunk.text}"
         for p in data.passages
     ).lower()
-    missing = sorted(n for n in key_names(data.question) if not mentions(context, n))
+    authors = set(_AUTHOR.findall(data.question))  # "Biden's AI order" names the order's author, not its topic
+    missing = sorted(n for n in key_names(data.question) if not mentions(context, n) and n not in authors)
     missing += _missing_rare_terms(data, union)
     named = bool(data.analysis and data.analysis.doc_refs)
     return Evidence(best * covered, missing, named)

@@ -22,6 +22,8 @@ FOCUS_MIN = 0.3
 """A factoid's answer sentence must hold this share (IDF-weighted) of the question's focus, or be among the
 few best-ranked sentences (:data:`TOP_RANKED`)."""
 TOP_RANKED = 3
+SEMANTIC_MIN = 0.7
+"""…or be this close to the question in embedding space (a paraphrase that shares few words)."""
 SCAN = 14
 """How many of the best candidates a lead is looked for in."""
 
@@ -130,8 +132,10 @@ def factoid_lead(analysis: QuestionAnalysis, candidates: list[Candidate]) -> Lea
     eligible = []
     for rank, candidate in enumerate(candidates[:SCAN]):
         spans = find_spans(candidate.text, analysis.answer_type)
-        relevant = max(candidate.focus, candidate.lexical) >= FOCUS_MIN or (
-            rank < TOP_RANKED and candidate.focus >= FOCUS_MIN / 2
+        relevant = (
+            max(candidate.focus, candidate.lexical) >= FOCUS_MIN
+            or candidate.semantic >= SEMANTIC_MIN
+            or (rank < TOP_RANKED and candidate.focus >= FOCUS_MIN / 2)
         )
         if spans and (relevant or not analysis.focus_terms):
             eligible.append((candidate.score + 0.3 * candidate.focus, candidate, spans))

@@ -28,6 +28,11 @@ _LIBRARY_WIDE = re.compile(
     r"\bin the library\b|哪些文件|哪些文件已|哪些政策",
     re.I,
 )
+_IN_FORCE_QUESTION = re.compile(
+    r"\b(?:in force|in effect|still|revok\w*|rescind\w*|repeal\w*|supersed\w*|replac\w*|valid|current|"
+    r"happened to|became of|status)\b|有效|废止|撤销|取代|施行|适用",
+    re.I,
+)
 _VERBS = {
     "revokes": "revoked", "rescinds": "rescinded", "supersedes": "superseded", "amends": "amended",
     "implements": "implements", "supports": "supports", "responds_to": "responds to", "translation_of": "translates",
@@ -98,5 +103,7 @@ def status_sentences(
                     lines += _evidence_lines(relation, "", metas)
     if lines:
         return lines, None
-    names = ", ".join(display_name(metas[r]) for r in refs[:2])
+    if not _IN_FORCE_QUESTION.search(analysis.question):
+        return [], None  # "What is NIST AI 600-1 a companion to?": the text answers, not the status
+    names = ", ".join(display_name(metas[r]) for r in refs[:1])
     return [], f"No document in the library says that {names} has been revoked, rescinded, superseded or amended."
