@@ -16,9 +16,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ingest.directory import DocumentDirectory
 from assistant.evidence import content_tokens
 from assistant.spelling import Vocabulary
+from ingest.directory import DocumentDirectory
 
 Kind = Literal[
     "definition", "who", "list", "factoid", "status", "yesno", "summary", "comparison", "procedure", "why", "describe"
@@ -217,6 +217,8 @@ class QuestionAnalysis:
     """``(typo, library token)`` pairs found in the question."""
     unknown_words: tuple[str, ...] = ()
     """Words of the question the library never uses and that are neither typos nor everyday words ("sorghum")."""
+    focus_words: tuple[str, ...] = ()
+    """The focus of a Chinese question as segmented words ("监管", "包容审慎"): matched in sentences as substrings."""
 
     @property
     def wants_span(self) -> bool:
@@ -315,14 +317,28 @@ _DEFINITION_TERM_ONLY = _rx(r"^\s*what(?:'s| is)\s+(?:a|an)\s+\w+(?:\s+\w+)?\s*\
 _TYPES_STRONG = _rx(r"\bhow (many|much|long)\b|\bwhen\b|多少|何时|什么时候|几")
 
 
+_PROVENANCE = re.compile(
+    r"\b(?:did|does|do|has|have)\s+(?:the\s+)?[\w' .’-]{2,40}?\s+(?:say|said|state|states|stated|report|claim|write|"
+    r"note)\b|\b(?:according to|as stated in|as reported (?:by|in)|per|mentioned in|cited in|in)\s+(?:the\s+)?"
+    r"[\w' .’-]{0,40}?\b(?:report|piece|article|fact sheet|readout|announcement|statement|story|press release)\b|"
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+\d{4}\s+"
+    r"(?=[A-Z])|据.{1,12}?(?:报道|称|说)|那篇报道",
+    re.I,
+)
+
+
 def _focus(question: str, directory: DocumentDirectory | None) -> str:
-    """The question with question words, document names and politeness removed."""
-    text = question
+    """The question with question words, document names, provenance and politeness removed.
+
+    Provenance ("did the White House say", "according to the China Daily piece", "the July 2025
+    …") says where a fact is stated, not what the fact is about.
+    """
+    text = _PROVENANCE.sub(" ", question)
     if directory is not None:
         from ingest.aliases import normalize_name
 
-        text = normalize_name(question)
-        for mention in sorted(directory.mentions(question), key=lambda m: -m.start):
+        text = normalize_name(text)
+        for mention in sorted(directory.mentions(text), key=lambda m: -m.start):
             text = text[: mention.start] + " " + text[mention.end :]
     text = re.sub(r"[?？!。,，:：;；\"“”'‘’《》()（）]", " ", text)
     text = _ZH_QUESTION_WORDS.sub(" ", text)
@@ -342,6 +358,16 @@ _OPPOSITES = {
 def _opposites(question: str) -> tuple[str, ...]:
     words = re.findall(r"[a-z]+|强制性|强制", question.lower())
     return tuple(dict.fromkeys(o for w in words for o in _OPPOSITES.get(w, ())))
+
+
+def _chinese_words(focus: str) -> tuple[str, ...]:
+    """Segmented Chinese words of the focus (two characters or more), without stop words."""
+    if not re.search(r"[\u3400-\u9fff]", focus):
+        return ()
+    from ingest.segment import STOP_WORDS, default_segmenter
+
+    words = [w for run in re.findall(r"[\u3400-\u9fff]+", focus) for w in default_segmenter().words_of(run)]
+    return tuple(dict.fromkeys(w for w in words if len(w) >= 2 and w not in STOP_WORDS))
 
 
 def _unknown_words(
@@ -388,4 +414,5 @@ def analyze_question(
         search_terms=tuple(dict.fromkeys(extra)),
         corrections=tuple(sorted(corrections.items())),
         unknown_words=_unknown_words(question, directory, vocabulary),
+        focus_words=_chinese_words(focus),
     )

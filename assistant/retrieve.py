@@ -21,11 +21,11 @@ from typing import Literal
 import numpy as np
 
 from assistant.crosslingual import chinese_terms, has_chinese
-from ingest.directory import DocumentDirectory
 from assistant.errors import IndexUnavailableError, RetrievalError
 from assistant.models import Filters, Passage
 from assistant.settings import Settings
 from assistant.spelling import Vocabulary
+from ingest.directory import DocumentDirectory
 from ingest.embed import common_words, embed_query_cached
 from ingest.keywords import KeywordIndex, tokenize
 from ingest.library import Library

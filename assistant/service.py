@@ -18,18 +18,18 @@ from assistant.compose.leads import same_date
 from assistant.errors import GeneratorError
 from assistant.gate import Evidence, assess_evidence
 from assistant.generators import GenerationInput, Generator, create_generator
+from assistant.knowledge import LibraryKnowledge
 from assistant.models import Answer, AnswerRequest, Citation, Draft, Passage, RetrievedPassage, Timings
 from assistant.question import QuestionAnalysis, analyze_question
 from assistant.retrieve import HybridRetriever, is_comparison
 from assistant.rewrite import standalone_question
 from assistant.settings import Settings
-from ingest.spans import find_spans
 from assistant.verify import answer_sentences, verify_draft
-from assistant.knowledge import LibraryKnowledge
 from ingest.cards import Card
-from ingest.relations import Relation
 from ingest.library import Library
+from ingest.relations import Relation
 from ingest.sentence_vectors import sentence_vectors_for
+from ingest.spans import find_spans
 
 
 @dataclass
@@ -209,6 +209,7 @@ class AnswerService:
             standings=self.knowledge.standings(snap),
             relations=self.knowledge.relations(snap),
             metas=snap.metas,
+            doc_freq=lambda token: snap.doc_freq.get(token, 0),
         )
 
     def _generate(self, turn: Turn) -> Turn:

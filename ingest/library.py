@@ -36,11 +36,11 @@ from assistant.errors import IngestError, PolicychatError, StorageFullError
 from assistant.settings import Settings
 from ingest.card_store import CardStore
 from ingest.cards import Card, build_card
-from ingest.relations import Relation, library_relations
 from ingest.catalog import Catalog
 from ingest.embed import load_embeddings
 from ingest.keywords import KeywordIndex
 from ingest.models import Chunk, Source
+from ingest.relations import Relation, library_relations
 from ingest.replica import Publisher, publisher_for, sync_from_chroma
 from ingest.sentence_vectors import SentenceVectorStore
 from ingest.vectors import VectorIndex, open_vector_index

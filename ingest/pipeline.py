@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import IngestError, PolicychatError
+from ingest.cards import build_card
 from ingest.chunk import chunk_source
 from ingest.embed import load_token_counter
-from ingest.cards import build_card
 from ingest.library import Library
 from ingest.loaders import load_document
 from ingest.metadata import CATALOG_NAME, catalog_row_for, read_catalog, resolve_source_meta, slugify

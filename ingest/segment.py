@@ -100,3 +100,14 @@ class Segmenter:
     def words_of(self, run: str) -> list[str]:
         """Search-mode words of one run of Chinese characters, stop words dropped."""
         return [w for w in self._jieba.cut_for_search(run, hmm=False) if w.strip() and w not in STOP_WORDS]
+
+
+_DEFAULT: Segmenter | None = None
+
+
+def default_segmenter() -> Segmenter:
+    """A segmenter with rjieba's own dictionary only (for short texts such as questions), built once."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Segmenter()
+    return _DEFAULT

@@ -233,7 +233,7 @@ def compose(data: GenerationInput) -> Draft:
     first: Candidate | None = None
     if kind == "factoid":
         dates = {p.chunk.source_id: p.meta.date for p in data.passages if p.chunk.source_id in analysis.doc_refs}
-        lead = document_date_lead(analysis, candidates, dates) or factoid_lead(analysis, candidates)
+        lead = document_date_lead(analysis, candidates, dates) or factoid_lead(analysis, candidates, data.doc_freq)
         if lead is None and analysis.wants_span:
             draft.not_stated = not_stated_message(analysis)
             draft.sentences = [_sentence(candidates[0])]

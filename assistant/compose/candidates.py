@@ -182,7 +182,10 @@ def candidate_sentences(data: GenerationInput) -> list[Candidate]:
             candidate.lexical = min(1.0, candidate.lexical + NUMBER_BONUS)
         candidate.matched = {t: weight(t) / totals[candidate.cjk] for t in wanted & tokens}
         focus = zh_focus if candidate.cjk else focus_terms
-        candidate.focus = coverage(focus, tokens, data.idf) if focus else candidate.lexical
+        if candidate.cjk and analysis is not None and analysis.focus_words:
+            candidate.focus = _word_coverage(analysis.focus_words, candidate.text)
+        else:
+            candidate.focus = coverage(focus, tokens, data.idf) if focus else candidate.lexical
         if candidate.source_id in named:
             candidate.bonus += DOCUMENT_BONUS
         if asked_numbers and asked_numbers <= numbers(candidate.text):
@@ -194,6 +197,12 @@ def candidate_sentences(data: GenerationInput) -> list[Candidate]:
     candidates.sort(key=lambda c: (-c.score, c.passage_rank, c.start))
     data.scored_sentences = candidates
     return candidates
+
+
+def _word_coverage(words: tuple[str, ...], text: str) -> float:
+    """Share of the question's Chinese focus words found in ``text`` (longer words count more)."""
+    total = sum(len(w) for w in words)
+    return sum(len(w) for w in words if w in text) / total if total else 0.0
 
 
 def _add_similarities(data: GenerationInput, candidates: list[Candidate]) -> None:

@@ -10,20 +10,20 @@ passage; the verifier checks the rest like any quoted sentence.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.compose.candidates import Candidate
 from assistant.evidence import content_tokens
 from assistant.question import QuestionAnalysis
-from ingest.spans import Span, find_spans
 from ingest.keywords import tokenize
+from ingest.spans import Span, find_spans
 
 FOCUS_MIN = 0.3
 """A factoid's answer sentence must hold this share (IDF-weighted) of the question's focus, or be among the
 few best-ranked sentences (:data:`TOP_RANKED`)."""
 TOP_RANKED = 3
-SEMANTIC_MIN = 0.7
-"""…or be this close to the question in embedding space (a paraphrase that shares few words)."""
+
 SCAN = 14
 """How many of the best candidates a lead is looked for in."""
 
@@ -120,11 +120,13 @@ def same_date(text: str, iso: str) -> bool:
     return not (len(parts) >= 3 and day is not None and day != parts[2])
 
 
-def factoid_lead(analysis: QuestionAnalysis, candidates: list[Candidate]) -> Lead | None:
+def factoid_lead(
+    analysis: QuestionAnalysis, candidates: list[Candidate], doc_freq: Callable[[str], int] | None = None
+) -> Lead | None:
     """The typed fact the question asks for, from the best sentence that holds it and the focus.
 
-    Returns None when no candidate holds a span of the expected type together with the focus
-    (the caller then says the library does not state it).
+    A sentence qualifies when it holds a span of the expected type and enough of the focus.
+    Returns None when none qualifies (the caller then says the library does not state it).
     """
     if analysis.answer_type is None:
         return None
@@ -132,10 +134,8 @@ def factoid_lead(analysis: QuestionAnalysis, candidates: list[Candidate]) -> Lea
     eligible = []
     for rank, candidate in enumerate(candidates[:SCAN]):
         spans = find_spans(candidate.text, analysis.answer_type)
-        relevant = (
-            max(candidate.focus, candidate.lexical) >= FOCUS_MIN
-            or candidate.semantic >= SEMANTIC_MIN
-            or (rank < TOP_RANKED and candidate.focus >= FOCUS_MIN / 2)
+        relevant = max(candidate.focus, candidate.lexical) >= FOCUS_MIN or (
+            rank < TOP_RANKED and candidate.focus >= FOCUS_MIN / 2
         )
         if spans and (relevant or not analysis.focus_terms):
             eligible.append((candidate.score + 0.3 * candidate.focus, candidate, spans))

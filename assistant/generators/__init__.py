@@ -55,6 +55,8 @@ class GenerationInput:
     """Relations between the library's sources."""
     metas: dict[str, SourceMeta] = field(default_factory=dict)
     """Metadata of every source of the library (for naming documents in status notes)."""
+    doc_freq: Callable[[str], int] | None = field(default=None, repr=False)
+    """In how many chunks of the library a BM25 token occurs."""
 
 
 class Generator(Protocol):

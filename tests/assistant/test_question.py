@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.directory import DocumentDirectory
 from assistant.question import analyze_question
+from ingest.directory import DocumentDirectory
 from ingest.models import SourceMeta
 
 DATA = Path(__file__).parent / "data" / "labelled_questions.jsonl"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.spans import find_spans
 from assistant.spelling import Vocabulary, edit_distance
+from ingest.spans import find_spans
 
 
 @pytest.mark.parametrize(
