@@ -54,7 +54,8 @@ _STATUS = _rx(
     r"revok(?:e|es|ed)|rescind(?:s|ed)?|repeal(?:s|ed)?|supersed(?:e|es|ed)|replaced|overturned|withdrawn|no longer|"
     r"what replaced|"
     r"status of|currently (valid|in force|in effect)|being replaced|going to be replaced|still the law|"
-    r"still (suspended|in place|pending|on hold|around|there)|companion to|reaffirms?|what happened to|what became of)\b|"
+    r"still (suspended|in place|pending|on hold|around|there)|companion to|reaffirms?|what happened to|"
+    r"what became of)\b|"
     r"还有效|还在施行|仍在施行|还在实施|是否有效|仍然有效|仍有效|现在有效|失效|废止|被撤销|撤销了吗|被取代|取代了|还适用|现行有效|仍在执行|还在执行"
 )
 _WHY = _rx(r"^\s*why\b|\bfor what reason\b|\bwhat (was|is|were) the (reason|rationale|motivation)|为什么|为何|原因|"

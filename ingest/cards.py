@@ -137,7 +137,8 @@ class Card:
                 for o in data.get("outline", [])
             ],
             provisions=[
-                Provision(p["actor"], p["action"], p["deadline"], CardItem(**p["item"])) for p in data.get("provisions", [])
+                Provision(p["actor"], p["action"], p["deadline"], CardItem(**p["item"]))
+                for p in data.get("provisions", [])
             ],
             figures=[Figure(f["type"], f["value"], CardItem(**f["item"])) for f in data.get("figures", [])],
             summary=[CardItem(**i) for i in data.get("summary", [])],

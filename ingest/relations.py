@@ -74,8 +74,9 @@ _PATTERNS: list[tuple[str, str, bool]] = [
     ("rescinds", r"\brescinding\s+[^.;]{0,40}?{m}", False),
     ("supersedes", r"\bsupersed(?:es|ing)\s+{m}|\breplac(?:es|ing)\s+{m}", True),
     ("amends", r"\bamend(?:s|ing)\s+{m}", True),
-    ("implements", r"\bfulfills?\s+the\s+directive[^.;]{0,80}?{m}|\bimplement(?:s|ing)\s+{m}|\bpursuant\s+to\s+[^.;]{0,40}?{m}"
-                   r"|{m}[^.;]{0,200}\bdirect(?:ed|ing)\s+(?:the\s+creation|the\s+development|us\s+to\s+produce)", True),
+    ("implements", r"\bfulfills?\s+the\s+directive[^.;]{0,80}?{m}|\bimplement(?:s|ing)\s+{m}|"
+                   r"\bpursuant\s+to\s+[^.;]{0,40}?{m}|{m}[^.;]{0,200}\bdirect(?:ed|ing)\s+(?:the\s+creation|the\s+development|"
+                   r"us\s+to\s+produce)", True),
     ("supports", r"\bcompanion\s+resource\s+(?:for|to)\s+(?:the\s+)?{m}|支撑{m}", True),
     ("responds_to", r"\bin\s+response\s+to\s+{m}|\brespond(?:s|ing)\s+to\s+{m}", True),
     ("implements", r"(?:根据|依据){m}[^。]{0,120}制定本", True),

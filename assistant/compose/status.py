@@ -82,7 +82,8 @@ def status_sentences(
         for standing in standings.values():
             if standing.status in NOT_IN_FORCE and standing.evidence is not None:
                 lines += _evidence_lines(standing.evidence, "", metas)
-        return lines, None if lines else "No document in the library is referred to as revoked, rescinded or superseded."
+        none = "No document in the library is referred to as revoked, rescinded or superseded."
+        return lines, None if lines else none
     if not refs:
         return [], None
     acting = _ACTING.search(analysis.question)
@@ -91,7 +92,8 @@ def status_sentences(
             if relation.stated_in in refs or relation.actor_id in refs:
                 lines += _evidence_lines(relation, "", metas)
         names = ", ".join(display_name(metas[r]) for r in refs)
-        return lines, None if lines else f"The library does not say that {names} revokes, replaces or amends another document."
+        none = f"The library does not say that {names} revokes, replaces or amends another document."
+        return lines, None if lines else none
     for ref in refs:
         found = standings.get(ref)
         shown = found.evidence if found is not None else None

@@ -83,6 +83,7 @@ def test_a_chinese_date_question_opens_with_the_date(service: AnswerService) -> 
 
 
 def test_typos_do_not_lose_the_answer(service: AnswerService) -> None:
-    answer = service.answer(AnswerRequest(question="wat tarrif did the january 2026 proclamation put on advanced chips?"))
+    answer = service.answer(AnswerRequest(question="wat tarrif did the january 2026 proclamation put on advanced "
+        "chips?"))
     assert not answer.abstained
     assert "25" in _lead(answer.answer), answer.answer
