@@ -35,6 +35,7 @@ Mode = Literal["hybrid", "dense", "bm25"]
 RRF_K = 60
 SNAPSHOT_ATTEMPTS = 5
 CJK_DENSE_WEIGHT = 0.2
+ZH_TO_EN_WEIGHT = 1.0
 NAMED_WEIGHT = 0.5  # a named document's own best passages: a nudge, not a takeover (press items name it too)
 TRANSLATED_WEIGHT = 1.0  # as much as the other lists: 0.5 lost English questions on Chinese-only sources
 
@@ -188,6 +189,7 @@ class HybridRetriever:
         prefer_sources: Sequence[str] = (),
         keyword_extra: str = "",
         named_query: str = "",
+        translated_query: str | None = None,
     ) -> list[Passage]:
         """Find the best passages for ``query``.
 
@@ -204,6 +206,8 @@ class HybridRetriever:
             keyword_extra: words added to the BM25 query only (the opposite of a yes/no predicate).
             named_query: the keywords to rank the named sources' own passages by (the question without the
                 document's name, which every passage of it matches); default ``query``.
+            translated_query: the question's terms in the other language (a third ranked list); default: the
+                glossary's Chinese terms for an English question.
 
         Returns:
             Passages, best first, each with fused, dense and keyword scores.
@@ -216,7 +220,7 @@ class HybridRetriever:
         if balance_countries:
             return self._balanced(query, filters, k, mode, diversify, snap)
         named = {s for s in prefer_sources if s in snap.metas and (allowed_sources is None or s in allowed_sources)}
-        ranked = self._fused(query, snap, allowed_sources, mode, named, keyword_extra, named_query)
+        ranked = self._fused(query, snap, allowed_sources, mode, named, keyword_extra, named_query, translated_query)
         return self._select(ranked, k, diversify)
 
     def _balanced(
@@ -247,6 +251,7 @@ class HybridRetriever:
         named: set[str] | None = None,
         keyword_extra: str = "",
         named_query: str = "",
+        translated_query: str | None = None,
     ) -> list[Passage]:
         n = self.settings.candidates
         dense: list[tuple[str, float]] = []
@@ -271,9 +276,9 @@ class HybridRetriever:
             # An English question may be answered only by a Chinese source: its policy terms in
             # Chinese are a third ranked list (never mixed into the English BM25 query, where
             # their many CJK n-grams would outscore the English words).
-            chinese = chinese_terms(query) if mode == "hybrid" else ""
-            if chinese:
-                translated = snap.keyword.search(chinese, n, allowed_chunks)
+            other = (chinese_terms(query) if translated_query is None else translated_query) if mode == "hybrid" else ""
+            if other:
+                translated = snap.keyword.search(other, n, allowed_chunks)
         fused: dict[str, float] = {}
         if named and mode == "hybrid":
             named_chunks = {cid for cid, c in snap.chunks.items() if c.source_id in named}
@@ -281,7 +286,9 @@ class HybridRetriever:
             in_named = _interleave(in_named, snap.keyword.search(own_words, n, named_chunks))
         # The packaged embedding model is English-only: for a Chinese question its ranking is mostly noise.
         dense_weight = CJK_DENSE_WEIGHT if has_chinese(query) else 1.0
-        lists = ((dense, dense_weight), (keyword, 1.0), (translated, TRANSLATED_WEIGHT), (in_named, NAMED_WEIGHT))
+        # Chinese -> English terms come from a small table and a glossary: a weaker list than the other way.
+        translated_weight = TRANSLATED_WEIGHT if not has_chinese(query) else ZH_TO_EN_WEIGHT
+        lists = ((dense, dense_weight), (keyword, 1.0), (translated, translated_weight), (in_named, NAMED_WEIGHT))
         for hits, list_weight in lists:
             for rank, (cid, _) in enumerate(hits):
                 fused[cid] = fused.get(cid, 0.0) + list_weight / (RRF_K + rank + 1)

@@ -6,6 +6,7 @@ The CLI, the API and the UI all call :meth:`AnswerService.answer` (or
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from assistant.compose.leads import same_date
+from assistant.crosslingual import has_chinese
 from assistant.errors import GeneratorError
 from assistant.gate import Evidence, assess_evidence
 from assistant.generators import GenerationInput, Generator, create_generator
@@ -49,6 +51,9 @@ class Turn:
     started: float = field(default_factory=time.perf_counter)
     timings: Timings = field(default_factory=Timings)
     generation: int | None = None
+
+
+_FOREIGN = re.compile(r"美国|联合国|拜登|特朗普|白宫|欧盟|日本|七国集团|英国")
 
 
 def abstention_text(query: str, n_sources: int, filters_note: str) -> str:
@@ -127,14 +132,32 @@ class AnswerService:
                 turn.query, turn.request.filters, turn.request.top_k, balance_countries=turn.comparison,
                 prefer_sources=refs, keyword_extra=" ".join(turn.analysis.search_terms) if turn.analysis else "",
                 named_query=turn.analysis.focus if turn.analysis else "",
+                translated_query=self._translated(turn.query, snap, turn.analysis.doc_refs if turn.analysis else ()),
             )
             self._add_card_passages(turn, snap)
+            self._add_translation_passages(turn, snap)
             from_snap = all(snap.chunks.get(p.chunk_id) is p.chunk for p in turn.passages)
             if from_snap and self.library.catalog.generation() == snap.generation:
                 turn.generation = snap.generation
                 break
         turn.timings.retrieve = (time.perf_counter() - t0) * 1000
         return turn
+
+    def _translated(self, query: str, snap: Any, refs: tuple[str, ...] = ()) -> str:
+        """The question's terms in the library's other language (Chinese for English and back).
+
+        A Chinese question gets English terms only when it points at an English-language source
+        (a document it names, the United States or the UN, a Latin-script name): otherwise
+        English passages would crowd out the Chinese ones that answer it.
+        """
+        table = self.knowledge.bilingual(snap)
+        if not has_chinese(query):
+            return table.to_chinese(query)
+        english_source = any(snap.metas[r].language == "en" for r in refs if r in snap.metas)
+        latin = {w.lower() for w in re.findall(r"[A-Za-z][A-Za-z0-9-]+", query)} - {"ai", "tc260", "tc260-003"}
+        if english_source or latin or _FOREIGN.search(query):
+            return table.to_english(query)
+        return ""
 
     def card(self, source_id: str) -> Card:
         """The card of a source in the current library (from the catalog, or built once per generation)."""
@@ -167,6 +190,21 @@ class AnswerService:
         meta = snap.metas[primary]
         extra = [Passage(snap.chunks[cid], meta, 0.0) for cid in card.chunk_ids() if cid not in have]
         turn.passages = turn.passages + extra
+
+    def _add_translation_passages(self, turn: Turn, snap: Any) -> None:
+        """For passages of a translated work, add the same article in the work's other language."""
+        articles = self.knowledge.articles(snap)
+        if not articles.markers:
+            return
+        have = {p.chunk_id for p in turn.passages}
+        for passage in turn.passages[: self.settings.top_k]:
+            if passage.chunk_id not in articles.markers:
+                continue
+            found = articles.counterpart(passage.chunk.source_id, passage.chunk_id, len(passage.chunk.text) // 2)
+            if found is not None and found[1] not in have and found[1] in snap.chunks:
+                chunk = snap.chunks[found[1]]
+                turn.passages = turn.passages + [Passage(chunk, snap.metas[chunk.source_id], 0.0)]
+                have.add(chunk.chunk_id)
 
     def _add_evidence_passages(self, turn: Turn, snap: Any, relations: list[Relation]) -> None:
         """Status questions: the passages stating each relation (they are what the answer cites)."""
@@ -210,6 +248,8 @@ class AnswerService:
             relations=self.knowledge.relations(snap),
             metas=snap.metas,
             doc_freq=lambda token: snap.doc_freq.get(token, 0),
+            articles=self.knowledge.articles(snap),
+            bilingual=self.knowledge.bilingual(snap),
         )
 
     def _generate(self, turn: Turn) -> Turn:

@@ -31,6 +31,7 @@ from assistant.compose.leads import (
 )
 from assistant.compose.lists import best_enumeration
 from assistant.compose.status import status_sentences
+from assistant.compose.translation import with_translations
 from assistant.evidence import content_tokens, numbers
 from assistant.generators import GenerationInput
 from assistant.models import Draft, DraftSentence
@@ -258,4 +259,5 @@ def compose(data: GenerationInput) -> Draft:
         draft.sentences = _with_lead(lead, candidates)
     else:
         draft.sentences = _open(candidates, first, _CUES.get(kind))
+    draft.sentences = with_translations(draft.sentences, data)
     return draft
