@@ -62,6 +62,9 @@ def assess_evidence(data: GenerationInput) -> Evidence:
     best = max((0.5 * c.lexical + 0.5 * c.semantic for c in candidates), default=0.0)
     union = set().union(*(content_tokens(p.chunk.embed_text) for p in data.passages))
     question_tokens = content_tokens(data.question)
+    if data.analysis is not None and data.analysis.focus_terms:
+        # Judge coverage on what the question is about, not on its wording ("does it mention anything …").
+        question_tokens = set(data.analysis.focus_terms)
     covered = max(
         coverage(question_tokens, union, data.idf),
         coverage(question_tokens | content_tokens(chinese_terms(data.question)), union, data.idf),

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from assistant.evidence import content_tokens
-from assistant.spelling import Vocabulary
+from ingest.spelling import Vocabulary
 from ingest.directory import DocumentDirectory
 
 Kind = Literal[
@@ -135,7 +135,8 @@ _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
     )),
     ("body", _rx(
         r"\b(which|what) (\w+ )?(department|agency|office|body|organi[sz]ation|ministry|bureau|institution|committee|"
-        r"council|entity|group|unit|regulator|institute|administration|center|centre)\b|"
+        r"council|entity|group|unit|regulator|institute|administration|center|centre|company|firm|developer|"
+        r"vendor|manufacturer|organisation|lab|laboratory)\b|"
         r"\bwho (chairs|co-chairs|leads|is responsible|oversees|must|shall|will|has to|should|coordinates|runs|"
         r"heads|issued|published|enforces|administers|manages|would|is in charge|handles|does|decides|"
         r"approves|negotiates)\b|\bwhose\b|"

@@ -24,7 +24,7 @@ from assistant.crosslingual import chinese_terms, has_chinese
 from assistant.errors import IndexUnavailableError, RetrievalError
 from assistant.models import Filters, Passage
 from assistant.settings import Settings
-from assistant.spelling import Vocabulary
+from ingest.spelling import Vocabulary
 from ingest.directory import DocumentDirectory
 from ingest.embed import common_words, embed_query_cached
 from ingest.keywords import KeywordIndex, tokenize

@@ -268,6 +268,8 @@ def _plausible(answer_type: str, text: str) -> bool:
     if answer_type == "number":
         if re.fullmatch(r"(?:19|20)\d{2}", text.strip()):
             return False  # a year is not a count
+        if re.fullmatch(r"\d+\.\d+", text.strip()):
+            return False  # "1.0", "4.8": a version or a section number, not a count
         return bool(re.search(r"\d|[一二三四五六七八九十百千万两]", text)) or len(words) <= 3
     if answer_type == "document":
         # "Executive Order" alone names no document; "Executive Order 14110" or "the Trade Expansion Act" do.

@@ -192,8 +192,9 @@ def _summary(card: Card, analysis: QuestionAnalysis) -> list[DraftSentence]:
             return len(title & focus) / len(title) if title else 0.0
 
         best = max(parts, key=overlap)
-        if overlap(best) >= 0.6:  # "AI+意见“强化基础支撑能力”这部分主要讲了什么?": that part
-            return [_card_sentence(item, break_after=n == 0) for n, item in enumerate(best.sentences)]
+        if overlap(best) >= 0.6:  # "AI+意见“强化基础支撑能力”这部分主要讲了什么?": that part, by its sub-parts
+            lines = [_card_sentence(item) for item in best.parts] if len(best.parts) >= 2 else []
+            return lines + [_card_sentence(item, break_after=n == 0) for n, item in enumerate(best.sentences[:2])]
     headed = [o for o in card.outline if o.heading is not None]
     if _PARTS.search(analysis.question) and len(headed) >= 2:  # "由哪几部分构成": the parts as the document names them
         return [_card_sentence(o.heading) for o in headed[:8] if o.heading is not None]
@@ -234,7 +235,10 @@ def compose(data: GenerationInput) -> Draft:
     first: Candidate | None = None
     if kind == "factoid":
         dates = {p.chunk.source_id: p.meta.date for p in data.passages if p.chunk.source_id in analysis.doc_refs}
-        lead = document_date_lead(analysis, candidates, dates) or factoid_lead(analysis, candidates, data.doc_freq)
+        chunk_texts = {p.chunk_id: p.chunk.text for p in data.passages}
+        lead = document_date_lead(analysis, candidates, dates) or factoid_lead(
+            analysis, candidates, data.doc_freq, chunk_texts
+        )
         if lead is None and analysis.wants_span:
             draft.not_stated = not_stated_message(analysis)
             draft.sentences = [_sentence(candidates[0])]

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.compose.candidates import Candidate
-from assistant.evidence import content_tokens
+from assistant.evidence import content_tokens, key_names, mentions
 from assistant.question import QuestionAnalysis
 from ingest.keywords import tokenize
 from ingest.spans import Span, find_spans
@@ -120,8 +120,25 @@ def same_date(text: str, iso: str) -> bool:
     return not (len(parts) >= 3 and day is not None and day != parts[2])
 
 
+def _key_entities(analysis: QuestionAnalysis) -> list[str]:
+    """Multi-word names the question is about ("Generative AI Public Working Group"), not the documents it names."""
+    from ingest.aliases import normalize_name
+
+    names = []
+    for name in key_names(analysis.question):
+        words = name.split()
+        if len(words) < 2 or any(ch.isdigit() for ch in name):
+            continue
+        if all(w.lower() in normalize_name(analysis.focus) for w in words):
+            names.append(name)
+    return names
+
+
 def factoid_lead(
-    analysis: QuestionAnalysis, candidates: list[Candidate], doc_freq: Callable[[str], int] | None = None
+    analysis: QuestionAnalysis,
+    candidates: list[Candidate],
+    doc_freq: Callable[[str], int] | None = None,
+    chunk_texts: dict[str, str] | None = None,
 ) -> Lead | None:
     """The typed fact the question asks for, from the best sentence that holds it and the focus.
 
@@ -131,8 +148,13 @@ def factoid_lead(
     if analysis.answer_type is None:
         return None
     question_tokens = content_tokens(analysis.question)
+    entities = _key_entities(analysis)
     eligible = []
     for rank, candidate in enumerate(candidates[:SCAN]):
+        if entities and chunk_texts is not None:
+            context = chunk_texts.get(candidate.chunk_id, candidate.text).lower()
+            if not all(mentions(context, name) for name in entities):
+                continue  # the question names a body the passage never mentions: a neighbour's figure
         spans = find_spans(candidate.text, analysis.answer_type)
         relevant = max(candidate.focus, candidate.lexical) >= FOCUS_MIN or (
             rank < TOP_RANKED and candidate.focus >= FOCUS_MIN / 2

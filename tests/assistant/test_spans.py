@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.spelling import Vocabulary, edit_distance
+from ingest.spelling import Vocabulary, edit_distance
 from ingest.spans import find_spans
 
 
