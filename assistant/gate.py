@@ -37,7 +37,9 @@ class Evidence:
 
 
 # A Chinese-language source never writes "China" in English; its country field says it.
-_COUNTRY_NAMES = {"US": "United States U.S. US America", "CN": "China PRC People's Republic of China"}
+_COUNTRY_NAMES = {
+    "US": "United States U.S. US America American", "CN": "China PRC People's Republic of China Chinese",
+}
 
 
 _AUTHOR = re.compile(

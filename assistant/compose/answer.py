@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.compose.candidates import DOCUMENT_BONUS, Candidate, candidate_sentences
+from assistant.compose.candidates import DOCUMENT_BONUS, Candidate, candidate_sentences, reserve_sentences
 from assistant.compose.leads import (
     Lead,
     definition_candidate,
@@ -236,8 +236,11 @@ def compose(data: GenerationInput) -> Draft:
     if kind == "factoid":
         dates = {p.chunk.source_id: p.meta.date for p in data.passages if p.chunk.source_id in analysis.doc_refs}
         chunk_texts = {p.chunk_id: p.chunk.text for p in data.passages}
-        lead = document_date_lead(analysis, candidates, dates) or factoid_lead(
-            analysis, candidates, data.doc_freq, chunk_texts
+        lead = (
+            document_date_lead(analysis, candidates, dates)
+            or factoid_lead(analysis, candidates, data.doc_freq, chunk_texts)
+            # only a preamble, a dateline or a credit line states it
+            or factoid_lead(analysis, reserve_sentences(data), data.doc_freq, chunk_texts)
         )
         if lead is None and analysis.wants_span:
             draft.not_stated = not_stated_message(analysis)

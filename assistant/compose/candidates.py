@@ -127,15 +127,39 @@ def _usable(plain: str, role: str, allowed: set[str], cjk: bool) -> bool:
     return not _is_empty_lead_in(plain, cjk)
 
 
+RESERVE_ROLES = frozenset({"recital", "boilerplate", "signature", "preamble"})
+"""Roles a factoid may fall back on when no body sentence states the fact (a date in a dateline, a
+fact only the preamble of a resolution records, "Translator: …")."""
+
+
 def candidate_sentences(data: GenerationInput) -> list[Candidate]:
-    """Every usable sentence of the passages, scored; best first (cached on ``data``)."""
+    """Every usable sentence of the passages, scored; best first (cached on ``data``).
+
+    Sentences of the :data:`RESERVE_ROLES` are left out unless the question asks for them
+    (see :func:`reserve_sentences`).
+    """
+    return [c for c in _scored(data) if c.role not in RESERVE_ROLES or c.role in _allowed(data)]
+
+
+def reserve_sentences(data: GenerationInput) -> list[Candidate]:
+    """The scored sentences of :data:`RESERVE_ROLES` that :func:`candidate_sentences` leaves out, best first."""
+    allowed = _allowed(data)
+    return [c for c in _scored(data) if c.role in RESERVE_ROLES and c.role not in allowed]
+
+
+def _allowed(data: GenerationInput) -> set[str]:
+    allowed = allowed_roles(data.question)
+    if data.analysis is not None and data.analysis.answer_type == "date":
+        # "When was it signed / adopted?": the date under the signature or in the document's header.
+        allowed |= {"signature", "boilerplate", "preamble"}
+    return allowed
+
+
+def _scored(data: GenerationInput) -> list[Candidate]:
     if data.scored_sentences is not None:
         return data.scored_sentences
     analysis = data.analysis
-    allowed = allowed_roles(data.question)
-    if analysis is not None and analysis.answer_type == "date":
-        # "When was it signed / adopted?": the date under the signature or in the document's header.
-        allowed |= {"signature", "boilerplate", "preamble"}
+    allowed = allowed_roles(data.question) | RESERVE_ROLES
     query_tokens = content_tokens(data.question)
     if analysis is not None and analysis.search_terms:  # "mandatory?" is answered by "voluntary"; typos fixed
         query_tokens = {t for t in query_tokens if t not in dict(analysis.corrections)}
@@ -181,7 +205,8 @@ def candidate_sentences(data: GenerationInput) -> list[Candidate]:
     across = _cross_lingual_scorer(data, query_tokens, weight) if data.bilingual is not None else None
     for candidate, tokens in raw:
         wanted = zh_query_tokens if candidate.cjk else query_tokens
-        if across is not None and candidate.cjk != question_zh:
+        crossing = across is not None and candidate.cjk != question_zh
+        if across is not None and crossing:
             candidate.lexical = across(candidate.text, tokens)
         else:
             candidate.lexical = coverage(wanted, tokens, weight)
@@ -189,7 +214,9 @@ def candidate_sentences(data: GenerationInput) -> list[Candidate]:
             candidate.lexical = min(1.0, candidate.lexical + NUMBER_BONUS)
         candidate.matched = {t: weight(t) / totals[candidate.cjk] for t in wanted & tokens}
         focus = zh_focus if candidate.cjk else focus_terms
-        if candidate.cjk and analysis is not None and analysis.focus_words:
+        if crossing:
+            candidate.focus = candidate.lexical  # judged through the bilingual table, term by term
+        elif candidate.cjk and analysis is not None and analysis.focus_words:
             candidate.focus = _word_coverage(analysis.focus_words, candidate.text)
         else:
             candidate.focus = coverage(focus, tokens, data.idf) if focus else candidate.lexical
