@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from assistant.evidence import content_tokens
-from ingest.spelling import Vocabulary
 from ingest.directory import DocumentDirectory
+from ingest.spelling import Vocabulary
 
 Kind = Literal[
     "definition", "who", "list", "factoid", "status", "yesno", "summary", "comparison", "procedure", "why", "describe"

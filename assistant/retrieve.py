@@ -24,12 +24,12 @@ from assistant.crosslingual import chinese_terms, has_chinese
 from assistant.errors import IndexUnavailableError, RetrievalError
 from assistant.models import Filters, Passage
 from assistant.settings import Settings
-from ingest.spelling import Vocabulary
 from ingest.directory import DocumentDirectory
 from ingest.embed import common_words, embed_query_cached
 from ingest.keywords import KeywordIndex, tokenize
 from ingest.library import Library
 from ingest.models import Chunk, SourceMeta, date_to_int
+from ingest.spelling import Vocabulary
 
 Mode = Literal["hybrid", "dense", "bm25"]
 RRF_K = 60

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.compose.candidates import DOCUMENT_BONUS, Candidate, candidate_sentences, reserve_sentences
+from assistant.compose.candidates import Candidate, candidate_sentences, reserve_sentences
 from assistant.compose.leads import (
     Lead,
     definition_candidate,
@@ -94,9 +94,19 @@ def _adds_something(candidate: Candidate, shown: list[str]) -> bool:
 
 
 def _support(
-    candidates: list[Candidate], chosen: list[Candidate], shown: list[str], limit: int, cue: re.Pattern[str] | None
+    candidates: list[Candidate],
+    chosen: list[Candidate],
+    shown: list[str],
+    limit: int,
+    cue: re.Pattern[str] | None,
+    named: frozenset[str] = frozenset(),
+    single_source: bool = False,
 ) -> list[Candidate]:
-    """Pick up to ``limit`` more sentences, each close to the best and adding question terms or facts."""
+    """Pick up to ``limit`` more sentences, each close to the best and adding question terms or facts.
+
+    Support stays in the documents the question names; for a question about one thing it stays in
+    the source of the answer's first sentence unless another source scores almost as well.
+    """
     if not candidates:
         return []
     best = max(c.score for c in candidates)
@@ -109,9 +119,11 @@ def _support(
         if c.score >= 0.6 * best and c not in chosen and max(c.focus, c.lexical) >= SUPPORT_FOCUS_MIN
         and c.role in SUPPORT_ROLES
     ]
-    named = {c.source_id for c in candidates if c.bonus >= DOCUMENT_BONUS}
     if named and any(c.source_id in named for c in pool):  # the question names a document: stay in it
         pool = [c for c in pool if c.source_id in named]
+    elif single_source and chosen:
+        home = {c.source_id for c in chosen}
+        pool = [c for c in pool if c.source_id in home or c.score >= 0.85 * best]
     picked: list[Candidate] = []
 
     def gain(c: Candidate) -> float:
@@ -134,7 +146,7 @@ def _support(
     return picked
 
 
-def _with_lead(lead: Lead, candidates: list[Candidate]) -> list[DraftSentence]:
+def _with_lead(lead: Lead, candidates: list[Candidate], scope: dict) -> list[DraftSentence]:  # type: ignore[type-arg]
     """The lead line, its own sentence for context (unless the lead is most of it), then support."""
     sentences = [_lead_sentence(lead)]
     chosen = [lead.candidate]
@@ -142,17 +154,19 @@ def _with_lead(lead: Lead, candidates: list[Candidate]) -> list[DraftSentence]:
     if len(lead.text) < 0.7 * len(lead.candidate.text):
         sentences.append(_sentence(lead.candidate))
         shown.append(lead.candidate.text)
-    for candidate in _support(candidates, chosen, shown, MAX_SUPPORT - (len(sentences) - 1), None):
+    for candidate in _support(candidates, chosen, shown, MAX_SUPPORT - (len(sentences) - 1), None, **scope):
         sentences.append(_sentence(candidate))
     return sentences
 
 
-def _open(candidates: list[Candidate], first: Candidate | None, cue: re.Pattern[str] | None) -> list[DraftSentence]:
+def _open(
+    candidates: list[Candidate], first: Candidate | None, cue: re.Pattern[str] | None, scope: dict  # type: ignore[type-arg]
+) -> list[DraftSentence]:
     """Answers without a derived lead: the deciding sentence first, then support, best first."""
     if first is None:
         ranked = sorted(candidates, key=lambda c: -(c.score + (0.1 if cue and cue.search(c.text) else 0.0)))
         first = ranked[0]
-    rest = _support(candidates, [first], [first.text], MAX_OPEN - 1, cue)
+    rest = _support(candidates, [first], [first.text], MAX_OPEN - 1, cue, **scope)
     return [_sentence(first), *(_sentence(c) for c in rest)]
 
 
@@ -168,7 +182,7 @@ def _comparison(candidates: list[Candidate]) -> list[DraftSentence]:
         extra = _support(side, [side[0]], [side[0].text], 1, None)
         sentences += [_sentence(c) for c in extra]
         sentences[-1].break_after = True
-    return sentences or _open(candidates, None, None)
+    return sentences or _open(candidates, None, None, {})
 
 
 _PARTS = re.compile(
@@ -262,9 +276,12 @@ def compose(data: GenerationInput) -> Draft:
         draft.sentences = _comparison(candidates)
         return draft
 
+    named = frozenset(analysis.doc_refs)
+    works = {frozenset({r}) for r in analysis.doc_refs}
+    scope = {"named": named, "single_source": kind not in ("comparison", "describe") and len(works) <= 1}
     if lead is not None:
-        draft.sentences = _with_lead(lead, candidates)
+        draft.sentences = _with_lead(lead, candidates, scope)
     else:
-        draft.sentences = _open(candidates, first, _CUES.get(kind))
+        draft.sentences = _open(candidates, first, _CUES.get(kind), scope)
     draft.sentences = with_translations(draft.sentences, data)
     return draft
