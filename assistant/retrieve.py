@@ -217,14 +217,22 @@ class HybridRetriever:
         allowed_sources = self.allowed_sources(snap, filters)
         if allowed_sources is not None and not allowed_sources:
             return []
-        if balance_countries:
-            return self._balanced(query, filters, k, mode, diversify, snap)
         named = {s for s in prefer_sources if s in snap.metas and (allowed_sources is None or s in allowed_sources)}
+        if balance_countries:
+            return self._balanced(query, filters, k, mode, diversify, snap, named, translated_query)
         ranked = self._fused(query, snap, allowed_sources, mode, named, keyword_extra, named_query, translated_query)
         return self._select(ranked, k, diversify)
 
     def _balanced(
-        self, query: str, filters: Filters | None, k: int, mode: Mode, diversify: bool, snap: Snapshot
+        self,
+        query: str,
+        filters: Filters | None,
+        k: int,
+        mode: Mode,
+        diversify: bool,
+        snap: Snapshot,
+        named: set[str] | None = None,
+        translated_query: str | None = None,
     ) -> list[Passage]:
         sides: list[list[Passage]] = []
         for country in ("US", "CN"):
@@ -234,7 +242,9 @@ class HybridRetriever:
             side_filters = (filters or Filters()).model_copy(update={"country": [country]})
             allowed = self.allowed_sources(snap, side_filters)
             if allowed:
-                sides.append(self._select(self._fused(query, snap, allowed, mode), k, diversify))
+                side_named = {s for s in named or set() if s in allowed}
+                fused = self._fused(query, snap, allowed, mode, side_named, translated_query=translated_query)
+                sides.append(self._select(fused, k, diversify))
         merged: list[Passage] = []
         for i in range(k):
             for side in sides:

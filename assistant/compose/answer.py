@@ -170,11 +170,17 @@ def _open(
     return [_sentence(first), *(_sentence(c) for c in rest)]
 
 
-def _comparison(candidates: list[Candidate]) -> list[DraftSentence]:
-    """One lead line per side (United States, China), then one more sentence per side."""
+def _comparison(candidates: list[Candidate], named: frozenset[str] = frozenset()) -> list[DraftSentence]:
+    """One lead line per side (United States, China), then one more sentence per side.
+
+    A side the question names a document for ("Trump's EO 14179", "China's Interim Measures")
+    is answered from that document.
+    """
     sentences: list[DraftSentence] = []
     for country, label in (("US", "United States:"), ("CN", "China:")):
         side = [c for c in candidates if c.country == country and not c.text.rstrip().endswith((":", "："))]
+        if any(c.source_id in named for c in side):
+            side = [c for c in side if c.source_id in named]
         side.sort(key=lambda c: -(c.score + 0.3 * c.focus))
         if not side:
             continue
@@ -273,7 +279,7 @@ def compose(data: GenerationInput) -> Draft:
         elif enumeration is not None:
             first = enumeration.first
     elif kind == "comparison":
-        draft.sentences = _comparison(candidates)
+        draft.sentences = with_translations(_comparison(candidates, frozenset(analysis.doc_refs)), data)
         return draft
 
     named = frozenset(analysis.doc_refs)

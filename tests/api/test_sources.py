@@ -160,7 +160,8 @@ def test_a_two_paragraph_docx_answers_with_its_one_duration(
     document.save(str(path))
     url, _settings = small_server()
     with path.open("rb") as handle:
-        files = {"files": (path.name, handle, "application/vnd.openxmlformats-officedocument.wordprocessingml.document")}
+        docx_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        files = {"files": (path.name, handle, docx_type)}
         uploaded = client.post(f"{url}/v1/sources", files=files)
     assert uploaded.status_code == 200, uploaded.text
     response = client.post(f"{url}/v1/answer", json={"question": "How long are quantum export licences valid?"})
