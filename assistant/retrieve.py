@@ -28,7 +28,7 @@ from ingest.directory import DocumentDirectory
 from ingest.embed import common_words, embed_query_cached
 from ingest.keywords import KeywordIndex, tokenize
 from ingest.library import Library
-from ingest.models import Chunk, SourceMeta, date_to_int
+from ingest.models import Chunk, PageSpan, SourceMeta, date_to_int
 from ingest.spelling import Vocabulary
 
 Mode = Literal["hybrid", "dense", "bm25"]
@@ -73,6 +73,18 @@ class Snapshot:
     dense_ids: list[str] = field(default_factory=list)
     dense_matrix: np.ndarray | None = None
     """Every chunk vector (rows in ``dense_ids`` order) when the library is small enough for exact search."""
+    pages: dict[str, list[PageSpan]] = field(default_factory=dict)
+    """Page spans of every paginated source, so a citation names the page its quote starts on."""
+
+    def page_at(self, source_id: str, offset: int) -> int | None:
+        """1-based page of char ``offset`` in source ``source_id`` (None when it has no pages)."""
+        spans = self.pages.get(source_id)
+        if not spans:
+            return None
+        for span in spans:
+            if span.start <= offset < span.end:
+                return span.page
+        return spans[-1].page if offset >= spans[-1].end else spans[0].page
 
     def directory(self) -> DocumentDirectory:
         """The library's documents by name (aliases), built on first use."""
@@ -134,6 +146,7 @@ class HybridRetriever:
             generation = catalog.generation()
             chunks = catalog.chunks()
             metas = {r.meta.id: r.meta for r in catalog.records()}
+            pages = catalog.page_spans()
             keyword = self.library.keyword_index()
             if catalog.generation() == generation and keyword.generation == generation:
                 break
@@ -146,7 +159,7 @@ class HybridRetriever:
             doc_freq.update(set(tokenize(chunk.embed_text)))
         snap = Snapshot(generation, by_id, metas, keyword, doc_freq, common_words=common_words(
             self.settings.embedding_model
-        ))
+        ), pages={source_id: spans for source_id, spans in pages.items() if spans and source_id in metas})
         if len(by_id) <= self.settings.exact_search_max_chunks:
             stored = self.library.vectors.vectors(sorted(by_id))
             snap.dense_ids = sorted(stored)

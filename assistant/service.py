@@ -280,7 +280,7 @@ class AnswerService:
                 question=turn.query,
                 keep_unsupported=turn.request.raw_draft,
             )
-            text, citations = verified.text, verified.citations
+            text, citations = verified.text, _on_quote_pages(verified.citations, self.retriever.snapshot())
             abstained = not citations
             if not abstained and turn.draft.not_stated:
                 # The topic is covered, the asked fact is not: say so, and quote what the library does say.
@@ -318,6 +318,15 @@ class AnswerService:
         if filters is None or filters.is_empty():
             return len(snap.metas)
         return len(self.retriever.allowed_sources(snap, filters) or ())
+
+
+def _on_quote_pages(citations: list[Citation], snap: Any) -> list[Citation]:
+    """``citations`` with ``page`` set to the page the quote starts on (a chunk's page is where the chunk starts)."""
+    placed = []
+    for citation in citations:
+        page = snap.page_at(citation.source_id, citation.start)
+        placed.append(citation.model_copy(update={"page": page}) if page is not None else citation)
+    return placed
 
 
 def _closest_label(turn: Turn) -> str:
