@@ -19,6 +19,7 @@ passage. Every sentence names the chunk span it quotes, for the verifier.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from assistant.compose.candidates import Candidate, candidate_sentences, reserve_sentences
 from assistant.compose.leads import (
@@ -58,7 +59,14 @@ _NOT_STATED = {
     "person": "The library does not say who that is.",
     "place": "The library does not say where.",
     "document": "The library does not name that document.",
+    "product": "The library does not name that model or product.",
 }
+_NAMED_TYPES = frozenset({"body", "person", "place", "product", "document"})
+_WHICH_NOUN = re.compile(
+    r"\b(?:which|what)\s+(?:[\w-]+\s+){0,3}?(company|firm|agency|department|office|official|body|organi[sz]ation|"
+    r"ministry|regulator|developer|lab|model|chip|product|processor|person|country|group|council|committee)s?\b",
+    re.I,
+)
 _CUES = {
     "why": re.compile(r"\b(because|due to|in order to|so that|to ensure|to protect|to prevent|as a result|given|"
                       r"since|reason|would have|undermin|threat|risk)\w*|因为|为了|由于|以便|旨在", re.I),
@@ -227,6 +235,11 @@ def not_stated_message(analysis: QuestionAnalysis) -> str:
     """What an answer says when the library covers the topic but not the asked fact."""
     if analysis.language == "zh":
         return "资料库中没有说明这一点。"
+    if re.match(r"\s*who(?:m|se)?\b", analysis.question, re.I) and analysis.answer_type in ("body", "person"):
+        return "The library does not say who."
+    which = _WHICH_NOUN.search(analysis.question)
+    if analysis.answer_type in ("body", "person", "product") and which:
+        return f"The library does not say which {which.group(1).lower()} that is."
     return _NOT_STATED.get(analysis.answer_type or "", "The library does not state this.")
 
 
@@ -274,6 +287,14 @@ def compose(data: GenerationInput) -> Draft:
         first = definition_candidate(analysis, candidates)
     elif kind == "list":
         enumeration = best_enumeration(analysis, candidates)
+        if enumeration is None and analysis.asked_type in _NAMED_TYPES:
+            # "Which companies endorsed it?": no enumeration, so the names must come from single sentences.
+            typed = replace(analysis, kind="factoid", answer_type=analysis.asked_type)
+            lead = factoid_lead(typed, candidates, data.doc_freq, {p.chunk_id: p.chunk.text for p in data.passages})
+            if lead is None:
+                draft.not_stated = not_stated_message(typed)
+                draft.sentences = [_sentence(candidates[0])]
+                return draft
         if enumeration is not None and enumeration.first is enumeration.last:
             lead = Lead(enumeration.first, enumeration.text)
         elif enumeration is not None:
