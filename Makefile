@@ -25,9 +25,23 @@ setup: $(STAMP)
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# llama-cpp-python is compiled from source once per machine into a wheel cache. A native build
+# (-march=native) enables AVX-512/AMX code paths that crash (SIGSEGV) on inference in these VMs,
+# so it is built for plain AVX2 instead.
+LLAMA_VERSION := 0.3.36
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
+	-DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
+LLAMA_WHEELS ?= $(HOME)/.cache/policychat-wheels/llama-$(LLAMA_VERSION)-avx2
+
 # Re-installs only when pyproject.toml changes (or the stamp is removed).
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install torch==2.13.0
+	@if ! ls $(LLAMA_WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1; then \
+		echo "building llama-cpp-python $(LLAMA_VERSION) for AVX2 (about 6 minutes, once per machine)"; \
+		CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip wheel --no-deps --no-binary llama-cpp-python --no-cache-dir \
+			llama-cpp-python==$(LLAMA_VERSION) -w $(LLAMA_WHEELS); \
+	fi
+	$(BIN)/pip install $(LLAMA_WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl
 	$(BIN)/pip install -e '.[dev,local-llm]'
 	touch $@
 

@@ -20,7 +20,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from assistant.errors import PolicychatError
+from assistant.errors import ConfigError, PolicychatError
 from assistant.settings import Settings, get_settings, quiet_network_clients
 
 if TYPE_CHECKING:
@@ -214,7 +214,8 @@ def ask(
     date_to: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
     top_k: Annotated[int | None, typer.Option(help="Passages to retrieve.")] = None,
     generator: Annotated[str | None, typer.Option(help="extractive | local | openai")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the answer contract as JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer contract as JSON (--format json).")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="text | json | md (Markdown with footnotes).")] = "text",
     raw: Annotated[bool, typer.Option(help="Keep unsupported draft sentences, marked.")] = False,
 ) -> None:
     """Answer a question from the library, with numbered citations."""
@@ -222,7 +223,10 @@ def ask(
 
     from assistant.models import AnswerRequest, Filters
     from assistant.service import AnswerService
+    from ingest.catalog import Catalog
 
+    if fmt not in ("text", "json", "md"):
+        _fail(PolicychatError(f"--format must be text, json or md, not {fmt!r}"))
     settings = _settings()
     try:
         filters = Filters(country=country, doc_type=doc_type, source_ids=source, date_from=date_from, date_to=date_to)
@@ -233,8 +237,15 @@ def ask(
         answer = AnswerService(settings).answer(request)
     except PolicychatError as exc:
         _fail(exc)
-    if as_json:
+    if as_json or fmt == "json":
         sys.stdout.write(answer.model_dump_json(indent=2) + "\n")
+        return
+    if fmt == "md":
+        from assistant.export import Turn, to_markdown, with_pages
+        from assistant.pages import citation_pages
+
+        catalog = Catalog(Path(settings.data_dir) / "catalog.sqlite")
+        sys.stdout.write(to_markdown(with_pages([Turn(question, answer)], citation_pages(catalog))))
         return
     console.print(answer.answer, highlight=False)
     if answer.citations:
@@ -266,6 +277,9 @@ def eval_run(
         ),
     ] = False,
     judge_limit: Annotated[int, typer.Option(min=1, help="Judge at most this many answered items.")] = 20,
+    split: Annotated[
+        str, typer.Option(help="Which items to answer: all, dev (tune on these) or test (report only).")
+    ] = "all",
 ) -> None:
     """Answer every gold question, write a report, and exit non-zero if a gate fails.
 
@@ -292,8 +306,12 @@ def eval_run(
     folder = out or Path("eval/reports") / time.strftime("%Y%m%d-%H%M%S")
     try:
         items = load_gold(dataset or DEFAULT_DATASET)
+        if split not in ("all", "dev", "test"):
+            raise ConfigError(f"--split must be all, dev or test, not {split!r}")
+        items = [item for item in items if split in ("all", item.split)]
         if sources is None:
-            failed = _evaluate(AnswerService(settings), items, generator, folder, ablations, "library", judge_with)
+            failed = _evaluate(AnswerService(settings), items, generator, folder, ablations, "library", judge_with,
+                               feedback_dir=settings.data_dir)
         else:
             from eval.newsources import prepare_libraries
 
@@ -309,10 +327,15 @@ def eval_run(
 
 
 def _evaluate(  # noqa: ANN001
-    service, items, generator: str | None, folder: Path, ablations: bool, scope: str, judge_limit: int | None = None
+    service, items, generator: str | None, folder: Path, ablations: bool, scope: str, judge_limit: int | None = None,
+    feedback_dir: Path | None = None,
 ) -> bool:
-    """Run one evaluation, print and write its report; True when a gate failed (the judge never counts)."""
-    from eval.runner import check_gates, run_eval, write_report
+    """Run one evaluation, print and write its report; True when a gate failed (the judge never counts).
+
+    With ``feedback_dir`` (the data directory), the report lists its recent negative feedback.
+    """
+    from eval.metrics import summarize
+    from eval.runner import check_gates, gated_results, run_eval, write_report
 
     contexts: dict[str, list[str]] = {}
     with _progress_bar(f"evaluating ({scope})") as bar:
@@ -327,15 +350,19 @@ def _evaluate(  # noqa: ANN001
         err_console.print("scoring retrieval ablations and the LangChain baseline…")
         variants = run_ablations(service.retriever, items)
         variants["langchain-baseline (1000/200, k=4)"] = langchain_baseline(service.library, items)
-    failures = check_gates(summary)
+    failures = check_gates(summarize(gated_results(results)))
     judged = None if judge_limit is None else _judge(service.settings, items, results, contexts, judge_limit, scope)
     label = f"{generator or service.settings.generator} on {len(items)} items, {scope}"
-    write_report(folder, results, summary, failures, label=label, ablations=variants, items=items, judge=judged)
+    write_report(folder, results, summary, failures, label=label, ablations=variants, items=items, judge=judged,
+                 data_dir=feedback_dir)
+    splits = {name: summarize([r for r in results if r.split == name]) for name in ("all", "dev", "test")}
+    splits["all"] = summary
     table = Table(title=f"Evaluation: {label} → {folder}")
     table.add_column("metric")
-    table.add_column("value", justify="right")
-    for metric, value in summary.items():
-        table.add_row(metric, "n/a" if value is None else f"{value:.3f}")
+    for name in splits:
+        table.add_column(name, justify="right")
+    for metric in summary:
+        table.add_row(metric, *("n/a" if s.get(metric) is None else f"{s[metric]:.3f}" for s in splits.values()))
     console.print(table)
     if judged is not None:
         _print_judge(judged)
@@ -403,6 +430,31 @@ def eval_generate(
         f"wrote {len(items)} unreviewed questions for {len({i.gold_sources[0] for i in items})} "
         f"sources to {out}; review them, then: policychat eval run --sources {sources} --dataset {out}"
     )
+
+
+@eval_app.command("candidates")
+def eval_candidates(
+    out: Annotated[Path, typer.Option(help="Where to write the draft JSONL.")],
+    since: Annotated[str | None, typer.Option(help="Only feedback given on or after this day (YYYY-MM-DD).")] = None,
+) -> None:
+    """Turn answers rated down in stored conversations into draft gold items (unreviewed, dev split)."""
+    from datetime import UTC, datetime
+
+    from assistant.conversations import ConversationStore
+    from eval.candidates import feedback_candidates, write_candidates
+
+    settings = _settings()
+    try:
+        start = datetime.fromisoformat(since).replace(tzinfo=UTC) if since else None
+    except ValueError:
+        _fail(PolicychatError(f"--since must be a date like 2026-01-31, not {since!r}"))
+    try:
+        items = feedback_candidates(ConversationStore.for_data_dir(Path(settings.data_dir)), start)
+    except PolicychatError as exc:
+        _fail(exc)
+    write_candidates(items, out)
+    console.print(f"wrote {len(items)} draft gold items from negative feedback to {out}; review them (evidence, "
+                  "key facts, reviewed: true), then add them to the gold set")
 
 
 @app.command()

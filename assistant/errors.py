@@ -14,6 +14,8 @@ They are translated only at the edges (CLI exit message, HTTP status, ``gr.Error
     ├── SourceNotFoundError  an id that is not in the library
     ├── JobNotFoundError     a background ingest job id that this server does not know
     ├── JobFinishedError     a job that can no longer be cancelled (it has finished)
+    ├── PageUnavailableError a cited page that cannot be shown (not a PDF, no such page, file gone)
+    ├── ConversationNotFoundError  a conversation or message id that is not stored
     ├── IndexUnavailableError the vector store cannot be reached (e.g. Chroma server down)
     ├── RetrievalError       a query could not be run
     └── GeneratorError       an answer backend failed or is not installed
@@ -74,6 +76,14 @@ class JobNotFoundError(PolicychatError):
 
 class JobFinishedError(PolicychatError):
     """A background ingest job that has already finished, so it cannot be cancelled."""
+
+
+class PageUnavailableError(PolicychatError):
+    """A page image was asked of a source that is not a PDF, lacks that page, or whose file is gone."""
+
+
+class ConversationNotFoundError(PolicychatError):
+    """A conversation (or a message of one) that is not stored."""
 
 
 class IndexUnavailableError(PolicychatError):

@@ -15,7 +15,7 @@ from ingest.keywords import tokenize
 
 Idf = Callable[[str], float]
 
-_NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?%?")
+_NUMBER = re.compile(r"(?<![A-Za-z0-9_.])\d[\d,]*(?:\.\d+)?%?")
 _ENTITY = re.compile(r"\b(?:[A-Z][a-z]+|[A-Z]{2,}[a-z]?)(?:\s+(?:of|for|and|on|the)?\s*(?:[A-Z][a-z]+|[A-Z]{2,}))*")
 _SENTENCE_START_WORDS = frozenset(
     "The This That These Those It Its A An In On For By With As At To From Under Each Every Such Any All "
@@ -82,6 +82,10 @@ def missing_facts(claim: str, evidence: str) -> list[str]:
     return missing
 
 
+_NATIONALITIES = frozenset(
+    "Chinese American Japanese European British French German Korean Indian Russian Canadian Australian "
+    "Taiwanese Dutch Italian Spanish Israeli Iranian".split()
+)
 _MONTHS = frozenset(
     "January February March April May June July August September October November December".split()
 )
@@ -98,6 +102,7 @@ def key_names(question: str) -> set[str]:
     parts = {part.strip() for name in entities(question) for part in re.split(r"\s+and\s+", name) if part.strip()}
     names = {
         n for n in parts
+        if n not in _NATIONALITIES
         if (len(n.split()) > 1 and not all(w.isupper() or w in {"of", "for", "on", "the"} for w in n.split()))
         or (len(n.split()) == 1 and len(n) >= 4 and not n.isupper() and n not in _MONTHS)
     }
@@ -129,11 +134,22 @@ def strip_markers(text: str) -> str:
     return _MARKER.sub("", text).strip()
 
 
+_MARKDOWN_LINK = re.compile(r"\[([^\]\n]{1,300})\]\((?:https?://|/|#)[^)\s]*\)")
+_MARKDOWN_EMPHASIS = re.compile(r"(\*{1,3}|_{2,3})(?=\S)(.+?)(?<=\S)\1")
+_LEADING_MARK = re.compile(r"^(?:#{1,6}\s+|[-•*▪●◦]\s+|>\s+)+")
+
+
 def display_text(text: str) -> str:
-    """Text as shown in an answer: line breaks from the source's layout removed.
+    """Text as shown in an answer: layout line breaks and Markdown syntax removed.
 
     A break between two Chinese characters disappears; any other run of
-    whitespace becomes one space.
+    whitespace becomes one space. Markdown emphasis (``**bold**``, ``*italic*``),
+    link syntax (``[text](url)`` keeps ``text``), heading marks and bullets go:
+    the citation still quotes the stored text verbatim.
     """
     text = re.sub(r"(?<=[\u3400-\u9fff，。、；：,.;:])\s*\n\s*(?=[\u3400-\u9fff])", "", text)
-    return " ".join(text.split())
+    text = " ".join(text.split())
+    text = _MARKDOWN_LINK.sub(r"\1", text)
+    text = _MARKDOWN_EMPHASIS.sub(r"\2", text)
+    text = text.replace("**", "")
+    return _LEADING_MARK.sub("", text).strip()

@@ -23,6 +23,7 @@ import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.errors import JobFinishedError, JobNotFoundError, PolicychatError
@@ -198,9 +199,19 @@ class JobQueue:
         except Exception as exc:  # the worker must outlive any bug; the job reports it
             log.exception("ingest job %s failed", job.id)
             detail = f"internal error while ingesting ({type(exc).__name__}: {exc})"
+        if report is not None and report.errors:
+            self._log_errors(job, report)
         with self._changed:
             job.report, job.detail = report, detail
             self._finish(job, state)
+
+    def _log_errors(self, job: Job, report: UploadReport) -> None:
+        """Record the files of ``job`` that could not be ingested in the data directory's ingest error log."""
+        from assistant.library_admin import IngestErrorLog, IngestProblem
+
+        names = {u.client_name: u.source_id for u in job.uploads}
+        IngestErrorLog(Path(self.runtime.settings.data_dir)).add(
+            [IngestProblem(time.time(), names.get(e.file, e.file), e.file, e.reason) for e in report.errors])
 
     def _finish(self, job: Job, state: str) -> None:
         """Set a final state (the caller holds the condition) and wake every waiter."""

@@ -77,6 +77,10 @@ class Citation(BaseModel):
     quote: str
     start: int
     end: int
+    status: str | None = Field(
+        None, description="The source's standing when it is not in force (revoked, rescinded, superseded); the "
+        "answer then ends with a cited note saying which document says so.",
+    )
 
 
 class RetrievedPassage(BaseModel):
@@ -131,17 +135,36 @@ class Passage:
 
 @dataclass
 class DraftSentence:
-    """A sentence of a draft answer; extractive drafts know the chunk span it came from."""
+    """A sentence of a draft answer; extractive drafts know the chunk span it came from.
+
+    A *derived* sentence (a direct lead such as "January 15, 2025") is not the whole span
+    it cites: every content word of it must occur in that span. ``prefix`` is a short
+    template ("No:", "United States:") shown before it and never checked against the passage.
+    """
 
     text: str
     chunk_id: str | None = None
     start: int | None = None
     end: int | None = None
+    derived: bool = False
+    prefix: str = ""
+    break_after: bool = False
+    """Start a new paragraph after this sentence (after a lead line)."""
+    note: bool = False
+    """A note about documents (names and dates from the catalog, e.g. "X is referred to as revoked in Y"),
+    cited to the span that states it; its words need not be the span's own."""
 
 
 @dataclass
 class Draft:
-    """What a generator returns: sentences and the backend's name."""
+    """What a generator returns: sentences and the backend's name.
+
+    ``not_stated`` is set when the library covers the topic but not the asked fact: the
+    answer then says so ("The library does not give a date for this.") and quotes what
+    it does say; such an answer is an abstention on the fact.
+    """
 
     sentences: list[DraftSentence] = field(default_factory=list)
     generator: str = ""
+    not_stated: str | None = None
+    kind: str = ""

@@ -14,21 +14,29 @@ import math
 import re
 import threading
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Literal
 
-from assistant.crosslingual import chinese_terms
+import numpy as np
+
+from assistant.crosslingual import chinese_terms, has_chinese
 from assistant.errors import IndexUnavailableError, RetrievalError
 from assistant.models import Filters, Passage
 from assistant.settings import Settings
-from ingest.embed import embed_query_cached
+from ingest.directory import DocumentDirectory
+from ingest.embed import common_words, embed_query_cached
 from ingest.keywords import KeywordIndex, tokenize
 from ingest.library import Library
-from ingest.models import Chunk, SourceMeta, date_to_int
+from ingest.models import Chunk, PageSpan, SourceMeta, date_to_int
+from ingest.spelling import Vocabulary
 
 Mode = Literal["hybrid", "dense", "bm25"]
 RRF_K = 60
 SNAPSHOT_ATTEMPTS = 5
+CJK_DENSE_WEIGHT = 0.2
+ZH_TO_EN_WEIGHT = 1.0
+NAMED_WEIGHT = 0.5  # a named document's own best passages: a nudge, not a takeover (press items name it too)
 TRANSLATED_WEIGHT = 1.0  # as much as the other lists: 0.5 lost English questions on Chinese-only sources
 
 _COUNTRY_WORDS = {
@@ -59,6 +67,50 @@ class Snapshot:
     metas: dict[str, SourceMeta]
     keyword: KeywordIndex
     doc_freq: Counter[str]
+    _directory: DocumentDirectory | None = field(default=None, repr=False)
+    _vocabulary: Vocabulary | None = field(default=None, repr=False)
+    common_words: frozenset[str] = field(default=frozenset(), repr=False)
+    dense_ids: list[str] = field(default_factory=list)
+    dense_matrix: np.ndarray | None = None
+    """Every chunk vector (rows in ``dense_ids`` order) when the library is small enough for exact search."""
+    pages: dict[str, list[PageSpan]] = field(default_factory=dict)
+    """Page spans of every paginated source, so a citation names the page its quote starts on."""
+
+    def page_at(self, source_id: str, offset: int) -> int | None:
+        """1-based page of char ``offset`` in source ``source_id`` (None when it has no pages)."""
+        spans = self.pages.get(source_id)
+        if not spans:
+            return None
+        for span in spans:
+            if span.start <= offset < span.end:
+                return span.page
+        return spans[-1].page if offset >= spans[-1].end else spans[0].page
+
+    def directory(self) -> DocumentDirectory:
+        """The library's documents by name (aliases), built on first use."""
+        if self._directory is None:
+            self._directory = DocumentDirectory(self.metas.values())
+        return self._directory
+
+    def vocabulary(self) -> Vocabulary:
+        """The library's words with their chunk frequencies (for typo tolerance), built on first use."""
+        if self._vocabulary is None:
+            self._vocabulary = Vocabulary(self.doc_freq, self.common_words)
+        return self._vocabulary
+
+    def exact_search(self, vector: list[float], k: int, allowed: set[str] | None) -> list[tuple[str, float]]:
+        """Top ``k`` chunks by cosine similarity over every vector (ties broken by chunk id).
+
+        Exact, so two libraries built from the same files rank identically (HNSW graphs built
+        by several threads do not).
+        """
+        assert self.dense_matrix is not None
+        scores = self.dense_matrix @ np.asarray(vector, dtype=np.float32)
+        rows = range(len(self.dense_ids))
+        if allowed is not None:
+            rows = [i for i in rows if self.chunks[self.dense_ids[i]].source_id in allowed]  # type: ignore[assignment]
+        ranked = sorted(rows, key=lambda i: (-round(float(scores[i]), 6), self.dense_ids[i]))[:k]
+        return [(self.dense_ids[i], float(scores[i])) for i in ranked]
 
     def idf(self, token: str) -> float:
         """Smoothed inverse document frequency of a BM25 token over the chunks."""
@@ -94,6 +146,7 @@ class HybridRetriever:
             generation = catalog.generation()
             chunks = catalog.chunks()
             metas = {r.meta.id: r.meta for r in catalog.records()}
+            pages = catalog.page_spans()
             keyword = self.library.keyword_index()
             if catalog.generation() == generation and keyword.generation == generation:
                 break
@@ -104,9 +157,17 @@ class HybridRetriever:
         doc_freq: Counter[str] = Counter()
         for chunk in by_id.values():
             doc_freq.update(set(tokenize(chunk.embed_text)))
-        return Snapshot(generation, by_id, metas, keyword, doc_freq)
+        snap = Snapshot(generation, by_id, metas, keyword, doc_freq, common_words=common_words(
+            self.settings.embedding_model
+        ), pages={source_id: spans for source_id, spans in pages.items() if spans and source_id in metas})
+        if len(by_id) <= self.settings.exact_search_max_chunks:
+            stored = self.library.vectors.vectors(sorted(by_id))
+            snap.dense_ids = sorted(stored)
+            snap.dense_matrix = np.stack([stored[cid] for cid in snap.dense_ids]) if stored else None
+        return snap
 
-    def _allowed_sources(self, snap: Snapshot, filters: Filters | None) -> set[str] | None:
+    def allowed_sources(self, snap: Snapshot, filters: Filters | None) -> set[str] | None:
+        """The sources ``filters`` admit in ``snap`` (None: no filter, every source)."""
         if filters is None or filters.is_empty():
             return None
         date_from = date_to_int(filters.date_from.isoformat()) if filters.date_from else None
@@ -138,6 +199,10 @@ class HybridRetriever:
         mode: Mode = "hybrid",
         diversify: bool = True,
         balance_countries: bool = False,
+        prefer_sources: Sequence[str] = (),
+        keyword_extra: str = "",
+        named_query: str = "",
+        translated_query: str | None = None,
     ) -> list[Passage]:
         """Find the best passages for ``query``.
 
@@ -149,22 +214,38 @@ class HybridRetriever:
                 "dense" or "bm25" (for ablations).
             diversify: cap passages per source (``settings.per_source_cap``).
             balance_countries: give US and CN sources half of the slots each.
+            prefer_sources: sources the question names ("EO 14110"): their own best passages are
+                fused in as one more ranked list.
+            keyword_extra: words added to the BM25 query only (the opposite of a yes/no predicate).
+            named_query: the keywords to rank the named sources' own passages by (the question without the
+                document's name, which every passage of it matches); default ``query``.
+            translated_query: the question's terms in the other language (a third ranked list); default: the
+                glossary's Chinese terms for an English question.
 
         Returns:
             Passages, best first, each with fused, dense and keyword scores.
         """
         k = top_k or self.settings.top_k
         snap = self.snapshot()
-        allowed_sources = self._allowed_sources(snap, filters)
+        allowed_sources = self.allowed_sources(snap, filters)
         if allowed_sources is not None and not allowed_sources:
             return []
+        named = {s for s in prefer_sources if s in snap.metas and (allowed_sources is None or s in allowed_sources)}
         if balance_countries:
-            return self._balanced(query, filters, k, mode, diversify, snap)
-        ranked = self._fused(query, snap, allowed_sources, mode)
+            return self._balanced(query, filters, k, mode, diversify, snap, named, translated_query)
+        ranked = self._fused(query, snap, allowed_sources, mode, named, keyword_extra, named_query, translated_query)
         return self._select(ranked, k, diversify)
 
     def _balanced(
-        self, query: str, filters: Filters | None, k: int, mode: Mode, diversify: bool, snap: Snapshot
+        self,
+        query: str,
+        filters: Filters | None,
+        k: int,
+        mode: Mode,
+        diversify: bool,
+        snap: Snapshot,
+        named: set[str] | None = None,
+        translated_query: str | None = None,
     ) -> list[Passage]:
         sides: list[list[Passage]] = []
         for country in ("US", "CN"):
@@ -172,9 +253,11 @@ class HybridRetriever:
             if country not in wanted:
                 continue
             side_filters = (filters or Filters()).model_copy(update={"country": [country]})
-            allowed = self._allowed_sources(snap, side_filters)
+            allowed = self.allowed_sources(snap, side_filters)
             if allowed:
-                sides.append(self._select(self._fused(query, snap, allowed, mode), k, diversify))
+                side_named = {s for s in named or set() if s in allowed}
+                fused = self._fused(query, snap, allowed, mode, side_named, translated_query=translated_query)
+                sides.append(self._select(fused, k, diversify))
         merged: list[Passage] = []
         for i in range(k):
             for side in sides:
@@ -182,28 +265,54 @@ class HybridRetriever:
                     merged.append(side[i])
         return merged
 
-    def _fused(self, query: str, snap: Snapshot, allowed: set[str] | None, mode: Mode) -> list[Passage]:
+    def _fused(
+        self,
+        query: str,
+        snap: Snapshot,
+        allowed: set[str] | None,
+        mode: Mode,
+        named: set[str] | None = None,
+        keyword_extra: str = "",
+        named_query: str = "",
+        translated_query: str | None = None,
+    ) -> list[Passage]:
         n = self.settings.candidates
         dense: list[tuple[str, float]] = []
         keyword: list[tuple[str, float]] = []
         translated: list[tuple[str, float]] = []
+        in_named: list[tuple[str, float]] = []
         if mode in ("hybrid", "dense"):
             vector = embed_query_cached(self.library.embeddings, query)
-            where = {"source_id": {"$in": sorted(allowed)}} if allowed is not None else None
-            dense = [(cid, s) for cid, s in self.library.vectors.search(vector, n, where) if cid in snap.chunks]
+            if snap.dense_matrix is not None:
+                dense = snap.exact_search(vector, n, allowed)
+                if named:
+                    in_named = snap.exact_search(vector, n, named)
+            else:
+                where = {"source_id": {"$in": sorted(allowed)}} if allowed is not None else None
+                hits = self.library.vectors.search(vector, n, where)
+                dense = [(cid, s) for cid, s in hits if cid in snap.chunks]
         if mode in ("hybrid", "bm25"):
             allowed_chunks = (
                 {cid for cid, c in snap.chunks.items() if c.source_id in allowed} if allowed is not None else None
             )
-            keyword = snap.keyword.search(query, n, allowed_chunks)
+            keyword = snap.keyword.search(f"{query} {keyword_extra}".strip(), n, allowed_chunks)
             # An English question may be answered only by a Chinese source: its policy terms in
             # Chinese are a third ranked list (never mixed into the English BM25 query, where
             # their many CJK n-grams would outscore the English words).
-            chinese = chinese_terms(query) if mode == "hybrid" else ""
-            if chinese:
-                translated = snap.keyword.search(chinese, n, allowed_chunks)
+            other = (chinese_terms(query) if translated_query is None else translated_query) if mode == "hybrid" else ""
+            if other:
+                translated = snap.keyword.search(other, n, allowed_chunks)
         fused: dict[str, float] = {}
-        for hits, list_weight in ((dense, 1.0), (keyword, 1.0), (translated, TRANSLATED_WEIGHT)):
+        if named and mode == "hybrid":
+            named_chunks = {cid for cid, c in snap.chunks.items() if c.source_id in named}
+            own_words = f"{named_query or query} {keyword_extra}".strip()
+            in_named = _interleave(in_named, snap.keyword.search(own_words, n, named_chunks))
+        # The packaged embedding model is English-only: for a Chinese question its ranking is mostly noise.
+        dense_weight = CJK_DENSE_WEIGHT if has_chinese(query) else 1.0
+        # Chinese -> English terms come from a small table and a glossary: a weaker list than the other way.
+        translated_weight = TRANSLATED_WEIGHT if not has_chinese(query) else ZH_TO_EN_WEIGHT
+        lists = ((dense, dense_weight), (keyword, 1.0), (translated, translated_weight), (in_named, NAMED_WEIGHT))
+        for hits, list_weight in lists:
             for rank, (cid, _) in enumerate(hits):
                 fused[cid] = fused.get(cid, 0.0) + list_weight / (RRF_K + rank + 1)
         dense_scores, keyword_scores = dict(dense), dict(keyword)
@@ -224,12 +333,12 @@ class HybridRetriever:
     def _select(self, ranked: list[Passage], k: int, diversify: bool) -> list[Passage]:
         if not diversify:
             return ranked[:k]
-        cap = self.settings.per_source_cap
+        base_cap = self.settings.per_source_cap
         chosen: list[Passage] = []
         per_source: Counter[str] = Counter()
         overflow: list[Passage] = []
         for passage in ranked:
-            if per_source[passage.chunk.source_id] < cap:
+            if per_source[passage.chunk.source_id] < base_cap:
                 chosen.append(passage)
                 per_source[passage.chunk.source_id] += 1
             else:
@@ -238,3 +347,15 @@ class HybridRetriever:
                 return chosen
         # Fewer distinct sources than slots: fill with the best of the rest.
         return chosen + overflow[: k - len(chosen)]
+
+
+def _interleave(first: list[tuple[str, float]], second: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """Two ranked lists merged by alternating, without repeats (the best of each come first)."""
+    merged: list[tuple[str, float]] = []
+    seen: set[str] = set()
+    for i in range(max(len(first), len(second))):
+        for hits in (first, second):
+            if i < len(hits) and hits[i][0] not in seen:
+                seen.add(hits[i][0])
+                merged.append(hits[i])
+    return merged

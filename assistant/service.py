@@ -1,4 +1,4 @@
-"""The answering service: rewrite → retrieve → gate → generate → verify, as one LCEL chain.
+"""The answering service: rewrite → analyze → retrieve → gate → generate → verify, as one LCEL chain.
 
 The CLI, the API and the UI all call :meth:`AnswerService.answer` (or
 :meth:`AnswerService.stream`); none of them talk to each other.
@@ -6,6 +6,7 @@ The CLI, the API and the UI all call :meth:`AnswerService.answer` (or
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -14,18 +15,23 @@ from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from assistant.crosslingual import chinese_terms
+from assistant.compose.leads import same_date
+from assistant.crosslingual import has_chinese
 from assistant.errors import GeneratorError
-from assistant.evidence import content_tokens, coverage, key_names, mentions
+from assistant.gate import Evidence, assess_evidence
 from assistant.generators import GenerationInput, Generator, create_generator
-from assistant.generators.extractive import candidate_sentences
+from assistant.knowledge import LibraryKnowledge
 from assistant.models import Answer, AnswerRequest, Citation, Draft, Passage, RetrievedPassage, Timings
+from assistant.question import QuestionAnalysis, analyze_question
 from assistant.retrieve import HybridRetriever, is_comparison
 from assistant.rewrite import standalone_question
 from assistant.settings import Settings
 from assistant.verify import answer_sentences, verify_draft
+from ingest.cards import Card
 from ingest.library import Library
+from ingest.relations import Relation
 from ingest.sentence_vectors import sentence_vectors_for
+from ingest.spans import find_spans
 
 
 @dataclass
@@ -36,6 +42,8 @@ class Turn:
     generator: str
     query: str = ""
     comparison: bool = False
+    analysis: QuestionAnalysis | None = None
+    cards: dict[str, Card] = field(default_factory=dict)
     passages: list[Passage] = field(default_factory=list)
     evidence: Evidence | None = None
     draft: Draft | None = None
@@ -43,6 +51,9 @@ class Turn:
     started: float = field(default_factory=time.perf_counter)
     timings: Timings = field(default_factory=Timings)
     generation: int | None = None
+
+
+_FOREIGN = re.compile(r"美国|联合国|拜登|特朗普|白宫|欧盟|日本|七国集团|英国")
 
 
 def abstention_text(query: str, n_sources: int, filters_note: str) -> str:
@@ -63,8 +74,10 @@ class AnswerService:
         self.library = library or Library(settings)
         self.retriever = HybridRetriever(self.library, settings)
         self._generators: dict[str, Generator] = {}
+        self.knowledge = LibraryKnowledge(self.library)
         self.chain: Runnable[Turn, Turn] = (
             RunnableLambda(self._rewrite, name="rewrite")
+            | RunnableLambda(self._analyze, name="analyze")
             | RunnableLambda(self._retrieve, name="retrieve")
             | RunnableLambda(self._generate, name="generate")
             | RunnableLambda(self._verify, name="verify")
@@ -99,21 +112,124 @@ class AnswerService:
         turn.comparison = is_comparison(turn.query)
         return turn
 
+    def _analyze(self, turn: Turn) -> Turn:
+        snap = self.retriever.snapshot()
+        turn.analysis = analyze_question(turn.query, snap.directory(), snap.vocabulary())
+        if turn.analysis.kind == "comparison" and not turn.comparison:
+            turn.comparison = is_comparison(turn.query)
+        return turn
+
     def _retrieve(self, turn: Turn) -> Turn:
         t0 = time.perf_counter()
+        # A status question ("Is EO 14110 still in force?") is answered by the documents that act on the
+        # named one, so the named document gets no extra weight there.
+        refs = turn.analysis.doc_refs if turn.analysis and turn.analysis.kind != "status" else ()
         # Name the catalog generation the passages came from. The snapshot is swapped when a
         # write lands, so retrieve again in the rare case one landed while this was retrieving.
         for _attempt in range(5):
             snap = self.retriever.snapshot()
             turn.passages = self.retriever.retrieve(
-                turn.query, turn.request.filters, turn.request.top_k, balance_countries=turn.comparison
+                turn.query, turn.request.filters, turn.request.top_k, balance_countries=turn.comparison,
+                prefer_sources=refs, keyword_extra=" ".join(turn.analysis.search_terms) if turn.analysis else "",
+                named_query=turn.analysis.focus if turn.analysis else "",
+                translated_query=self._translated(turn.query, snap, turn.analysis.doc_refs if turn.analysis else ()),
             )
+            self._add_card_passages(turn, snap)
+            self._add_translation_passages(turn, snap)
             from_snap = all(snap.chunks.get(p.chunk_id) is p.chunk for p in turn.passages)
             if from_snap and self.library.catalog.generation() == snap.generation:
                 turn.generation = snap.generation
                 break
         turn.timings.retrieve = (time.perf_counter() - t0) * 1000
         return turn
+
+    def _translated(self, query: str, snap: Any, refs: tuple[str, ...] = ()) -> str:
+        """The question's terms in the library's other language (Chinese for English and back).
+
+        A Chinese question gets English terms only when it points at an English-language source
+        (a document it names, the United States or the UN, a Latin-script name): otherwise
+        English passages would crowd out the Chinese ones that answer it.
+        """
+        table = self.knowledge.bilingual(snap)
+        if not has_chinese(query):
+            return table.to_chinese(query)
+        english_source = any(snap.metas[r].language == "en" for r in refs if r in snap.metas)
+        latin = {w.lower() for w in re.findall(r"[A-Za-z][A-Za-z0-9-]+", query)} - {"ai", "tc260", "tc260-003"}
+        if english_source or latin or _FOREIGN.search(query):
+            return table.to_english(query)
+        return ""
+
+    def card(self, source_id: str) -> Card:
+        """The card of a source in the current library (from the catalog, or built once per generation)."""
+        return self.knowledge.card(self.retriever.snapshot(), source_id)
+
+    def _add_card_passages(self, turn: Turn, snap: Any) -> None:
+        """For summaries (and "what is <document>?"), add the passages the document's card quotes.
+
+        For "when was <document> signed?", add the passage that carries the document's own date.
+        """
+        analysis = turn.analysis
+        if analysis is not None and analysis.answer_type == "date" and analysis.doc_refs:
+            self._add_dated_passages(turn, snap, analysis.doc_refs)
+        if analysis is not None and analysis.kind == "status":
+            self._add_evidence_passages(turn, snap, self.knowledge.relations(snap))
+        if analysis is None or analysis.kind not in ("summary", "definition"):
+            return
+        if analysis.kind == "definition" and (analysis.focus_terms or not analysis.doc_refs):
+            return
+        targets = [i for i in analysis.doc_refs if i in snap.metas]
+        if not targets and analysis.kind == "summary" and turn.passages:
+            targets = [turn.passages[0].chunk.source_id]
+        allowed = self.retriever.allowed_sources(snap, turn.request.filters)
+        primary = snap.directory().primary(t for t in targets if allowed is None or t in allowed)
+        if primary is None:
+            return
+        card = self.card(primary)
+        turn.cards[primary] = card
+        have = {p.chunk_id for p in turn.passages}
+        meta = snap.metas[primary]
+        extra = [Passage(snap.chunks[cid], meta, 0.0) for cid in card.chunk_ids() if cid not in have]
+        turn.passages = turn.passages + extra
+
+    def _add_translation_passages(self, turn: Turn, snap: Any) -> None:
+        """For passages of a translated work, add the same article in the work's other language."""
+        articles = self.knowledge.articles(snap)
+        if not articles.markers:
+            return
+        have = {p.chunk_id for p in turn.passages}
+        for passage in turn.passages[: self.settings.top_k]:
+            if passage.chunk_id not in articles.markers:
+                continue
+            found = articles.counterpart(passage.chunk.source_id, passage.chunk_id, len(passage.chunk.text) // 2)
+            if found is not None and found[1] not in have and found[1] in snap.chunks:
+                chunk = snap.chunks[found[1]]
+                turn.passages = turn.passages + [Passage(chunk, snap.metas[chunk.source_id], 0.0)]
+                have.add(chunk.chunk_id)
+
+    def _add_evidence_passages(self, turn: Turn, snap: Any, relations: list[Relation]) -> None:
+        """Status questions: the passages stating each relation (they are what the answer cites)."""
+        have = {p.chunk_id for p in turn.passages}
+        for relation in relations:
+            evidence = relation.evidence
+            if evidence is None or evidence.chunk_id in have or evidence.chunk_id not in snap.chunks:
+                continue
+            chunk = snap.chunks[evidence.chunk_id]
+            turn.passages = turn.passages + [Passage(chunk, snap.metas[chunk.source_id], 0.0)]
+            have.add(evidence.chunk_id)
+
+    def _add_dated_passages(self, turn: Turn, snap: Any, source_ids: tuple[str, ...]) -> None:
+        have = {p.chunk_id for p in turn.passages}
+        for source_id in source_ids:
+            meta = snap.metas.get(source_id)
+            if meta is None or len(meta.date) < 10:
+                continue
+            chunks = sorted((c for c in snap.chunks.values() if c.source_id == source_id), key=lambda c: c.position)
+            dated = next(
+                (c for c in chunks if any(same_date(s.text, meta.date) for s in find_spans(c.text, "date"))), None
+            )
+            if dated is not None and dated.chunk_id not in have:
+                turn.passages = turn.passages + [Passage(dated, meta, 0.0)]
+                have.add(dated.chunk_id)
 
     def _inputs(self, turn: Turn) -> GenerationInput:
         snap = self.retriever.snapshot()
@@ -126,13 +242,23 @@ class AnswerService:
             turn.comparison,
             focus,
             sentence_vectors=partial(sentence_vectors_for, self.library.sentence_vectors, self.library.embeddings),
+            analysis=turn.analysis,
+            cards=turn.cards,
+            standings=self.knowledge.standings(snap),
+            relations=self.knowledge.relations(snap),
+            metas=snap.metas,
+            doc_freq=lambda token: snap.doc_freq.get(token, 0),
+            articles=self.knowledge.articles(snap),
+            bilingual=self.knowledge.bilingual(snap),
         )
 
     def _generate(self, turn: Turn) -> Turn:
         t0 = time.perf_counter()
         data = self._inputs(turn)
         turn.evidence = assess_evidence(data)
-        if turn.passages and turn.evidence.sufficient(self.settings):
+        # A summary of a document the library holds is never refused: its card answers it.
+        summarizing = bool(turn.cards) and turn.analysis is not None and turn.analysis.kind in ("summary", "definition")
+        if turn.passages and (summarizing or turn.evidence.sufficient(self.settings)):
             try:
                 turn.draft = self.generator(turn.generator).draft(data)
             except GeneratorError:
@@ -154,13 +280,16 @@ class AnswerService:
                 question=turn.query,
                 keep_unsupported=turn.request.raw_draft,
             )
-            text, citations = verified.text, verified.citations
+            text, citations = verified.text, _on_quote_pages(verified.citations, self.retriever.snapshot())
             abstained = not citations
-            if not abstained and turn.comparison:
+            if not abstained and turn.draft.not_stated:
+                # The topic is covered, the asked fact is not: say so, and quote what the library does say.
+                text = f"{turn.draft.not_stated}\n\n{_closest_label(turn)} {text}"
+                abstained = True
+            elif not abstained and turn.comparison:
                 text += _missing_side_note(citations)
-        if abstained:
+        if abstained and not citations:
             text = abstention_text(turn.query, self._searched_sources(turn), _filters_note(turn.request))
-            citations = []
         turn.timings.verify = (time.perf_counter() - t0) * 1000
         turn.timings.total = (time.perf_counter() - turn.started) * 1000
         turn.answer = Answer(
@@ -188,52 +317,20 @@ class AnswerService:
         filters = turn.request.filters
         if filters is None or filters.is_empty():
             return len(snap.metas)
-        return len(self.retriever._allowed_sources(snap, filters) or ())
+        return len(self.retriever.allowed_sources(snap, filters) or ())
 
 
-@dataclass
-class Evidence:
-    """The abstain gate's view of the retrieved evidence."""
-
-    strength: float
-    missing_names: list[str]
-
-    def sufficient(self, settings: Settings) -> bool:
-        """Answer only if strong enough, and clearly stronger when a name the question is about is absent."""
-        if self.strength < settings.abstain_threshold:
-            return False
-        return not self.missing_names or self.strength >= settings.abstain_missing_name_threshold
+def _on_quote_pages(citations: list[Citation], snap: Any) -> list[Citation]:
+    """``citations`` with ``page`` set to the page the quote starts on (a chunk's page is where the chunk starts)."""
+    placed = []
+    for citation in citations:
+        page = snap.page_at(citation.source_id, citation.start)
+        placed.append(citation.model_copy(update={"page": page}) if page is not None else citation)
+    return placed
 
 
-# A Chinese-language source never writes "China" in English; its country field says it.
-_COUNTRY_NAMES = {"US": "United States U.S. US America", "CN": "China PRC People's Republic of China"}
-
-
-def assess_evidence(data: GenerationInput) -> Evidence:
-    """Score how well the retrieved passages can answer the question.
-
-    ``strength`` (0..1) is the best candidate sentence's lexical + semantic
-    match, scaled by how much of the question the passages cover at all;
-    ``missing_names`` are names or numbers of the question that no passage
-    (text, title, publisher or date) contains, such as a law the library never
-    mentions.
-    """
-    if not data.passages:
-        return Evidence(0.0, [])
-    candidates = candidate_sentences(data)
-    best = max((0.5 * c.lexical + 0.5 * c.semantic for c in candidates), default=0.0)
-    union = set().union(*(content_tokens(p.chunk.embed_text) for p in data.passages))
-    question_tokens = content_tokens(data.question)
-    covered = max(
-        coverage(question_tokens, union, data.idf),
-        coverage(question_tokens | content_tokens(chinese_terms(data.question)), union, data.idf),
-    )
-    context = "\n".join(
-        f"{p.meta.title} {p.meta.publisher} {p.meta.date} {_COUNTRY_NAMES.get(p.meta.country, '')} {p.chunk.text}"
-        for p in data.passages
-    ).lower()
-    missing = sorted(n for n in key_names(data.question) if not mentions(context, n))
-    return Evidence(best * covered, missing)
+def _closest_label(turn: Turn) -> str:
+    return "资料库中与此最相关的内容:" if turn.analysis and turn.analysis.language == "zh" else "What it does say:"
 
 
 def _missing_side_note(citations: list[Citation]) -> str:

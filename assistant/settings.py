@@ -63,6 +63,14 @@ class Settings(BaseSettings):
     top_k: int = Field(8, ge=1, le=50)
     candidates: int = Field(40, ge=5, le=400, description="Per-retriever pool before fusion.")
     per_source_cap: int = Field(4, ge=1, le=50, description="Max passages of one source in top_k.")
+    chinese_tokens: Literal["ngrams", "words", "both"] = Field(
+        "words", description="How BM25 indexes Chinese: segmented words (rjieba with the library's own vocabulary), "
+        "character unigrams + bigrams, or both.",
+    )
+    exact_search_max_chunks: int = Field(
+        50_000, ge=0, description="Up to this many chunks, dense search is exact (numpy over every vector) and "
+        "therefore identical for identical ingests; above it, Chroma's approximate HNSW index answers.",
+    )
     abstain_threshold: float = Field(
         0.15, ge=0.0, le=1.0, description="Evidence strength below which the assistant abstains."
     )

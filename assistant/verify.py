@@ -160,23 +160,25 @@ def verify_draft(
     for sentence in draft.sentences:
         text = display_text(strip_markers(sentence.text))
         tokens = content_tokens(text)
-        if not tokens or any(len(tokens & other) / len(tokens | other) > 0.8 for other in seen):
-            continue  # empty or a repeat
+        if not tokens or (not sentence.derived and any(len(tokens & o) / len(tokens | o) > 0.8 for o in seen)):
+            continue  # empty or a repeat (a lead and the sentence it comes from may share most words)
         support = _known_support(sentence, by_id)
         if support is None and _acceptable_free_form(text, tokens, question_tokens):
             support = find_support(text, passages, idf, similarity.get(id(sentence)))
         if support is None:
             dropped += 1
             if keep_unsupported:
-                lines.append(f"{text} {UNSUPPORTED_TAG}")
+                lines.append(f"{text} {UNSUPPORTED_TAG} ")
             continue
         key = (support.passage.chunk_id, support.start, support.end)
         if key not in markers:
             markers[key] = len(markers) + 1
             citations.append(_citation(markers[key], support.passage, support.start, support.end))
         seen.append(tokens)
-        lines.append(f"{text} [{markers[key]}]")
-    return VerifiedAnswer(" ".join(lines), citations, dropped, len(lines) - (dropped if keep_unsupported else 0))
+        prefix = f"{sentence.prefix} " if sentence.prefix else ""
+        lines.append(f"{prefix}{text} [{markers[key]}]" + ("\n\n" if sentence.break_after else " "))
+    kept = len(lines) - (dropped if keep_unsupported else 0)
+    return VerifiedAnswer("".join(lines).strip(), citations, dropped, kept)
 
 
 def _acceptable_free_form(text: str, tokens: set[str], question_tokens: set[str]) -> bool:
@@ -194,7 +196,14 @@ def _known_support(sentence: DraftSentence, by_id: dict[str, Passage]) -> Suppor
     if passage is None or not (0 <= sentence.start < sentence.end <= len(passage.chunk.text)):
         return None
     quoted = display_text(strip_markers(passage.chunk.text[sentence.start : sentence.end]))
-    if quoted != display_text(strip_markers(sentence.text)):
+    claim = display_text(strip_markers(sentence.text))
+    if sentence.note:
+        return Support(passage, sentence.start, sentence.end, 1.0)  # cited to the span, worded from the catalog
+    if sentence.derived:
+        # A lead built from the span: every content word and every number must be in it.
+        if not content_tokens(claim) <= content_tokens(quoted) or missing_facts(claim, quoted):
+            return None
+    elif quoted != claim:
         return None
     return Support(passage, sentence.start, sentence.end, 1.0)
 

@@ -12,7 +12,7 @@ from typing import Any
 from assistant import settings as settings_module
 from bench.workload import REPO_ROOT, build_workload, fresh_dir, make_settings
 
-SECTIONS = ("ingestion", "retrieval", "answering", "cold-start", "langchain", "local-llm")
+SECTIONS = ("ingestion", "retrieval", "answering", "cold-start", "langchain", "local-llm", "pages")
 
 
 def run(size: str, out_dir: Path, sections: tuple[str, ...] = SECTIONS, library_dir: Path | None = None) -> (
@@ -36,6 +36,7 @@ def run(size: str, out_dir: Path, sections: tuple[str, ...] = SECTIONS, library_
     from bench.langchain_recipe import bench_langchain
     from bench.local_llm import bench_local_llm
     from bench.machine import machine_info
+    from bench.pages import bench_pages
     from bench.report import write_results
     from bench.retrieval import bench_retrieval, bench_scaled
     from bench.stats import ratio
@@ -104,6 +105,9 @@ def run(size: str, out_dir: Path, sections: tuple[str, ...] = SECTIONS, library_
         if "local-llm" in sections:
             _step("local generator")
             results["local_llm"] = bench_local_llm(library, workload.questions[: workload.llm_questions])
+        if "pages" in sections:
+            _step("cited PDF pages")
+            results["pages"] = bench_pages(library)
     results["total_s"] = round(time.perf_counter() - started, 1)
     stem = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d-%H%M")  # several runs a day keep their own files
     paths = write_results(results, out_dir, stem)

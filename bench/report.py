@@ -100,7 +100,31 @@ def render_markdown(results: dict[str, Any]) -> str:
              f"{_fmt(llm['tokens_per_s']['mean'])} ({_fmt(llm['tokens_per_s']['min'])}–"
              f"{_fmt(llm['tokens_per_s']['max'])})", "", ""),
         ]
+    rows += _page_rows(results.get("pages") or {})
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     if results.get("notes"):
         lines += ["", "Notes:", ""] + [f"- {note}" for note in results["notes"]]
     return "\n".join(lines) + "\n"
+
+
+def _page_rows(pages: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    """Rows of the cited-page section: render, locate and cached costs."""
+    if pages.get("skipped"):
+        return [("cited pages", "skipped", pages["skipped"], "", "")]
+    if not pages:
+        return []
+
+    def pair(key: str) -> str:
+        return f"{_fmt(pages[key]['p50_ms'])} / {_fmt(pages[key]['p95_ms'])} ms"
+
+    found = pages["outcomes"]
+    return [
+        ("cited pages", f"render + locate + highlight + PNG, p50 / p95 ({pages['quotes']} quotes, "
+         f"{pages['sources']} PDFs)", pair("highlighted"), "", ""),
+        ("cited pages", "render + PNG without a highlight, p50 / p95", pair("plain"), "", ""),
+        ("cited pages", "locate the quote (pdfplumber), p50 / p95", pair("locate"), "", ""),
+        ("cited pages", "cached page, p50 / p95", pair("cached"), "", ""),
+        ("cited pages", "quotes found / partly / not located; mean PNG",
+         f"{found.get('found', 0)} / {found.get('partial', 0)} / {found.get('none', 0)}; "
+         f"{_fmt(pages['png_kb_mean'], ' KiB')}", "", ""),
+    ]

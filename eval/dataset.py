@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -11,6 +12,13 @@ from assistant.errors import ConfigError
 from assistant.models import ChatTurn
 
 DEFAULT_DATASET = Path(__file__).parent / "data" / "gold.jsonl"
+
+KINDS = (
+    "definition", "who", "list", "factoid", "status", "yesno", "summary",
+    "comparison", "procedure", "why", "describe", "near-miss", "unanswerable",
+)
+"""Question kinds; every gold item carries exactly one of them as a tag (reports group by it)."""
+Split = Literal["dev", "test"]
 
 
 class Evidence(BaseModel):
@@ -37,6 +45,18 @@ class GoldItem(BaseModel):
     reference_answer: str
     tags: list[str]
     reviewed: bool = True
+    split: Split = "dev"
+    """``dev`` items may be inspected and tuned on; ``test`` items are only reported (the CI gates use them)."""
+
+    @property
+    def kind(self) -> str:
+        """The item's kind tag (see :data:`KINDS`); "other" when it has none."""
+        return next((tag for tag in self.tags if tag in KINDS), "other")
+
+    @property
+    def language(self) -> str:
+        """"zh" when the question is written in Chinese, else "en"."""
+        return "zh" if any("\u3400" <= ch <= "\u9fff" for ch in self.question) else "en"
 
 
 def load_gold(path: Path = DEFAULT_DATASET) -> list[GoldItem]:

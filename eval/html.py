@@ -136,7 +136,9 @@ def write_html(
         for name, values in ablations.items()
     )
     ablation_head = "".join(f"<th>{html.escape(m)}</th>" for m in next(iter(ablations.values()), {}))
-    worst = sorted((r for r in results if r.answerable), key=lambda r: (r.key_facts or 0, r.reciprocal_rank))[:15]
+    from eval.runner import worst_dev_items
+
+    worst = worst_dev_items(results)
     worst_html = "".join(_worst_item(r, (gold or {}).get(r.id)) for r in worst)
     images = "".join(f'<img alt="chart" src="data:image/png;base64,{b64}">' for b64 in _charts(summary, ablations))
     verdict = "PASS" if not failures else "FAIL: " + "; ".join(failures)
@@ -152,6 +154,6 @@ img{{max-width:100%;margin:0.5em}}</style></head><body>
 <table><tr><th>variant</th>{ablation_head}</tr>{ablation_rows}</table>
 {images}<h2>By tag</h2><table><tr><th>tag</th><th>items</th><th>hit@5</th><th>key facts</th></tr>{"".join(tag_rows)}
 </table><h2>By gold source</h2><table><tr><th>source</th><th>items</th><th>hit@5</th><th>key facts</th></tr>
-{source_rows}</table><h2>Worst 15 items</h2><ol>{worst_html}</ol></body></html>""",
+{source_rows}</table><h2>Worst 15 dev items (test items stay unseen)</h2><ol>{worst_html}</ol></body></html>""",
         encoding="utf-8",
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from assistant.evidence import Idf, content_tokens, coverage, missing_facts
@@ -19,10 +19,18 @@ from assistant.verify import answer_sentences
 from eval.dataset import GoldItem
 
 K_VALUES = (1, 3, 5, 10)
+DIRECT_ANSWER_CHARS = 200
+"""The key facts must appear this early in the answer (markers removed) to count as a direct answer."""
+_MARKERS = re.compile(r"\s*\[\d+\]")
 
 
 def _norm(text: str) -> str:
     return " ".join(text.split()).lower()
+
+
+def _compact(text: str) -> str:
+    """Lower-cased text without any whitespace: PDF layout and CJK spacing do not decide a match."""
+    return "".join(text.split()).lower()
 
 
 @dataclass
@@ -32,6 +40,9 @@ class ItemResult:
     id: str
     answerable: bool
     tags: list[str]
+    split: str = "dev"
+    kind: str = "other"
+    language: str = "en"
     retrieved_sources: list[str] = field(default_factory=list)
     hits: dict[int, float] = field(default_factory=dict)
     recall: dict[int, float] = field(default_factory=dict)
@@ -40,6 +51,8 @@ class ItemResult:
     evidence_at5: float | None = None
     abstained: bool = False
     key_facts: float | None = None
+    direct_answer: float | None = None
+    citation_source_precision: float | None = None
     citation_valid: float | None = None
     citation_recall: float | None = None
     citation_precision: float | None = None
@@ -65,8 +78,8 @@ def retrieval_scores(
             dcg += 1.0 / math.log2(i + 2)
             seen.add(source)
     ideal = sum(1.0 / math.log2(i + 2) for i in range(min(len(gold), 10)))
-    texts = [_norm(t) for t in retrieved_texts[:5]]
-    found = [any(_norm(e.quote)[:120] in t for t in texts) for e in item.evidence]
+    texts = [_compact(t) for t in retrieved_texts[:5]]
+    found = [any(_compact(e.quote)[:100] in t for t in texts) for e in item.evidence]
     return {
         "hits": hits,
         "recall": recall,
@@ -77,9 +90,44 @@ def retrieval_scores(
 
 
 def key_fact_score(item: GoldItem, answer_text: str) -> float:
-    """1.0 when the answer contains one alternative of every must_include group."""
-    text = _norm(answer_text)
-    return float(all(any(_norm(alt) in text for alt in group) for group in item.must_include))
+    """1.0 when the answer contains one alternative of every must_include group.
+
+    Compared case-insensitively with markers and all whitespace removed (so a PDF's
+    line breaks or CJK spacing in a quote do not hide a fact).
+    """
+    text = _compact(_MARKERS.sub("", answer_text))
+    return float(all(any(_compact(alt) in text for alt in group) for group in item.must_include))
+
+
+def direct_answer_score(item: GoldItem, answer_text: str) -> float:
+    """1.0 when every key fact is within the first 200 characters of the answer (citation markers removed)."""
+    lead = _MARKERS.sub("", answer_text).strip()[:DIRECT_ANSWER_CHARS]
+    return key_fact_score(item, lead)
+
+
+def citation_source_precision(
+    item: GoldItem, answer: Answer, same_work: Callable[[str], set[str]] | None = None
+) -> float | None:
+    """Share of the answer's citations that point at gold material (None without citations).
+
+    Judged against the gold set only, never by the verifier's own scorer: a citation is
+    correct when its source is a gold source or its quote overlaps a gold evidence quote.
+    With ``same_work``, a translation of a gold source (the same regulation in its other
+    language, quoted beside the original) counts as that source.
+    """
+    if not answer.citations:
+        return None
+    gold_sources = set(item.gold_sources)
+    if same_work is not None:
+        gold_sources |= {other for source in item.gold_sources for other in same_work(source)}
+    gold_quotes = [_compact(e.quote) for e in item.evidence]
+
+    def overlaps(quote: str) -> bool:
+        quote = _compact(quote)
+        return any(g and (g[:60] in quote or quote[:60] in g) for g in gold_quotes)
+
+    correct = [c.source_id in gold_sources or overlaps(c.quote) for c in answer.citations]
+    return sum(correct) / len(correct)
 
 
 def citation_scores(answer: Answer, chunk_texts: dict[str, str], idf: Idf) -> dict[str, float | None]:
@@ -147,12 +195,14 @@ def summarize(results: Sequence[ItemResult]) -> dict[str, float | None]:
     summary["ndcg@10"] = _mean([r.ndcg10 for r in answerable])
     summary["evidence@5"] = _mean([r.evidence_at5 for r in answerable])
     summary["key_fact_accuracy"] = _mean([r.key_facts for r in answerable])
+    summary["direct_answer_rate"] = _mean([r.direct_answer for r in answerable])
     summary["refusal_accuracy"] = _mean([float(r.abstained) for r in unanswerable])
     summary["false_refusal_rate"] = _mean([float(r.abstained) for r in answerable])
     summary["citation_validity"] = _mean([r.citation_valid for r in answerable])
     summary["citation_recall"] = _mean([r.citation_recall for r in answerable])
     summary["citation_precision"] = _mean([r.citation_precision for r in answerable])
     summary["gold_citation_hit"] = _mean([r.gold_citation_hit for r in answerable])
+    summary["citation_source_precision"] = _mean([r.citation_source_precision for r in answerable])
     summary["comparison_both_cited"] = _mean([r.both_countries_cited for r in answerable])
     for stage in ("retrieve", "generate", "verify", "total"):
         values = [r.latency_ms.get(stage, 0.0) for r in results]
@@ -160,3 +210,25 @@ def summarize(results: Sequence[ItemResult]) -> dict[str, float | None]:
         summary[f"{stage}_p95_ms"] = percentile(values, 95)
     summary["mean_total_ms"] = statistics.fmean([r.latency_ms.get("total", 0.0) for r in results]) if results else 0.0
     return summary
+
+
+GROUP_METRICS = (
+    "items", "hit@5", "evidence@5", "key_fact_accuracy", "direct_answer_rate", "refusal_accuracy",
+    "false_refusal_rate", "citation_source_precision",
+)
+"""The figures shown per split, kind and language in reports."""
+
+
+def summarize_groups(results: Sequence[ItemResult], key: str) -> dict[str, dict[str, float | None]]:
+    """Summaries of the results grouped by an :class:`ItemResult` field ("split", "kind" or "language").
+
+    Returns:
+        ``{group value: {metric: value}}`` with the metrics of :data:`GROUP_METRICS`, groups sorted.
+    """
+    groups: dict[str, list[ItemResult]] = {}
+    for result in results:
+        groups.setdefault(str(getattr(result, key)), []).append(result)
+    return {
+        name: {metric: summary.get(metric) for metric in GROUP_METRICS}
+        for name, summary in ((name, summarize(group)) for name, group in sorted(groups.items()))
+    }

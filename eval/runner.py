@@ -20,7 +20,16 @@ from typing import TYPE_CHECKING
 from assistant.models import AnswerRequest
 from assistant.service import AnswerService
 from eval.dataset import GoldItem
-from eval.metrics import ItemResult, citation_scores, key_fact_score, retrieval_scores, summarize
+from eval.metrics import (
+    ItemResult,
+    citation_scores,
+    citation_source_precision,
+    direct_answer_score,
+    key_fact_score,
+    retrieval_scores,
+    summarize,
+    summarize_groups,
+)
 from ingest.embed import torch_threads
 
 if TYPE_CHECKING:
@@ -51,7 +60,9 @@ def evaluate_item(
     answer = service.answer(AnswerRequest(question=item.question, history=item.history, generator=generator))
     if contexts is not None:
         contexts[item.id] = [p.text for p in answer.retrieved]
-    result = ItemResult(id=item.id, answerable=item.answerable, tags=item.tags)
+    result = ItemResult(
+        id=item.id, answerable=item.answerable, tags=item.tags, split=item.split, kind=item.kind, language=item.language
+    )
     result.retrieved_sources = [p.source_id for p in answer.retrieved]
     result.abstained = answer.abstained
     result.latency_ms = answer.timings_ms.model_dump()
@@ -64,6 +75,9 @@ def evaluate_item(
     result.reciprocal_rank, result.ndcg10 = scores["rr"], scores["ndcg10"]  # type: ignore[assignment]
     result.evidence_at5 = scores["evidence_at5"]  # type: ignore[assignment]
     result.key_facts = key_fact_score(item, answer.answer)
+    result.direct_answer = direct_answer_score(item, answer.answer)
+    directory = service.retriever.snapshot().directory()
+    result.citation_source_precision = citation_source_precision(item, answer, directory.same_work)
     cites = citation_scores(answer, {p.chunk_id: p.text for p in answer.retrieved}, service.retriever.snapshot().idf)
     result.citation_valid = cites["valid"] if not answer.abstained else None
     result.citation_recall, result.citation_precision = cites["recall"], cites["precision"]
@@ -95,6 +109,12 @@ def run_eval(
     return results, summarize(results)
 
 
+def gated_results(results: list[ItemResult]) -> list[ItemResult]:
+    """The results the CI gates judge: the test split, or every result when a set has no test split."""
+    test = [r for r in results if r.split == "test"]
+    return test or list(results)
+
+
 def check_gates(summary: dict[str, float | None], gates_file: Path = GATES_FILE) -> list[str]:
     """Failures as readable lines ("hit@5 0.91 < 0.95"); empty when every gate passes.
 
@@ -123,8 +143,12 @@ def write_report(
     ablations: dict[str, dict] | None = None,
     items: list[GoldItem] | None = None,
     judge: JudgeReport | None = None,
+    data_dir: Path | None = None,
 ) -> Path:
     """Write results.jsonl, summary.json, report.md and report.html into ``out_dir``; return the folder.
+
+    With ``data_dir``, report.md also lists the answers users rated down there recently
+    (:func:`eval.candidates.feedback_section`).
 
     With ``judge`` (the optional LLM judge's report), also ``judge.json`` and a
     separate "LLM judge (not gating)" section in both reports; the summary and
@@ -138,8 +162,16 @@ def write_report(
     with (out_dir / "results.jsonl").open("w", encoding="utf-8") as handle:
         for result in results:
             handle.write(json.dumps(asdict(result), ensure_ascii=False) + "\n")
+    splits = {name: summarize([r for r in results if r.split == name]) for name in ("dev", "test")}
+    groups = {key: summarize_groups(results, key) for key in ("split", "kind", "language")}
     (out_dir / "summary.json").write_text(
-        json.dumps({"label": label, "summary": summary, "ablations": ablations, "gate_failures": failures}, indent=2)
+        json.dumps(
+            {
+                "label": label, "summary": summary, "splits": splits, "groups": groups,
+                "ablations": ablations, "gate_failures": failures,
+            },
+            indent=2,
+        )
     )
     if judge is not None:
         (out_dir / "judge.json").write_text(json.dumps(judge.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
@@ -154,6 +186,11 @@ def write_report(
         "|---|---|",
     ]
     lines += [f"| {metric} | {_fmt(value)} |" for metric, value in summary.items()]
+    lines += ["", "## Dev and test splits (the gates judge test)", ""]
+    lines += split_table(splits)
+    for key in ("kind", "language"):
+        lines += ["", f"## By {key}", ""]
+        lines += group_table(groups[key], key)
     if ablations:
         metrics = list(next(iter(ablations.values())))
         lines += [
@@ -168,15 +205,44 @@ def write_report(
         ]
     lines += ["", "## Gates", "", "PASS" if not failures else "FAIL: " + "; ".join(failures)]
     lines += markdown_section(judge)
-    lines += ["", "## Worst items", ""]
-    worst = sorted((r for r in results if r.answerable), key=lambda r: (r.key_facts or 0, r.reciprocal_rank))[:15]
+    lines += ["", "## Worst dev items (test items are never listed: they must stay unseen while tuning)", ""]
+    worst = worst_dev_items(results)
     for r in worst:
         lines.append(
             f"- **{r.id}** key facts {r.key_facts}, rr {r.reciprocal_rank:.2f}, abstained {r.abstained}: "
             f"{r.answer[:300]}"
         )
+    if data_dir is not None:
+        from eval.candidates import feedback_section
+
+        lines += feedback_section(data_dir)
     (out_dir / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return out_dir
+
+
+def worst_dev_items(results: list[ItemResult], n: int = 15) -> list[ItemResult]:
+    """The ``n`` answerable dev items with the fewest key facts (then the worst retrieval)."""
+    dev = [r for r in results if r.answerable and r.split == "dev"]
+    return sorted(dev, key=lambda r: (r.key_facts or 0, r.direct_answer or 0, r.reciprocal_rank))[:n]
+
+
+def split_table(splits: dict[str, dict[str, float | None]]) -> list[str]:
+    """Markdown rows: every metric for dev and test, and the dev–test gap."""
+    lines = ["| metric | dev | test | dev − test |", "|---|---|---|---|"]
+    dev, test = splits.get("dev", {}), splits.get("test", {})
+    for metric in dev or test:
+        a, b = dev.get(metric), test.get(metric)
+        gap = "" if a is None or b is None or metric == "items" else f"{a - b:+.3f}"
+        lines.append(f"| {metric} | {_fmt(a)} | {_fmt(b)} | {gap} |")
+    return lines
+
+
+def group_table(groups: dict[str, dict[str, float | None]], key: str) -> list[str]:
+    """Markdown rows of :func:`eval.metrics.summarize_groups` output."""
+    metrics = list(next(iter(groups.values()), {}))
+    lines = [f"| {key} | " + " | ".join(metrics) + " |", "|---" * (len(metrics) + 1) + "|"]
+    lines += [f"| {name} | " + " | ".join(_fmt(v) for v in values.values()) + " |" for name, values in groups.items()]
+    return lines
 
 
 def _fmt(value: float | None) -> str:

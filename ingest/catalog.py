@@ -26,7 +26,7 @@ CREATE TABLE IF NOT EXISTS sources (
 CREATE TABLE IF NOT EXISTS chunks (
     chunk_id TEXT PRIMARY KEY, source_id TEXT NOT NULL, position INTEGER NOT NULL,
     start INTEGER NOT NULL, "end" INTEGER NOT NULL, page INTEGER, section TEXT NOT NULL,
-    text TEXT NOT NULL, embed_text TEXT NOT NULL
+    text TEXT NOT NULL, embed_text TEXT NOT NULL, sentences TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS chunks_by_source ON chunks(source_id, position);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -54,6 +54,9 @@ class Catalog:
         path.parent.mkdir(parents=True, exist_ok=True)
         with self.connect() as db:
             db.executescript(_SCHEMA)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(chunks)")}
+            if "sentences" not in columns:  # catalogs written before sentence roles existed
+                db.execute("ALTER TABLE chunks ADD COLUMN sentences TEXT NOT NULL DEFAULT '[]'")
 
     @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
@@ -93,6 +96,12 @@ class Catalog:
         """{source id: content hash} of every catalogued source."""
         with self.connect() as db:
             return dict(db.execute("SELECT id, content_hash FROM sources").fetchall())
+
+    def page_spans(self) -> dict[str, list[PageSpan]]:
+        """{source id: its page spans} (empty lists for unpaginated sources)."""
+        with self.connect() as db:
+            rows = db.execute("SELECT id, pages FROM sources").fetchall()
+        return {source_id: [PageSpan(*p) for p in json.loads(pages)] for source_id, pages in rows}
 
     def put_source(self, source: Source, path: str, chunks: list[Chunk]) -> list[str]:
         """Replace a source and all its chunks in one transaction.
@@ -142,9 +151,13 @@ class Catalog:
             ),
         )
         db.executemany(
-            "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?)",
+            'INSERT INTO chunks (chunk_id, source_id, position, start, "end", page, section, text, embed_text, '
+            "sentences) VALUES (?,?,?,?,?,?,?,?,?,?)",
             [
-                (c.chunk_id, c.source_id, c.position, c.start, c.end, c.page, c.section, c.text, c.embed_text)
+                (
+                    c.chunk_id, c.source_id, c.position, c.start, c.end, c.page, c.section, c.text, c.embed_text,
+                    json.dumps([list(s) for s in c.sentences]),
+                )
                 for c in chunks
             ],
         )
@@ -222,14 +235,20 @@ class Catalog:
 
     def chunks(self, source_id: str | None = None) -> list[Chunk]:
         """All chunks (of one source, when given), in source and position order."""
-        query = 'SELECT chunk_id, source_id, position, start, "end", page, section, text, embed_text FROM chunks'
+        query = (
+            'SELECT chunk_id, source_id, position, start, "end", page, section, text, embed_text, sentences '
+            "FROM chunks"
+        )
         args: tuple[str, ...] = ()
         if source_id is not None:
             query += " WHERE source_id=?"
             args = (source_id,)
         with self.connect() as db:
             rows = db.execute(query + " ORDER BY source_id, position", args).fetchall()
-        return [Chunk(cid, sid, pos, text, s, e, page, sec, emb) for cid, sid, pos, s, e, page, sec, text, emb in rows]
+        return [
+            Chunk(cid, sid, pos, text, s, e, page, sec, emb, tuple((a, b, r) for a, b, r in json.loads(sents)))
+            for cid, sid, pos, s, e, page, sec, text, emb, sents in rows
+        ]
 
     def chunk_ids_by_source(self) -> dict[str, set[str]]:
         """{source id: set of its chunk ids}."""

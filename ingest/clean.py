@@ -23,6 +23,8 @@ _CJK_GAP = re.compile(
 )
 _CJK_GAP_DIGIT = re.compile(f"(?<=[{_CJK}])[ \t]+(?=\\d)|(?<=\\d)[ \t]+(?=[{_CJK}])")
 _SENTENCE_END_CJK = "。！？：；!?:;"
+# "2 0 2 4年": digits a PDF spaced out next to a Chinese date word.
+_SPACED_DIGITS = re.compile(r"(?<![\d.])\d(?: \d){1,7}(?=\s*[年月日号])")
 # The look-behinds make every attempt start at the beginning of a run, so the scans stay linear.
 _HYPHEN_BREAK = re.compile(r"(?<![A-Za-z])([A-Za-z]{2,})-\n[ \t]*([a-z]{2,})")
 _TOC_LINE = re.compile(r"(?<!\.)(?<!\.\s)(?:\.\s?){5,}\s*[\divxlcIVXLC]+\s*$")
@@ -135,6 +137,8 @@ def clean_text(text: str, *, from_pdf: bool = False) -> str:
     text = normalize_unicode(text)
     text = _CJK_GAP.sub("", text)
     text = _CJK_GAP_DIGIT.sub("", text)
+    text = _SPACED_DIGITS.sub(lambda m: m.group().replace(" ", ""), text)
+    text = restore_cjk_punctuation(text)
     if from_pdf:
         text = tidy_whitespace(text)
         text = _join_hyphenated(text)
@@ -152,15 +156,92 @@ def _drop_contents_listing(page: str) -> str:
     return page
 
 
-def clean_pdf_pages(pages: list[str]) -> list[str]:
+def join_vertical_runs(page: str) -> str:
+    r"""Rejoin text a PDF laid out vertically, one character per line ("2\n0\n2\n4\n年\n9\n月" -> "2024年9月").
+
+    Only runs of three or more one-character lines are joined, so a lone page
+    number or list letter stays as it is.
+    """
+    lines = page.split("\n")
+    out: list[str] = []
+    run: list[str] = []
+    for line in [*lines, "\x00end"]:
+        if len(line.strip()) == 1 and line.strip() != "\x00":
+            run.append(line.strip())
+            continue
+        if len(run) >= 3:
+            out.append("".join(run))
+        else:
+            out.extend(run)
+        run = []
+        if line != "\x00end":
+            out.append(line)
+    return "\n".join(out)
+
+
+_HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
+_CJK_BEFORE_PUNCT = re.compile(r"(?<=[\u3400-\u9fff”’」』）》〉])[ \t]*([,;:?!])(?!\d)")
+# "(…)" after a Chinese character or mark, or holding one. The second alternative takes any parenthesis
+# possessively and the replacement checks it for a Chinese character: no backtracking over a long run
+# without a closing parenthesis (which made the scan quadratic), and nothing can match inside one anyway.
+_CJK_PAREN = re.compile(r"(?<=[\u3400-\u9fff，。、；：])\(([^()\n]{1,80})\)|\(([^()\n]*+)\)")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+def restore_cjk_punctuation(text: str) -> str:
+    """Full-width punctuation in Chinese text again, after NFKC made it half-width.
+
+    "提供者,应当" -> "提供者，应当"; "委员会(SAC/TC260)" -> "委员会（SAC/TC260）". Punctuation
+    in English text and in numbers ("1,000") is left alone.
+    """
+    if not _CJK_CHAR.search(text):
+        return text
+    text = _CJK_BEFORE_PUNCT.sub(lambda m: _HALF_TO_FULL[m.group(1)], text)
+    return _CJK_PAREN.sub(_full_width_parentheses, text)
+
+
+def _full_width_parentheses(match: re.Match[str]) -> str:
+    inner = match.group(1)
+    if inner is None:  # the second alternative: only when a Chinese character is inside
+        inner = match.group(2)
+        if not _HAN.search(inner):
+            return match.group()
+    return f"（{inner}）"
+
+
+_SPLIT_WORD = re.compile(r"\b([B-HJ-Zb-z]) ([a-z]{2,})\b")
+
+
+def rejoin_split_words(text: str, words: frozenset[str]) -> str:
+    """Rejoin words a PDF split after their first letter ("U nited" -> "United", "s upport" -> "support").
+
+    Only when the fragment is no word of its own and the joined form is one of ``words``
+    (everyday English), so "a new" or "s most" stay as they are.
+    """
+    if not words:
+        return text
+
+    def join(match: re.Match[str]) -> str:
+        joined = match.group(1) + match.group(2)
+        return joined if joined.lower() in words and match.group(2) not in words else match.group()
+
+    return _SPLIT_WORD.sub(join, text)
+
+
+def clean_pdf_pages(pages: list[str], words: frozenset[str] = frozenset()) -> list[str]:
     """Clean every page of a PDF, dropping repeated headers and footers first.
 
     Headers, footers and contents listings are kept when dropping them would leave
     the document with no text at all.
 
-    Returns one cleaned string per input page (possibly empty).
+    Args:
+        pages: the raw text of each page.
+        words: everyday English words, to rejoin words the PDF split (see :func:`rejoin_split_words`).
+
+    Returns:
+        One cleaned string per input page (possibly empty).
     """
-    normalized = [tidy_whitespace(normalize_unicode(page)) for page in pages]
+    normalized = [join_vertical_runs(tidy_whitespace(normalize_unicode(page))) for page in pages]
     pages = [_drop_contents_listing(page) for page in strip_repeated_margins(normalized)]
     cleaned = [clean_text(page, from_pdf=True) for page in pages]
     if any(normalized) and not any(cleaned):
@@ -169,7 +250,7 @@ def clean_pdf_pages(pages: list[str]) -> list[str]:
         cleaned = [clean_text(page, from_pdf=True) for page in normalized]
         if not any(cleaned):
             cleaned = [clean_text(page) for page in normalized]
-    return cleaned
+    return [rejoin_split_words(page, words) for page in cleaned]
 
 
 def looks_chinese(text: str) -> bool:

@@ -138,6 +138,20 @@ def _load_token_counter(model_path: str | None) -> TokenCounter:
     return count
 
 
+def common_words(model_path: str | None = None) -> frozenset[str]:
+    """Whole words of the embedding model's vocabulary (about 20,000 common English words), lower case."""
+    with _LOAD_LOCK:
+        return _common_words(model_path)
+
+
+@lru_cache(maxsize=4)
+def _common_words(model_path: str | None) -> frozenset[str]:
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(resolve_model_path(model_path), local_files_only=True)
+    return frozenset(w for w in tokenizer.get_vocab() if w.isalpha() and w.isascii() and not w.startswith("##"))
+
+
 Span = tuple[int, int]
 
 

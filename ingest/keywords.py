@@ -16,10 +16,14 @@ import shutil
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import Stemmer
 
+from ingest.segment import Segmenter, library_words
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
 _WORD = re.compile(r"[a-z0-9]+(?:[.\-][a-z0-9]+)*|[\u3400-\u9fff\uf900-\ufaff]+")
 _STOP = frozenset(
     """a about above after again against all am an and any are as at be because been before being
@@ -33,7 +37,7 @@ _STOP = frozenset(
 
 
 _STEMMER = Stemmer.Stemmer("english")
-TOKENIZER_VERSION = 2  # bump when tokenize() changes: saved indexes are then rebuilt on load
+TOKENIZER_VERSION = 4  # bump when tokenize() changes: saved indexes are then rebuilt on load
 
 
 @lru_cache(maxsize=200_000)
@@ -44,40 +48,99 @@ def _stem(word: str) -> str:
     return _STEMMER.stemWord(word)
 
 
-def tokenize(text: str) -> list[str]:
-    """Tokens for BM25: stemmed English words and Chinese unigrams + bigrams."""
+ChineseMode = Literal["ngrams", "words", "both"]
+CHINESE_MODES: tuple[ChineseMode, ...] = ("ngrams", "words", "both")
+
+
+def tokenize(text: str, segmenter: Segmenter | None = None, mode: ChineseMode = "ngrams") -> list[str]:
+    """Tokens for BM25: stemmed English words, and Chinese as words and/or unigrams + bigrams.
+
+    Args:
+        text: any text.
+        segmenter: Chinese word segmenter (required for ``mode`` "words" and "both").
+        mode: "ngrams" (unigrams + bigrams, dictionary-free), "words" (segmented words),
+            or "both".
+    """
     tokens: list[str] = []
     for match in _WORD.finditer(text.lower()):
         piece = match.group()
         if "\u3400" <= piece[0] <= "\ufaff":
+            if segmenter is not None and mode != "ngrams":
+                tokens.extend(f"w:{w}" for w in segmenter.words_of(piece))
+                if mode == "words":
+                    continue
             tokens.extend(piece)
             tokens.extend(piece[i : i + 2] for i in range(len(piece) - 1))
         elif piece not in _STOP:
-            tokens.append(_stem(piece.replace(".", "")) if "-" not in piece else piece)
+            if "-" in piece:  # "open-source" also matches "open source", "self-replication" "self replication"
+                tokens.append(piece)
+                tokens.extend(_stem(part) for part in piece.split("-") if part and part not in _STOP)
+            else:
+                tokens.append(_stem(piece.replace(".", "")))
     return tokens
 
 
-class KeywordIndex:
-    """BM25 (bm25s) over chunk texts, addressed by chunk id."""
+DEFAULT_CHINESE_MODE: ChineseMode = "words"
 
-    def __init__(self, chunk_ids: Sequence[str], model: object | None, generation: int) -> None:
+
+class KeywordIndex:
+    """BM25 (bm25s) over chunk texts, addressed by chunk id.
+
+    Chinese is indexed as segmented words (with the library's own vocabulary, see
+    :mod:`ingest.segment`) plus unigrams and bigrams by default; the words and the
+    mode are saved with the index, so queries are cut exactly as the chunks were.
+    """
+
+    def __init__(
+        self,
+        chunk_ids: Sequence[str],
+        model: object | None,
+        generation: int,
+        words: Sequence[str] = (),
+        mode: ChineseMode = DEFAULT_CHINESE_MODE,
+    ) -> None:
         """Wrap a built bm25s model; use :meth:`build` or :meth:`load` to make one."""
         self.chunk_ids = list(chunk_ids)
         self.generation = generation
         self._model = model
         self._row = {cid: i for i, cid in enumerate(self.chunk_ids)}
+        self.words = list(words)
+        self.mode = mode
+        self.segmenter = Segmenter(self.words) if mode != "ngrams" else None
+
+    def tokenize(self, text: str) -> list[str]:
+        """``text`` as this index tokenizes it."""
+        return tokenize(text, self.segmenter, self.mode)
 
     @classmethod
-    def build(cls, chunk_ids: Sequence[str], texts: Sequence[str], generation: int) -> KeywordIndex:
-        """Index ``texts`` (one per chunk id) for the given catalog generation."""
+    def build(
+        cls,
+        chunk_ids: Sequence[str],
+        texts: Sequence[str],
+        generation: int,
+        titles: Sequence[str] = (),
+        mode: ChineseMode = DEFAULT_CHINESE_MODE,
+    ) -> KeywordIndex:
+        """Index ``texts`` (one per chunk id) for the given catalog generation.
+
+        Args:
+            chunk_ids: the chunks' ids.
+            texts: their texts.
+            generation: the catalog generation they come from.
+            titles: source titles and aliases, for the Chinese user dictionary.
+            mode: how Chinese is tokenized (see :func:`tokenize`).
+        """
         import bm25s
 
+        words = library_words(texts, titles) if mode != "ngrams" and any(_CJK.search(t) for t in texts) else []
+        index = cls(chunk_ids, None, generation, words, mode)
         if not chunk_ids:
-            return cls([], None, generation)
+            return index
         model = bm25s.BM25(k1=1.2, b=0.75)
-        corpus = [tokenize(t) or ["∅"] for t in texts]
+        corpus = [index.tokenize(t) or ["∅"] for t in texts]
         model.index(corpus, show_progress=False)
-        return cls(chunk_ids, model, generation)
+        index._model = model
+        return index
 
     def save(self, directory: Path) -> None:
         """Write the index atomically: a temp dir renamed over the old one."""
@@ -87,7 +150,10 @@ class KeywordIndex:
         if self._model is not None:
             self._model.save(str(tmp), show_progress=False)  # type: ignore[attr-defined]
         (tmp / "ids.json").write_text(
-            json.dumps({"generation": self.generation, "tokenizer": TOKENIZER_VERSION, "chunk_ids": self.chunk_ids})
+            json.dumps({
+                "generation": self.generation, "tokenizer": TOKENIZER_VERSION, "chunk_ids": self.chunk_ids,
+                "chinese_mode": self.mode, "words": self.words,
+            }, ensure_ascii=False)
         )
         old = directory.with_name(directory.name + ".old")
         shutil.rmtree(old, ignore_errors=True)
@@ -103,12 +169,12 @@ class KeywordIndex:
 
         try:
             meta = json.loads((directory / "ids.json").read_text())
-            if meta.get("tokenizer") != TOKENIZER_VERSION:
+            if meta.get("tokenizer") != TOKENIZER_VERSION or meta.get("chinese_mode") not in CHINESE_MODES:
                 return None
             model = bm25s.BM25.load(str(directory)) if meta["chunk_ids"] else None
         except (OSError, ValueError, KeyError):
             return None
-        return cls(meta["chunk_ids"], model, int(meta["generation"]))
+        return cls(meta["chunk_ids"], model, int(meta["generation"]), meta.get("words", []), meta["chinese_mode"])
 
     def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
         """Top ``k`` chunk ids by BM25 score for ``query``, optionally only ids in ``allowed``.
@@ -119,7 +185,7 @@ class KeywordIndex:
         if self._model is None:
             return []
         vocab = self._model.vocab_dict  # type: ignore[attr-defined]
-        tokens = [t for t in tokenize(query) if t in vocab]
+        tokens = [t for t in self.tokenize(query) if t in vocab]
         if not tokens:
             return []
         scores = np.asarray(self._model.get_scores(tokens), dtype=np.float32)  # type: ignore[attr-defined]

@@ -5,7 +5,8 @@ Write order for one source (what makes a crash at any point recoverable):
 1. upsert the new chunk vectors (orphans until step 2; ids are content-derived,
    so re-running never duplicates them);
 2. replace the source and its chunks in the catalog in one SQLite transaction
-   (which also moves the run's staged sentence vectors into the live table);
+   (which also moves the run's staged sentence vectors into the live table and
+   stores the source's document card);
 3. delete the vectors of chunks the source no longer has.
 
 :meth:`Library.put_sources` does the same for a group of sources at once
@@ -28,22 +29,25 @@ syncs the catalog from the server, so several machines share one library
 from __future__ import annotations
 
 import fcntl
+import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import cast
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.errors import IngestError, StorageFullError
+from assistant.errors import IngestError, PolicychatError, StorageFullError
 from assistant.settings import Settings
+from ingest.card_store import CardStore
+from ingest.cards import Card, build_card
 from ingest.catalog import Catalog
 from ingest.embed import load_embeddings
 from ingest.keywords import KeywordIndex
 from ingest.models import Chunk, Source
+from ingest.relations import Relation, library_relations
 from ingest.replica import Publisher, publisher_for, sync_from_chroma
 from ingest.sentence_vectors import SentenceVectorStore
 from ingest.vectors import VectorIndex, open_vector_index
@@ -72,6 +76,7 @@ class Library:
         self._embeddings = embeddings
         self.catalog = Catalog(self.data_dir / "catalog.sqlite")
         self.sentence_vectors = SentenceVectorStore(self.catalog)
+        self.cards = CardStore(self.catalog)
         self.vectors: VectorIndex = open_vector_index(settings)
         self.publisher: Publisher | None = publisher_for(settings)  # None in embedded mode
         self._keyword_dir = self.data_dir / "bm25"
@@ -99,7 +104,7 @@ class Library:
 
     def put_sources(
         self, items: list[tuple[Source, str, list[Chunk]]], vectors: Sequence[Sequence[float]] | np.ndarray,
-        *, staged_run: str | None = None,
+        *, staged_run: str | None = None, cards: Sequence[tuple[Card, str]] = (),
     ) -> None:
         """Store several sources in crash-safe order, with one vector write and one catalog transaction.
 
@@ -108,13 +113,17 @@ class Library:
             vectors: one vector per chunk, in the order of ``items`` and their chunks.
             staged_run: move this ingest run's staged sentence vectors of these chunks into
                 the live table in the same catalog transaction.
+            cards: ``(card, content hash)`` of these sources, stored in the same transaction.
         """
         chunks = [c for _source, _path, cs in items for c in cs]
         metas = [source.meta for source, _path, cs in items for _c in cs]
-        also = None
-        if staged_run is not None:
-            ids = [c.chunk_id for c in chunks]
-            also = partial(self.sentence_vectors.take_staged, run=staged_run, chunk_ids=ids)
+        ids = [c.chunk_id for c in chunks]
+
+        def also(db: sqlite3.Connection) -> None:
+            if staged_run is not None:
+                self.sentence_vectors.take_staged(db, staged_run, ids)
+            CardStore.write(db, cards)
+
         try:
             self.vectors.upsert(chunks, cast(Sequence[Sequence[float]], vectors), metas)
             if self.publisher is not None:
@@ -153,13 +162,17 @@ class Library:
         """The BM25 index for the current catalog generation (rebuilt if stale or missing)."""
         generation = self.catalog.generation()
         index = KeywordIndex.load(self._keyword_dir)
-        if index is not None and index.generation == generation:
+        if index is not None and index.generation == generation and index.mode == self.settings.chinese_tokens:
             return index
         return self._build_keyword_index(generation)
 
     def _build_keyword_index(self, generation: int) -> KeywordIndex:
         chunks = self.catalog.chunks()
-        index = KeywordIndex.build([c.chunk_id for c in chunks], [c.embed_text for c in chunks], generation)
+        titles = [r.meta.title for r in self.catalog.records()]
+        index = KeywordIndex.build(
+            [c.chunk_id for c in chunks], [c.embed_text for c in chunks], generation, titles,
+            self.settings.chinese_tokens,
+        )
         try:
             index.save(self._keyword_dir)
         except OSError:
@@ -170,10 +183,42 @@ class Library:
         """Rebuild and save the BM25 index if the catalog changed; True when rebuilt."""
         generation = self.catalog.generation()
         index = KeywordIndex.load(self._keyword_dir)
-        if index is not None and index.generation == generation:
+        if index is not None and index.generation == generation and index.mode == self.settings.chinese_tokens:
             return False
         self._build_keyword_index(generation)
         return True
+
+    def relations(self) -> list[Relation]:
+        """Relations between the library's sources for the current catalog generation.
+
+        Read from the catalog when stored for this generation, else computed from every
+        chunk (and stored, when the data directory is writable).
+        """
+        generation = self.catalog.generation()
+        stored = self.cards.relations(generation)
+        if stored is not None:
+            return stored
+        by_source: dict[str, list[Chunk]] = {}
+        for chunk in self.catalog.chunks():
+            by_source.setdefault(chunk.source_id, []).append(chunk)
+        relations = library_relations(by_source, [r.meta for r in self.catalog.records()])
+        try:
+            self.cards.put_relations(generation, relations)
+        except PolicychatError:
+            pass  # a read-only or full disk: this process still has them
+        return relations
+
+    def card(self, source: Source, chunks: list[Chunk]) -> Card:
+        """The card of a stored source: from the catalog, or built now (and kept) when missing or stale."""
+        stored = self.cards.get(source.id, source.content_hash)
+        if stored is not None:
+            return stored
+        card = build_card(source.meta, chunks, self.sentence_vectors.get([c.chunk_id for c in chunks]))
+        try:
+            self.cards.put([(card, source.content_hash)])
+        except PolicychatError:
+            pass
+        return card
 
     def repair(self) -> RepairReport:
         """Make vectors and BM25 agree with the catalog after an interrupted write."""

@@ -22,6 +22,7 @@ import yaml
 
 from assistant.errors import IngestError, UnsupportedFileError
 from ingest.clean import clean_pdf_pages, clean_text
+from ingest.embed import common_words
 from ingest.models import PageSpan, ParsedDocument
 
 MAX_TEXT_BYTES = 64 * 1024 * 1024
@@ -248,7 +249,7 @@ class PdfLoader:
             what = f"its {len(raw_pages):,} pages have no text layer (scanned images? run OCR first)" if raw_pages \
                 else "the PDF has no pages"
             raise IngestError(f"no extractable text in the file: {what}", str(path))
-        pages = clean_pdf_pages(raw_pages)
+        pages = clean_pdf_pages(raw_pages, common_words())
         spans: list[PageSpan] = []
         parts: list[str] = []
         offset = 0

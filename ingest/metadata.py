@@ -33,7 +33,7 @@ _COUNTRY_ALIASES = {
     "UN": "INTL",
     "GLOBAL": "INTL",
 }
-_FIELDS = ("id", "title", "publisher", "country", "date", "doc_type", "original_url")
+_FIELDS = ("id", "title", "publisher", "country", "date", "doc_type", "original_url", "aliases", "status", "relations")
 
 
 def read_catalog(folder: Path) -> dict[str, dict[str, str]]:
@@ -146,4 +146,7 @@ def resolve_source_meta(
         original_url=merged.get("original_url") or None,
         file=path.name,
         language="zh" if looks_chinese(doc.text) else "en",
+        aliases=merged.get("aliases", ""),
+        status=merged.get("status", ""),
+        relations=merged.get("relations", ""),
     )

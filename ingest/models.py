@@ -59,6 +59,12 @@ class SourceMeta:
     original_url: str | None = None
     file: str = ""
     language: str = "en"
+    aliases: str = ""
+    """Other names of the source, ``;``-separated (catalog ``aliases`` column)."""
+    status: str = ""
+    """Standing stated in the catalog (in force, revoked, rescinded, superseded, amended, draft); "" = not stated."""
+    relations: str = ""
+    """Relations stated in the catalog, ``type:target-id`` pairs ``;``-separated (e.g. ``revokes:us-eo-14110``)."""
 
     @property
     def date_int(self) -> int:
@@ -115,6 +121,16 @@ class Chunk:
     page: int | None
     section: str
     embed_text: str
+    sentences: tuple[tuple[int, int, str], ...] = ()
+    """The chunk's sentences as ``(start, end, role)`` offsets into ``text`` (see :mod:`ingest.roles`)."""
+
+    def sentence_spans(self) -> list[tuple[int, int]]:
+        """``(start, end)`` of every sentence (split on the fly for a chunk stored without them)."""
+        if self.sentences:
+            return [(start, end) for start, end, _role in self.sentences]
+        from ingest.sentences import split_sentences
+
+        return split_sentences(self.text)
 
 
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?")

@@ -1,4 +1,4 @@
-"""Ingestion end to end: find files → load → metadata → chunk → embed → store.
+"""Ingestion end to end: find files → load → metadata → chunk → sentence roles → embed → store → relations.
 
 :func:`ingest_paths` is the one entry point (the CLI and the upload jobs call it).
 It is incremental: a file whose content hash (bytes + catalog row + sidecar) is
@@ -14,6 +14,11 @@ is dropped, so no source is ever stored in part. With ``atomic=True`` (upload jo
 whole run is committed in one catalog transaction at its end, so a cancel or a crash
 leaves the library exactly as it was; otherwise (the CLI) each batch of files is
 committed as soon as it is embedded, so a long run keeps what it finished.
+
+Each source's document card (:mod:`ingest.cards`) is built from its chunks and staged
+sentence vectors as it is committed, and stored in the same catalog transaction; the
+relations between sources (:mod:`ingest.relations`) are rebuilt once at the end of a
+run that changed the catalog.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import numpy as np
 
 from assistant.errors import IngestCancelledError, IngestError, PolicychatError
 from ingest.batches import BatchEmbedder, PendingFile
+from ingest.cards import Card, build_card
 from ingest.chunk import chunk_source
 from ingest.discover import FileError, discover_files
 from ingest.embed import load_token_counter
@@ -40,6 +46,7 @@ from ingest.loaders import load_document
 from ingest.metadata import catalog_row_for, read_catalog, resolve_source_meta, slugify
 from ingest.models import Source
 from ingest.progress import FileBudget, FileStatus, IngestControl
+from ingest.roles import tag_chunks
 
 __all__ = ["FileError", "IngestReport", "discover_files", "ingest_paths"]
 
@@ -48,7 +55,7 @@ log = logging.getLogger(__name__)
 EMBED_BATCH_CHUNKS = 512
 STORE_GROUP_MAX = 64  # sources stored with one vector write
 STORE_STEPS = 16  # a batch of embedded sources is stored in at least this many steps when it can be
-PIPELINE_VERSION = "4"  # bump when loaders, clean-up, sentence splitting or chunking change their output
+PIPELINE_VERSION = "17"  # bump when loaders, clean-up, sentence splitting or chunking change their output
 
 
 @dataclass
@@ -150,7 +157,9 @@ def ingest_paths(
             report.removed = _prune(library, paths, run.seen_ids)
         if report.added or report.updated or report.removed:
             library.sentence_vectors.prune()
+            library.cards.prune()
         library.sync_keyword_index()
+        library.relations()  # computed once per catalog generation, stored beside the catalog
     report.seconds = time.perf_counter() - started
     return report
 
@@ -241,7 +250,7 @@ class _Run:
         loading = time.perf_counter()
         count = load_token_counter(settings.embedding_model)
         started += time.perf_counter() - loading  # loading the tokenizer (once per process) is not this file's time
-        chunks = chunk_source(source, count, settings.chunk_tokens, settings.chunk_overlap_tokens)
+        chunks = tag_chunks(source, chunk_source(source, count, settings.chunk_tokens, settings.chunk_overlap_tokens))
         if not chunks:
             raise IngestError("no text left after clean-up", str(path))
         self.budget.check_chunks(len(chunks), str(path))
@@ -285,14 +294,21 @@ class _Run:
             for item in group:
                 self.control.update(item.status, state="storing")
             vectors = np.stack([v for item in group for v in item.vectors if v is not None])
+            cards = [(self._card(item), item.source.content_hash) for item in group]
             self.library.put_sources([(item.source, item.path, item.chunks) for item in group], vectors,
-                                     staged_run=self.id)
+                                     staged_run=self.id, cards=cards)
             for item in group:
                 (self.report.updated if item.is_update else self.report.added).append(item.source.id)
                 self.report.duplicate_chunks += item.status.duplicate_chunks
                 self.control.update(item.status, state="updated" if item.is_update else "added")
         self.report.chunks_embedded = self.embedder.chunks_embedded
         self.report.embed_seconds = self.embedder.embed_seconds
+
+    def _card(self, item: PendingFile) -> Card:
+        """The card of an embedded file, from its chunks' roles and its staged sentence vectors."""
+        self.control.check()
+        vectors = self.library.sentence_vectors.staged(self.id, [c.chunk_id for c in item.chunks])
+        return build_card(item.source.meta, item.chunks, vectors)
 
     def discard_staged(self) -> None:
         """Drop what this run staged and did not commit (best effort: the next repair drops it anyway)."""

@@ -74,7 +74,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-RECORD_FORMAT = 1  # bump when the source record layout changes
+RECORD_FORMAT = 2  # bump when the source record layout changes
 STAMP_KEY = "policychat_stamp"  # in the sources collection's metadata
 SYNCED_STAMP = "replica_stamp"  # catalog state: the stamp of the last completed sync
 BACKFILLED = "replica_backfilled"  # catalog state: local sources from before publishing existed are published
@@ -110,8 +110,8 @@ def _encode_record(source: Source, path: str, chunks: Sequence[Chunk]) -> tuple[
             overrides["embed_text"] = c.embed_text
         if source.text[c.start : c.end] != c.text:
             overrides["text"] = c.text
-        if overrides:
-            row.append(overrides)
+        row.append(overrides)
+        row.append([list(s) for s in c.sentences])
         rows.append(row)
     document = json.dumps(
         {"text": source.text, "pages": [[p.page, p.start, p.end] for p in source.pages], "chunks": rows},
@@ -146,11 +146,12 @@ def _decode_record(document: str, metadata: dict[str, Any]) -> Record:
     for row in body["chunks"]:
         chunk_id, position, start, end, page, section, header = row[:7]
         overrides = row[7] if len(row) > 7 else {}
+        sentences = tuple((a, b, role) for a, b, role in row[8]) if len(row) > 8 else ()
         chunk_text = overrides.get("text", text[start:end])
         chunks.append(
             Chunk(
                 chunk_id, meta.id, position, chunk_text, start, end, page, section,
-                overrides.get("embed_text", header + chunk_text),
+                overrides.get("embed_text", header + chunk_text), sentences,
             )
         )
     if [c.chunk_id for c in chunks] != json.loads(metadata["chunk_ids"]):

@@ -24,7 +24,6 @@ from langchain_core.embeddings import Embeddings
 from ingest.catalog import Catalog
 from ingest.embed import Span, encode_with_spans
 from ingest.models import Chunk
-from ingest.sentences import split_sentences
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sentence_vectors (
@@ -40,7 +39,7 @@ SpanVectors = dict[Span, np.ndarray]
 
 def chunk_sentence_spans(chunk: Chunk) -> list[Span]:
     """The sentences of ``chunk.text`` as ``(start, end)`` offsets into it (as answering splits them)."""
-    return split_sentences(chunk.text)
+    return chunk.sentence_spans()
 
 
 def pool_chunk_sentences(
@@ -125,12 +124,17 @@ class SentenceVectorStore:
                 f"SELECT chunk_id, spans, dim, vectors FROM sentence_vectors WHERE chunk_id IN ({marks})",
                 list(chunk_ids),
             ).fetchall()
-        out: dict[str, SpanVectors] = {}
-        for chunk_id, spans_json, dim, blob in rows:
-            spans = [tuple(s) for s in json.loads(spans_json)]
-            matrix = np.frombuffer(blob, dtype=np.float16).reshape(len(spans), dim).astype(np.float32)
-            out[chunk_id] = {(int(s[0]), int(s[1])): matrix[i] for i, s in enumerate(spans)}
-        return out
+        return dict(_decode(row) for row in rows)
+
+    def staged(self, run: str, chunk_ids: Sequence[str]) -> dict[str, SpanVectors]:
+        """The sentence vectors ``run`` staged for the given chunks (read as :meth:`get` reads stored ones)."""
+        with self._catalog.connect() as db:
+            rows = [
+                row for chunk_id in chunk_ids
+                for row in db.execute("SELECT chunk_id, spans, dim, vectors FROM staged_sentence_vectors "
+                                      "WHERE run=? AND chunk_id=?", (run, chunk_id))
+            ]
+        return dict(_decode(row) for row in rows)
 
     def prune(self) -> int:
         """Delete rows of chunks that are no longer in the catalog; return how many went."""
@@ -143,6 +147,14 @@ class SentenceVectorStore:
         """Number of chunks with stored sentence vectors."""
         with self._catalog.connect() as db:
             return int(db.execute("SELECT COUNT(*) FROM sentence_vectors").fetchone()[0])
+
+
+def _decode(row: tuple[str, str, int, bytes]) -> tuple[str, SpanVectors]:
+    """A table row back into ``(chunk_id, {span: vector})`` (float32 vectors of the stored float16)."""
+    chunk_id, spans_json, dim, blob = row
+    spans = [tuple(s) for s in json.loads(spans_json)]
+    matrix = np.frombuffer(blob, dtype=np.float16).reshape(len(spans), dim).astype(np.float32)
+    return chunk_id, {(int(s[0]), int(s[1])): matrix[i] for i, s in enumerate(spans)}
 
 
 def _record(chunk_id: str, vectors: SpanVectors) -> tuple[str, str, int, bytes]:

@@ -47,6 +47,10 @@ class VectorIndex(Protocol):
         """Top ``k`` chunk ids by cosine similarity (higher is better), filtered by ``where``."""
         ...
 
+    def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of ``ids`` (ids without a vector are left out)."""
+        ...
+
 
 VECTOR_BACKENDS: dict[str, Callable[[Settings], VectorIndex]] = {}
 
@@ -179,6 +183,19 @@ class ChromaIndex:
                 offset += 5000
         except Exception as exc:
             raise _unavailable(self._settings, exc) from exc
+
+    def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored vectors by id, read in pages of 1,000 (float32, as stored)."""
+        out: dict[str, np.ndarray] = {}
+        try:
+            for i in range(0, len(ids), 1000):
+                page = self._collection.get(ids=list(ids[i : i + 1000]), include=["embeddings"])
+                found = page["embeddings"]
+                for cid, vector in zip(page["ids"], list(found) if found is not None else [], strict=True):
+                    out[str(cid)] = np.asarray(vector, dtype=np.float32)
+        except Exception as exc:
+            raise _unavailable(self._settings, exc) from exc
+        return out
 
     def search(self, vector: Sequence[float], k: int, where: Where | None = None) -> list[tuple[str, float]]:
         """Cosine similarity search through LangChain's Chroma store."""

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
 from assistant.api.deps import ServiceDep, SettingsDep, check_question_length
-from assistant.api.errors import error_responses, status_for
+from assistant.api.errors import error_responses
 from assistant.api.limits import MAX_JSON_BODY_BYTES
-from assistant.api.sse import SSE_DOC, sse_event, sse_response, started
-from assistant.errors import PolicychatError
+from assistant.api.sse import SSE_DOC, encode_events, sse_response, started
 from assistant.models import Answer, AnswerRequest
 
 router = APIRouter(tags=["answers"])
@@ -38,15 +34,5 @@ async def answer_stream(body: AnswerRequest, service: ServiceDep, settings: Sett
     """
     check_question_length(body.question, settings)
     events = await started(service.stream(body))
-    return sse_response(_encode(events))
+    return sse_response(encode_events(events))
 
-
-def _encode(events: Iterator[dict[str, Any]]) -> Iterator[bytes]:
-    try:
-        for item in events:
-            name = str(item.get("event", "message"))
-            data = item["data"] if "data" in item else {k: v for k, v in item.items() if k != "event"}
-            yield sse_event(name, data)
-    except PolicychatError as exc:
-        yield sse_event("error", {"detail": str(exc), "status": status_for(exc)})
-    yield sse_event("done", {})

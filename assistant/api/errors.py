@@ -6,6 +6,8 @@ exception                   status
 SourceNotFoundError         404
 JobNotFoundError            404
 JobFinishedError            409 (a finished job cannot be cancelled)
+ConversationNotFoundError   404
+PageUnavailableError        404
 UploadTooLargeError         413
 UnsupportedFileError        415
 StorageFullError            507 (Insufficient Storage)
@@ -33,9 +35,11 @@ from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 from assistant.api.schemas import Problem
 from assistant.api.writes import UploadTooLargeError
 from assistant.errors import (
+    ConversationNotFoundError,
     IndexUnavailableError,
     JobFinishedError,
     JobNotFoundError,
+    PageUnavailableError,
     PolicychatError,
     SourceNotFoundError,
     StorageFullError,
@@ -47,6 +51,8 @@ STATUS_BY_ERROR: list[tuple[type[PolicychatError], int]] = [
     (SourceNotFoundError, 404),
     (JobNotFoundError, 404),
     (JobFinishedError, 409),
+    (ConversationNotFoundError, 404),
+    (PageUnavailableError, 404),
     (UploadTooLargeError, 413),
     (UnsupportedFileError, 415),
     (StorageFullError, 507),
@@ -57,7 +63,7 @@ STATUS_BY_ERROR: list[tuple[type[PolicychatError], int]] = [
 _DESCRIPTIONS = {
     400: "Bad request: unknown generator, contradictory filters, a body that is not UTF-8 JSON",
     401: "API key missing or wrong",
-    404: "Unknown source or job",
+    404: "Unknown source, job, page, conversation or message",
     409: "The job has already finished",
     413: "Request body or upload too large",
     415: "Unsupported file type",

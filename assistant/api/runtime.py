@@ -22,6 +22,8 @@ from assistant.jobs import JobQueue
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
+    from assistant.conversations import ConversationStore
+    from assistant.pages import PageRenderer
     from assistant.service import AnswerService
     from ingest.replica import ReplicaSync
 
@@ -40,11 +42,26 @@ class Runtime:
         self._open_lock = threading.Lock()
         self.jobs = JobQueue(self)
         self.started_at = time.time()
+        self._conversations: ConversationStore | None = None
 
     @property
     def uploads_dir(self) -> Path:
         """Where uploaded files are kept: ``<data_dir>/uploads``."""
         return Path(self.settings.data_dir) / "uploads"
+
+    def conversations(self) -> ConversationStore:
+        """The stored conversations of this data directory (independent of the vector store)."""
+        if self._conversations is None:
+            from assistant.conversations import ConversationStore
+
+            self._conversations = ConversationStore.for_data_dir(Path(self.settings.data_dir))
+        return self._conversations
+
+    def pages(self) -> PageRenderer:
+        """Renders cited PDF pages of the library (cached under ``<data_dir>/page-cache``)."""
+        from assistant.pages import PageRenderer
+
+        return PageRenderer(self.service().library.catalog, Path(self.settings.data_dir) / "page-cache")
 
     def service(self) -> AnswerService:
         """The app's one :class:`AnswerService`, opened on first use (and synced first in server mode).

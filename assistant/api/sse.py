@@ -16,6 +16,8 @@ from fastapi.responses import StreamingResponse
 from fastapi.sse import format_sse_event
 from starlette.concurrency import run_in_threadpool
 
+from assistant.errors import PolicychatError
+
 T = TypeVar("T")
 
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
@@ -46,3 +48,21 @@ async def started(events: Iterator[T]) -> Iterator[T]:
 def sse_response(body: Iterable[bytes]) -> StreamingResponse:
     """A ``text/event-stream`` response over encoded events (a sync iterable runs in the threadpool)."""
     return StreamingResponse(body, media_type="text/event-stream", headers=SSE_HEADERS)
+
+
+def encode_events(events: Iterator[dict[str, Any]]) -> Iterator[bytes]:
+    """Service stream events as SSE bytes; a :class:`PolicychatError` mid-stream becomes an ``error`` event.
+
+    Each item's ``event`` names the event and its ``data`` (or the other keys) is
+    the payload; a final ``done`` event always follows.
+    """
+    from assistant.api.errors import status_for
+
+    try:
+        for item in events:
+            name = str(item.get("event", "message"))
+            data = item["data"] if "data" in item else {k: v for k, v in item.items() if k != "event"}
+            yield sse_event(name, data)
+    except PolicychatError as exc:
+        yield sse_event("error", {"detail": str(exc), "status": status_for(exc)})
+    yield sse_event("done", {})

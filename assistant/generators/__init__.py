@@ -13,7 +13,7 @@ import importlib
 import pkgutil
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from langchain_core.embeddings import Embeddings
 
@@ -21,8 +21,13 @@ from assistant.errors import GeneratorError
 from assistant.evidence import Idf
 from assistant.models import Draft, Passage
 from assistant.settings import Settings
-from ingest.models import Chunk
+from ingest.cards import Card
+from ingest.models import Chunk, SourceMeta
+from ingest.relations import Relation, Standing
 from ingest.sentence_vectors import SpanVectors
+
+if TYPE_CHECKING:
+    from assistant.question import QuestionAnalysis
 
 
 @dataclass
@@ -40,6 +45,22 @@ class GenerationInput:
     """Scored candidate sentences, cached by whoever computed them first."""
     sentence_vectors: Callable[[Sequence[Chunk]], dict[str, SpanVectors]] | None = field(default=None, repr=False)
     """Looks up the ingest-time sentence vectors of chunks (None: embed candidate sentences now)."""
+    analysis: QuestionAnalysis | None = None
+    """What the question asks for (kind, answer type, focus, documents named)."""
+    cards: dict[str, Card] = field(default_factory=dict)
+    """Cards of the documents the question names (summaries are built from them)."""
+    standings: dict[str, Standing] = field(default_factory=dict)
+    """Every source's status (in force, revoked …) with its evidence."""
+    relations: list[Relation] = field(default_factory=list)
+    """Relations between the library's sources."""
+    metas: dict[str, SourceMeta] = field(default_factory=dict)
+    """Metadata of every source of the library (for naming documents in status notes)."""
+    doc_freq: Callable[[str], int] | None = field(default=None, repr=False)
+    """In how many chunks of the library a BM25 token occurs."""
+    bilingual: Any = field(default=None, repr=False)
+    """:class:`assistant.crosslingual.BilingualTable`: the question's terms in the library's other language."""
+    articles: Any = field(default=None, repr=False)
+    """:class:`assistant.knowledge.ArticleIndex` of translated works (an article beside its translation)."""
 
 
 class Generator(Protocol):

@@ -1,4 +1,6 @@
-"""Gradio callbacks: they call the shared :class:`AnswerService` and write path directly, never HTTP.
+"""Gradio callbacks of the filters and the Library tab; the chat's are in :mod:`assistant.ui.threads`.
+
+They call the shared :class:`AnswerService` and write path directly, never HTTP.
 
 Project errors become ``gr.Error`` toasts here (the UI's edge); everything
 shown to people is rendered by :mod:`assistant.ui.render`.
@@ -7,8 +9,6 @@ shown to people is rendered by :mod:`assistant.ui.render`.
 from __future__ import annotations
 
 import hmac
-import uuid
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,13 +18,11 @@ from pydantic import ValidationError
 
 from assistant.api.runtime import Runtime
 from assistant.api.writes import SavedUpload, UploadFields, max_upload_bytes, save_upload
-from assistant.errors import JobFinishedError, JobNotFoundError, PolicychatError, SourceNotFoundError
+from assistant.errors import JobFinishedError, JobNotFoundError, PolicychatError
 from assistant.jobs import FINAL_STATES
-from assistant.models import Answer, AnswerRequest, ChatTurn, Filters
+from assistant.models import Filters
 from assistant.ui import render
 
-Message = dict[str, str]
-HISTORY_TURNS = 20
 SHOWN_JOBS = 5  # uploads of one browser session shown in the Library tab
 PASSAGES_PLACEHOLDER = '<div class="pc-muted">Passages retrieved for the last question appear here.</div>'
 
@@ -49,67 +47,6 @@ def build_filters(countries: list[str] | None, doc_types: list[str] | None, date
     filters = Filters(country=countries or None, doc_type=doc_types or None,  # type: ignore[arg-type]
                       date_from=_date(date_from, "Date from"), date_to=_date(date_to, "Date to"))
     return None if filters.is_empty() else filters
-
-
-class ChatCallbacks:
-    """The Chat tab: ask (streaming), clear, and what the page shows on load."""
-
-    def __init__(self, runtime: Runtime) -> None:
-        """Bind to the app's runtime."""
-        self.runtime = runtime
-
-    def _stored_text(self, source_id: str) -> str | None:
-        try:
-            return self.runtime.service().library.catalog.source(source_id).text
-        except SourceNotFoundError:
-            return None
-
-    def ask(self, question: str, messages: list[Message], turns: list[dict[str, str]], countries: list[str],
-            doc_types: list[str], date_from: str, date_to: str, generator: str | None,
-            ) -> Iterator[tuple[list[Message], list[dict[str, str]], str, str]]:
-        """Answer ``question``, yielding (chat messages, plain history, passages panel, textbox) as it streams."""
-        question = (question or "").strip()
-        if not question:
-            raise gr.Error("Type a question first.")
-        limit = self.runtime.settings.max_question_chars
-        if len(question) > limit:
-            raise gr.Error(f"The question is longer than {limit} characters; shorten it.")
-        try:
-            request = AnswerRequest(
-                question=question, history=[ChatTurn(**t) for t in turns[-HISTORY_TURNS:]],  # type: ignore[arg-type]
-                filters=build_filters(countries, doc_types, date_from, date_to), generator=generator or None,
-                top_k=None, raw_draft=False,
-            )
-        except ValidationError as exc:
-            raise gr.Error(f"Invalid input: {exc.errors()[0]['msg']}") from None
-        messages = [*messages, {"role": "user", "content": render.render_question(question)},
-                    {"role": "assistant", "content": render.render_pending()}]
-        yield messages, turns, gr.skip(), ""
-        sentences: list[str] = []
-        answer: Answer | None = None
-        try:
-            for event in self.runtime.service().stream(request):
-                if event.get("event") == "sentence":
-                    sentences.append(event["text"])
-                    messages[-1] = {"role": "assistant", "content": render.render_partial(sentences)}
-                    yield messages, turns, gr.skip(), ""
-                elif event.get("event") == "answer":
-                    answer = Answer.model_validate(event["data"])
-        except PolicychatError as exc:
-            messages[-1] = {"role": "assistant", "content": render.render_error(str(exc))}
-            yield messages, turns, gr.skip(), ""
-            return
-        if answer is None:
-            return
-        html = render.render_answer(answer, self._stored_text, uuid.uuid4().hex[:10])
-        messages[-1] = {"role": "assistant", "content": html}
-        turns = [*turns, {"role": "user", "content": question}, {"role": "assistant", "content": answer.answer}]
-        titles = {r.meta.id: r.meta.title for r in self.runtime.service().library.catalog.records()}
-        yield messages, turns, render.render_passages(answer.retrieved, titles), ""
-
-    def clear(self) -> tuple[list[Message], list[dict[str, str]], str]:
-        """Start a new conversation."""
-        return [], [], PASSAGES_PLACEHOLDER
 
 
 class LibraryCallbacks:
@@ -162,17 +99,16 @@ class LibraryCallbacks:
         jobs = {job.id: job.state, **{k: v for k, v in list(jobs.items())[: SHOWN_JOBS - 1]}}
         return self._render_jobs(jobs), jobs, gr.Timer(active=True)
 
-    def poll(self, jobs: dict[str, str]) -> tuple[str, dict[str, str], Any, Any, Any, Any]:
-        """Progress of this session's uploads; the table refreshes when one finishes, polling stops when all have.
+    def progress(self, jobs: dict[str, str]) -> tuple[str, dict[str, str], bool, bool]:
+        """Progress of this session's uploads (``jobs`` maps job id to the state last shown).
 
         Returns:
-            (progress, ``{job id: state}``, empty-library notice, document-type dropdown, table rows, timer).
+            (progress HTML, ``{job id: state}`` now, whether a job finished since ``jobs``, whether any still runs).
         """
         now = {job_id: self._job_state(job_id) for job_id in jobs}
         finished_now = any(state in FINAL_STATES and jobs[job_id] not in FINAL_STATES for job_id, state in now.items())
         running = any(state not in FINAL_STATES for state in now.values())
-        library = self.refresh() if finished_now else (gr.skip(), gr.skip(), gr.skip())
-        return (self._render_jobs(now), now, *library, gr.skip() if running else gr.Timer(active=False))
+        return self._render_jobs(now), now, finished_now, running
 
     def cancel(self, jobs: dict[str, str], api_key: str) -> str:
         """Cancel this session's uploads that have not finished (nothing of them is stored)."""

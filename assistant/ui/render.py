@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
+from urllib.parse import quote
 
 from assistant.jobs import Job
 from assistant.models import Answer, Citation, RetrievedPassage
@@ -22,6 +23,8 @@ _SPACE = re.compile(r"\s+")
 
 TextLookup = Callable[[str], str | None]
 """Returns a source's stored text by id, or None when it is gone."""
+PageLookup = Callable[[Citation], int | None]
+"""The PDF page to show for a citation (where its quote starts), or None for sources that are not PDFs."""
 
 
 def esc(text: str) -> str:
@@ -66,7 +69,20 @@ def quote_in_context(citation: Citation, stored_text: str | None, chars: int = C
     return f"{esc(before)}<mark>{esc(stored_text[start:end])}</mark>{esc(after)}"
 
 
-def _footnote(citation: Citation, stored_text: str | None, token: str) -> str:
+def page_view(citation: Citation, page: int) -> str:
+    """A cited PDF page, loaded when its footnote opens: the page image with the quote highlighted.
+
+    The script in :mod:`assistant.ui.scripts` fetches the link's image, shows it and
+    says so when the quote could not be located on the page.
+    """
+    src = f"/v1/sources/{quote(citation.source_id, safe='')}/pages/{page}.png?highlight={citation.start}-{citation.end}"
+    return (f'<div class="pc-page"><a class="pc-page-link" href="{esc(src)}" target="_blank" rel="noopener">'
+            f'Page {page} of the PDF</a> <span class="pc-page-note"></span>'
+            f'<img class="pc-page-img" alt="Page {page} of {esc(citation.title)}, the quoted passage highlighted">'
+            "</div>")
+
+
+def _footnote(citation: Citation, stored_text: str | None, token: str, page: int | None = None) -> str:
     bits = [esc(b) for b in (citation.publisher, citation.date) if b]
     if citation.page:
         bits.append(f"p. {citation.page}")
@@ -78,17 +94,21 @@ def _footnote(citation: Citation, stored_text: str | None, token: str) -> str:
         f'<summary><span class="pc-num">[{citation.marker}]</span> <span class="pc-title">{esc(citation.title)}</span>'
         f'{meta}</summary>'
         f'<blockquote class="pc-context">{quote_in_context(citation, stored_text)}</blockquote>'
+        f'{page_view(citation, page) if page else ""}'
         f'<div class="pc-source-id">{esc(citation.source_id)}{link}</div></details>'
     )
 
 
-def render_answer(answer: Answer, lookup: TextLookup, token: str) -> str:
+def render_answer(answer: Answer, lookup: TextLookup, token: str, pages: PageLookup | None = None,
+                  copy_href: str | None = None) -> str:
     """The finished answer: text with ``[n]`` linked to a "Sources" list of expandable footnotes.
 
     Args:
         answer: the service's answer.
         lookup: stored text of a source by id (for the quote's surrounding text).
         token: unique per message, so footnote anchors of different answers never clash.
+        pages: the PDF page to show per citation (none shown without it).
+        copy_href: the answer's Markdown export, for a "Copy with sources" link (stored answers only).
     """
     if answer.abstained:
         return ('<div class="pc-answer pc-refusal"><div class="pc-refusal-title">No supported answer</div>'
@@ -99,11 +119,13 @@ def render_answer(answer: Answer, lookup: TextLookup, token: str) -> str:
     for citation in answer.citations:
         if citation.source_id not in texts:
             texts[citation.source_id] = lookup(citation.source_id)
-        notes.append(_footnote(citation, texts[citation.source_id], token))
+        notes.append(_footnote(citation, texts[citation.source_id], token, pages(citation) if pages else None))
     timing = f"{esc(answer.generator)} · {answer.timings_ms.total / 1000:.1f} s"
+    copy = (f' · <a class="pc-copy" href="{esc(copy_href)}" title="Copy this answer as Markdown with footnotes">'
+            "Copy with sources</a>") if copy_href else ""
     return (f'<div class="pc-answer">{_answer_body(answer.answer, cited, token)}'
             f'<div class="pc-sources"><div class="pc-sources-title">Sources</div>{"".join(notes)}</div>'
-            f'<div class="pc-timing">{timing}</div></div>')
+            f'<div class="pc-timing">{timing}{copy}</div></div>')
 
 
 def render_partial(sentences: list[str]) -> str:

@@ -25,7 +25,11 @@ REQUIRED_FIELDS = {
     "reference_answer",
     "tags",
 }
-OPTIONAL_FIELDS = {"history"}
+OPTIONAL_FIELDS = {"history", "split", "reviewed"}
+KIND_TAGS = {
+    "definition", "who", "list", "factoid", "status", "yesno", "summary",
+    "comparison", "procedure", "why", "describe", "near-miss", "unanswerable",
+}
 
 
 def _load_gold() -> list[dict[str, Any]]:
@@ -78,11 +82,29 @@ def test_gold_item_schema(item: dict[str, Any]) -> None:
     for group in item["must_include"]:
         assert _is_str_list(group) and group, f"must_include group must be a non-empty list of str: {group!r}"
 
+    assert item.get("split") in {"dev", "test"}, "every item is in the dev or the test split"
+    kinds = [tag for tag in item["tags"] if tag in KIND_TAGS]
+    assert len(kinds) == 1, f"exactly one kind tag expected, got {kinds}"
+    assert (kinds[0] in {"near-miss", "unanswerable"}) == (not item["answerable"])
+
     if item["answerable"]:
         assert item["gold_sources"] and item["evidence"] and item["must_include"]
         assert {e["source_id"] for e in item["evidence"]} == set(item["gold_sources"])
     else:
         assert not item["gold_sources"] and not item["evidence"] and not item["must_include"]
+
+
+def test_test_split_is_large_and_stratified() -> None:
+    test = [item for item in GOLD if item["split"] == "test"]
+    assert len(test) >= 0.4 * len(GOLD), f"only {len(test)} of {len(GOLD)} items are in the test split"
+    near_miss = [item for item in test if "near-miss" in item["tags"]]
+    chinese = [item for item in test if re.search(r"[\u4e00-\u9fff]", item["question"])]
+    assert len(near_miss) >= 10 and len(chinese) >= 12, (len(near_miss), len(chinese))
+    for kind in KIND_TAGS:
+        of_kind = [item for item in GOLD if kind in item["tags"]]
+        if len(of_kind) >= 4:
+            share = sum(item["split"] == "test" for item in of_kind) / len(of_kind)
+            assert 0.25 <= share <= 0.65, f"kind {kind}: {share:.2f} of its items are in test"
 
 
 @pytest.mark.parametrize("item", GOLD, ids=[str(item.get("id")) for item in GOLD])

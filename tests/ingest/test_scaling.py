@@ -9,6 +9,7 @@ sentence splitter alone by 4x.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,13 +24,17 @@ from generated_inputs import (
     single_line_markdown,
 )
 
+from ingest.cards import build_card
 from ingest.chunk import chunk_source, find_headings
 from ingest.clean import clean_pdf_pages, clean_text
-from ingest.embed import load_token_counter
+from ingest.embed import common_words, load_token_counter
 from ingest.keywords import tokenize
 from ingest.loaders import load_document, markdown_to_text
-from ingest.models import Source, SourceMeta
+from ingest.models import Chunk, Source, SourceMeta
 from ingest.pipeline import ingest_paths
+from ingest.relations import library_relations
+from ingest.roles import tag_chunks
+from ingest.segment import Segmenter
 from ingest.sentences import split_sentences
 
 MAX_GROWTH_PER_DOUBLING = 2.6
@@ -124,7 +129,32 @@ HOSTILE_TEXTS: dict[str, Callable[[int], str]] = {
     "Markdown headings": lambda n: "# H\n" * (n // 4),
     "numbered headings": lambda n: "1.2.3 Title\n" * (n // 12),
     "zero-token sentences": lambda n: "\ufffd\n\n" * (n // 3),
+    "full stops on one line": lambda n: "Word. " * (n // 6),
+    "spaces before one line of full stops": lambda n: " " * (n // 2) + "A b. " * (n // 10),
+    "list numbers": lambda n: "7. Encourages States.\n" * (n // 22),
+    "numbers broken by line breaks": lambda n: "subsection 4.\n8 of " * (n // 19),
+    "an open parenthesis before Chinese": lambda n: "委员会(" + "出口管制适用" * (n // 6),
+    "Chinese parentheses": lambda n: "委员会(SAC)" * (n // 8),
+    "half-width Chinese punctuation": lambda n: "提供者, 应当; " * (n // 10),
+    "spaced digits before a date word": lambda n: "2 0 2 4年" * (n // 8),
+    "vertical text": lambda n: "出\n" * (n // 2),
+    "words split after one letter": lambda n: "U nited s upport " * (n // 17),
+    "Chinese articles": lambda n: "第一条本办法施行。\n" * (n // 10),
+    "Chinese numbered headings": lambda n: "1. 人工智能安全治理原则\n" * (n // 14),
+    "names of documents": lambda n: "This order revokes Executive Order 14110 and the Foo Bar Rule. " * (n // 64),
 }
+
+
+@functools.cache
+def _segmenter() -> Segmenter:
+    return Segmenter()
+
+
+@functools.lru_cache(maxsize=2)
+def _tagged(text: str) -> tuple[Source, tuple[Chunk, ...]]:
+    """The text as one source, and its chunks with sentence roles (cut once per text, outside the timings)."""
+    source = Source(SourceMeta(id="x", title="X"), text, "")
+    return source, tuple(tag_chunks(source, chunk_source(source, load_token_counter(None))))
 
 
 def _stages(text: str, count: Callable[..., list[int]]) -> dict[str, Callable[[], Any]]:
@@ -133,11 +163,15 @@ def _stages(text: str, count: Callable[..., list[int]]) -> dict[str, Callable[[]
     return {
         "markdown": lambda: markdown_to_text(text),
         "clean": lambda: clean_text(text, from_pdf=True),
-        "pdf pages": lambda: clean_pdf_pages(pages),
+        "pdf pages": lambda: clean_pdf_pages(pages, common_words()),
         "sentences": lambda: split_sentences(text),
         "headings": lambda: find_headings(text),
         "bm25 tokens": lambda: tokenize(text),
+        "bm25 words": lambda: tokenize(text, _segmenter(), "both"),
         "chunks": lambda: chunk_source(source, count),
+        "sentence roles": lambda: tag_chunks(source, list(_tagged(text)[1])),
+        "card": lambda: build_card(source.meta, _tagged(text)[1]),
+        "relations": lambda: library_relations({"x": _tagged(text)[1]}, [source.meta]),
     }
 
 

@@ -436,9 +436,44 @@ def _write_requests(url: str) -> list[tuple[str, Callable[..., httpx.Response]]]
             def cancel(**kw: Any) -> httpx.Response:
                 return httpx.delete(f"{url}{kw.pop('path', '/v1/jobs/0123456789abcdef')}", timeout=120, **kw)
             requests.append(("DELETE /v1/jobs/{job_id}", cancel))
+        elif path.startswith("/v1/conversations"):
+            requests.append((f"{method} {path}", _conversation_write(url, method, path)))
         else:
             pytest.fail(f"new write operation {method} {path}: add a valid request for it to _write_requests")
     return requests
+
+
+_CONVERSATION_BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
+    ("POST", "/v1/conversations"): {"title": "auth probe"},
+    ("PATCH", "/v1/conversations/{conversation_id}"): {"title": "auth probe"},
+    ("DELETE", "/v1/conversations/{conversation_id}"): None,
+    ("POST", "/v1/conversations/{conversation_id}/messages"): {"question": "What does the Zorblax Accord require?"},
+    ("POST", "/v1/conversations/{conversation_id}/messages/stream"): {"question": "What does the Zorblax Accord say?"},
+    ("POST", "/v1/conversations/{conversation_id}/messages/{message_id}/feedback"): {"rating": "down"},
+}
+
+
+def _conversation_write(url: str, method: str, path: str) -> Callable[..., httpx.Response]:
+    """A valid request for a conversation write; the thread it needs is made with the key (a fresh one per DELETE)."""
+    if (method, path) not in _CONVERSATION_BODIES:
+        pytest.fail(f"new write operation {method} {path}: add a valid request for it to _write_requests")
+
+    def thread() -> tuple[str, str]:
+        made = httpx.post(f"{url}/v1/conversations", json={}, headers=AUTH, timeout=60).json()["id"]
+        asked = httpx.post(f"{url}/v1/conversations/{made}/messages", json={"question": "What is the Zorblax Accord?"},
+                           headers=AUTH, timeout=120)
+        assert asked.status_code == 201, asked.text
+        return made, asked.json()["id"]
+
+    ids = thread()
+
+    def send(**kw: Any) -> httpx.Response:
+        conversation_id, message_id = thread() if method == "DELETE" else ids
+        target = path.format(conversation_id=conversation_id, message_id=message_id)
+        return httpx.request(method, f"{url}{kw.pop('path', target)}", json=_CONVERSATION_BODIES[(method, path)],
+                             timeout=120, **kw)
+
+    return send
 
 
 def _basic(user: str, password: str) -> str:
@@ -547,18 +582,20 @@ def test_the_right_key_is_accepted(quiet_server: tuple[str, Settings]) -> None:
                 response = send(headers=headers, path=f"/v1/jobs/{started.json()['id']}")
             else:
                 response = send(headers=headers)
-            if label.startswith("POST"):
+            if label == "POST /v1/sources":
                 job = wait_for_job(url, response, headers=AUTH)
                 assert job["state"] == "done" and job["result"]["added"] == ["auth-probe"], (headers, job)
                 httpx.delete(f"{url}/v1/sources/auth-probe", headers=AUTH, timeout=60)
             elif label == "DELETE /v1/jobs/{job_id}":
                 assert response.status_code == 200, (label, headers, response.text[:300])
                 assert response.json()["state"] == "cancelled", response.json()
-            else:  # put the deleted source back for the next header form
+            elif label == "DELETE /v1/sources/{source_id}":  # put the deleted source back for the next header form
                 assert response.status_code == 200, (label, headers, response.text[:300])
                 doc = ("files", ("zorblax-accord.md", _ZORBLAX.encode(), "text/markdown"))
                 job = wait_for_job(url, httpx.post(f"{url}/v1/sources", files=[doc], headers=AUTH, timeout=120))
                 assert job["state"] == "done" and job["result"]["added"] == ["zorblax-accord"], job
+            else:  # the conversation writes
+                assert response.status_code in (200, 201), (label, headers, response.text[:300])
 
 
 _ZORBLAX = (
