@@ -249,7 +249,8 @@ class AnswerService:
                 abstained = True
             elif not abstained and turn.comparison:
                 text += _missing_side_note(citations)
-        text, citations = add_status_notes(text, citations, self.retriever.snapshot(), self.knowledge, turn.analysis)
+        text, citations = add_status_notes(text, citations, turn.passages, self.retriever.snapshot(), self.knowledge,
+                                           turn.analysis)
         if abstained and not citations:
             text = abstention_text(turn.query, self._searched_sources(turn), _filters_note(turn.request))
         turn.timings.verify = (time.perf_counter() - t0) * 1000

@@ -9,8 +9,9 @@ source::
 
 The note cites the sentence that states the relation (the relation's evidence), read
 from the evidence chunk of the snapshot the answer came from, so ``quote`` is the exact
-text at ``start:end`` of the stating source. A standing stated only in the catalog has
-no sentence to cite: its citations are marked, and no note is written.
+text at ``start:end`` of the stating source; that chunk joins the answer's passages.
+A standing stated only in the catalog has no sentence to cite: its citations are
+marked, and no note is written.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from assistant.knowledge import LibraryKnowledge, display_name
-from assistant.models import Citation
+from assistant.models import Citation, Passage
 from ingest.relations import NOT_IN_FORCE, Standing
 
 if TYPE_CHECKING:
@@ -52,13 +53,16 @@ def evidence_citation(standing: Standing, snap: Snapshot, marker: int) -> Citati
 
 
 def mark_and_note(
-    text: str, citations: list[Citation], snap: Snapshot, standings: Mapping[str, Standing], historical: bool
+    text: str, citations: list[Citation], passages: list[Passage], snap: Snapshot, standings: Mapping[str, Standing],
+    historical: bool,
 ) -> tuple[str, list[Citation]]:
     """Set ``status`` on citations of sources not in force and append a cited note for each such source.
 
     Args:
         text: the verified answer text with its ``[n]`` markers.
         citations: its citations (not changed; updated copies are returned).
+        passages: the answer's passages; a note's evidence chunk is appended when it is not among them,
+            so every citation still points at a passage of the answer.
         snap: the snapshot the answer was read from (evidence chunks and metadata).
         standings: every source's standing (:meth:`LibraryKnowledge.standings`).
         historical: the question asks about the past on purpose: mark the citations, add no note.
@@ -93,16 +97,18 @@ def mark_and_note(
             stater_standing = standing_of(cited.source_id)
             same = cited.model_copy(update={"status": stater_standing.status if stater_standing else None})
             marked.append(same)
+            if all(p.chunk_id != cited.chunk_id for p in passages):
+                passages.append(Passage(snap.chunks[cited.chunk_id], snap.metas[cited.source_id], 0.0))
         notes.append(note_text(name, standing.status, display_name(stater), stater.date, same.marker))
     return text + "".join(f"\n\n{note}" for note in notes), marked
 
 
 def add_status_notes(
-    text: str, citations: list[Citation], snap: Snapshot, knowledge: LibraryKnowledge,
+    text: str, citations: list[Citation], passages: list[Passage], snap: Snapshot, knowledge: LibraryKnowledge,
     analysis: QuestionAnalysis | None,
 ) -> tuple[str, list[Citation]]:
     """:func:`mark_and_note` with the library's standings and the question's historical flag (for the service)."""
     if not citations:
         return text, citations
     historical = analysis is not None and analysis.historical
-    return mark_and_note(text, citations, snap, knowledge.standings(snap), historical)
+    return mark_and_note(text, citations, passages, snap, knowledge.standings(snap), historical)

@@ -38,6 +38,7 @@ def test_a_revoked_order_is_marked_and_the_answer_ends_with_a_cited_note(service
     assert standing.evidence is not None and standing.evidence.evidence is not None
     assert (note.start, note.end) == (standing.evidence.evidence.source_start, standing.evidence.evidence.source_end)
     assert [c.marker for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+    assert note.chunk_id in {p.chunk_id for p in answer.retrieved}  # every citation points at a passage
 
 
 def test_a_historical_question_gets_the_status_without_the_note(service: AnswerService) -> None:
