@@ -416,20 +416,24 @@ def eval_generate(
     dataset: Annotated[Path | None, typer.Option(help="Existing gold set; its sources are skipped.")] = None,
 ) -> None:
     """Draft questions (marked unreviewed) for documents the gold set does not cover."""
+    from collections import Counter
+
     from eval.dataset import DEFAULT_DATASET, load_gold
     from eval.newsources import draft_questions
 
-    _settings()
+    settings = _settings()
     try:
         known = {s for item in load_gold(dataset or DEFAULT_DATASET) for s in item.gold_sources}
-        items = draft_questions(sources, known)
+        items = draft_questions(sources, known, settings=settings)
     except PolicychatError as exc:
         _fail(exc)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("".join(item.model_dump_json() + "\n" for item in items), encoding="utf-8")
+    kinds = Counter(item.kind for item in items)
     console.print(
-        f"wrote {len(items)} unreviewed questions for {len({i.gold_sources[0] for i in items})} "
-        f"sources to {out}; review them, then: policychat eval run --sources {sources} --dataset {out}"
+        f"wrote {len(items)} unreviewed questions ({', '.join(f'{k} {n}' for k, n in sorted(kinds.items()))}) for "
+        f"{len({i.id.rsplit('-', 1)[0] for i in items})} sources to {out}; review them, then: "
+        f"policychat eval run --sources {sources} --dataset {out}"
     )
 
 
