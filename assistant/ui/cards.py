@@ -47,6 +47,7 @@ class CardCallbacks:
         """Bind to ``runtime``; card exports are written under a private temporary folder."""
         self.runtime = runtime
         self.exports = Path(tempfile.mkdtemp(prefix="policychat-cards-"))
+        self._timeline: tuple[int, Any] | None = None  # (catalog generation, image): drawn once per generation
 
     def show(self, source_id: str | None) -> tuple[str, list[list[Any]], Any]:
         """The picked source's card: (card HTML, provisions rows, Markdown download button)."""
@@ -85,7 +86,13 @@ class CardCallbacks:
         """The library on a time axis with relation arrows (an image), or nothing when the library is unavailable."""
         try:
             library = self.runtime.service().library
+            generation = library.catalog.generation()
+            cached = self._timeline
+            if cached is not None and cached[0] == generation:
+                return cached[1]
             metas = [r.meta for r in library.catalog.records()]
-            return timeline_image(metas, library.relations(), library_standings(library, metas))
+            image = timeline_image(metas, library.relations(), library_standings(library, metas))
         except PolicychatError:
             return None
+        self._timeline = (generation, image)
+        return image
