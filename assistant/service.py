@@ -22,8 +22,8 @@ from assistant.gate import Evidence, assess_evidence
 from assistant.generators import GenerationInput, Generator, create_generator
 from assistant.knowledge import LibraryKnowledge
 from assistant.models import Answer, AnswerRequest, Citation, Draft, Passage, RetrievedPassage, Timings
-from assistant.question import QuestionAnalysis, analyze_question
-from assistant.retrieve import HybridRetriever, is_comparison
+from assistant.question import QuestionAnalysis, analyze_question, is_comparison
+from assistant.retrieve import HybridRetriever
 from assistant.rewrite import standalone_question
 from assistant.settings import Settings
 from assistant.status_notes import add_status_notes
