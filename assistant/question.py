@@ -442,3 +442,37 @@ def analyze_question(
         focus_words=_chinese_words(focus),
         asked_type=types[0] if types else None,
     )
+
+
+_COUNTRY_WORDS = {
+    "US": re.compile(
+        r"\b(u\.?s\.?a?|united states|america|american|washington|biden|trump|white house|nist)\b|美国|中美|美中", re.I
+    ),
+    "CN": re.compile(r"\b(china|chinese|prc|beijing|xi)\b|中国|我国|中美|美中", re.I),
+}
+_COMPARISON = re.compile(
+    r"\b(compar\w*|differ\w*|versus|vs\.?|contrast|both|similar\w*|between)\b|相比|比较|区别|异同|"
+    r"^\s*how do\b.+\band\b",  # "How do the US plan and China's measures treat X?" asks for both sides
+    re.I,
+)
+
+
+def topic_query(question: str) -> str:
+    """A comparison question without its country and comparing words, to search one side's sources by topic.
+
+    Each side is already limited to one country's sources; "US and Chinese" would only favour the few
+    documents that talk about both countries (a news report) over the ones that regulate the topic.
+    """
+    topic = question
+    for pattern in _COUNTRY_WORDS.values():
+        topic = pattern.sub(" ", topic)
+    topic = _COMPARISON.sub(" ", topic)
+    topic = re.sub(r"[’']s\b", " ", topic)
+    topic = " ".join(topic.split())
+    return topic if len(topic.split()) >= 2 or re.search(r"[\u3400-\u9fff]", topic) else question
+
+
+def is_comparison(question: str) -> bool:
+    """A question that contrasts the US and China: names both and asks to compare or contrast."""
+    mentions = [c for c, pattern in _COUNTRY_WORDS.items() if pattern.search(question)]
+    return len(mentions) == 2 and bool(_COMPARISON.search(question))

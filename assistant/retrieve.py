@@ -11,7 +11,6 @@ is not in the index it was retrieved from.
 from __future__ import annotations
 
 import math
-import re
 import threading
 from collections import Counter
 from collections.abc import Sequence
@@ -23,6 +22,7 @@ import numpy as np
 from assistant.crosslingual import chinese_terms, has_chinese
 from assistant.errors import IndexUnavailableError, RetrievalError
 from assistant.models import Filters, Passage
+from assistant.question import topic_query
 from assistant.settings import Settings
 from ingest.directory import DocumentDirectory
 from ingest.embed import common_words, embed_query_cached
@@ -38,25 +38,6 @@ CJK_DENSE_WEIGHT = 0.2
 ZH_TO_EN_WEIGHT = 1.0
 NAMED_WEIGHT = 0.5  # a named document's own best passages: a nudge, not a takeover (press items name it too)
 TRANSLATED_WEIGHT = 1.0  # as much as the other lists: 0.5 lost English questions on Chinese-only sources
-
-_COUNTRY_WORDS = {
-    "US": re.compile(
-        r"\b(u\.?s\.?a?|united states|america|american|washington|biden|trump|white house|nist)\b|美国", re.I
-    ),
-    "CN": re.compile(r"\b(china|chinese|prc|beijing|xi)\b|中国|我国", re.I),
-}
-_COMPARISON = re.compile(
-    r"\b(compar\w*|differ\w*|versus|vs\.?|contrast|both|similar\w*|between)\b|相比|比较|区别|异同|"
-    r"^\s*how do\b.+\band\b",  # "How do the US plan and China's measures treat X?" asks for both sides
-    re.I,
-)
-
-
-def is_comparison(question: str) -> bool:
-    """A question that contrasts the US and China: names both and asks to compare or contrast."""
-    mentions = [c for c, pattern in _COUNTRY_WORDS.items() if pattern.search(question)]
-    return len(mentions) == 2 and bool(_COMPARISON.search(question))
-
 
 @dataclass
 class Snapshot:
@@ -232,7 +213,8 @@ class HybridRetriever:
             return []
         named = {s for s in prefer_sources if s in snap.metas and (allowed_sources is None or s in allowed_sources)}
         if balance_countries:
-            return self._balanced(query, filters, k, mode, diversify, snap, named, translated_query)
+            side_query = topic_query(named_query) if len(named_query.split()) >= 2 else topic_query(query)
+            return self._balanced(side_query, filters, k, mode, diversify, snap, named, translated_query)
         ranked = self._fused(query, snap, allowed_sources, mode, named, keyword_extra, named_query, translated_query)
         return self._select(ranked, k, diversify)
 

@@ -22,10 +22,11 @@ from assistant.gate import Evidence, assess_evidence
 from assistant.generators import GenerationInput, Generator, create_generator
 from assistant.knowledge import LibraryKnowledge
 from assistant.models import Answer, AnswerRequest, Citation, Draft, Passage, RetrievedPassage, Timings
-from assistant.question import QuestionAnalysis, analyze_question
-from assistant.retrieve import HybridRetriever, is_comparison
+from assistant.question import QuestionAnalysis, analyze_question, is_comparison
+from assistant.retrieve import HybridRetriever
 from assistant.rewrite import standalone_question
 from assistant.settings import Settings
+from assistant.status_notes import add_status_notes
 from assistant.verify import answer_sentences, verify_draft
 from ingest.cards import Card
 from ingest.library import Library
@@ -288,6 +289,8 @@ class AnswerService:
                 abstained = True
             elif not abstained and turn.comparison:
                 text += _missing_side_note(citations)
+        text, citations = add_status_notes(text, citations, turn.passages, self.retriever.snapshot(), self.knowledge,
+                                           turn.analysis)
         if abstained and not citations:
             text = abstention_text(turn.query, self._searched_sources(turn), _filters_note(turn.request))
         turn.timings.verify = (time.perf_counter() - t0) * 1000

@@ -29,7 +29,7 @@ from ingest.models import Chunk, SourceMeta
 from ingest.roles import NOT_QUOTED
 from ingest.spans import find_spans
 
-CARD_VERSION = 3
+CARD_VERSION = 5
 MAX_PROVISIONS = 200
 MAX_FIGURES = 40
 _PURPOSE = re.compile(
@@ -162,7 +162,10 @@ class Card:
     def chunk_ids(self) -> list[str]:
         """The chunks the card's items come from, in document order, without repeats."""
         ids: list[str] = []
-        items = [*self.purpose, *self.summary, *(o.first for o in self.outline if o.first)]
+        items = [*self.purpose, *self.summary]
+        for part in self.outline:
+            items += [i for i in (part.first, part.heading) if i is not None]
+            items += [*part.sentences, *part.parts]
         for item in sorted(items, key=lambda i: i.source_start):
             if item.chunk_id not in ids:
                 ids.append(item.chunk_id)
@@ -342,7 +345,8 @@ def build_card(
     purposes.sort(key=lambda s: (not _STRONG_PURPOSE.search(s[0].text[s[1] : s[2]]), s[0].start + s[1]))
     card.purpose = [_item(c, a, b) for c, a, b in purposes[:2] if (c.start + a) / total < 0.5 or len(purposes) == 1]
     if not card.purpose:  # a press release or readout says what it is about in its first sentence
-        lead = next((s for s in sentences if s[3] == "body" and (s[0].start + s[1]) / total < 0.2), None)
+        lead = next((s for s in sentences if s[3] == "body" and (s[0].start + s[1]) / total < 0.2
+                     and _substance(s[0].text[s[1] : s[2]]) >= 0.8), None)
         card.purpose = [_item(*lead[:3])] if lead else []
     sections: dict[str, list[tuple[Chunk, int, int, str]]] = {}
     for sentence in sentences:
@@ -379,7 +383,12 @@ def _summary(
     def central(group: list[tuple[Chunk, int, int, str]]) -> tuple[Chunk, int, int, str]:
         if centroid is None:
             return group[0]
-        scored = [(float(v @ centroid), i) for i, v in enumerate(vector(s) for s in group) if v is not None]
+        # A short line ("ZH reported, citing …") can sit near the centroid while saying little: weigh by length.
+        scored = []
+        for i, member in enumerate(group):
+            v = vector(member)
+            if v is not None:
+                scored.append((float(v @ centroid) * _substance(member[3]), i))
         return group[max(scored)[1]] if scored else group[0]
 
     groups = list(sections.values()) if len(sections) >= 2 else _spread(sentences, size)
@@ -390,6 +399,12 @@ def _summary(
         if all(item.source_start != c.source_start for c in chosen):
             chosen.append(item)
     return sorted(chosen, key=lambda i: i.source_start)[:size]
+
+
+def _substance(sentence: str) -> float:
+    """1.0 for a sentence long enough to state something (18+ words, 40+ CJK characters), less for shorter ones."""
+    size = len(re.findall(r"[\u3400-\u9fff]", sentence)) / 2.2 or len(sentence.split())
+    return min(1.0, 0.4 + 0.6 * size / 18)
 
 
 def _spread(sentences: list[tuple[Chunk, int, int, str]], size: int) -> list[list[tuple[Chunk, int, int, str]]]:

@@ -75,7 +75,9 @@ _BOILERPLATE = re.compile(
     r"Translator:|Publication:|Read the full|Click here|Page \d+ of \d+|Published:?|Updated:?|Briefing Room|"
     r"Presidential Actions|Statements and Releases|Fact Sheets|Office of Congressional and Public Affairs|"
     r"\(?Release Date|Distr\.|\*\d+\*|\d{2}-\d{5} \(E\)|(?:[\w-]+\s+)?\d{1,3}/\d{1,3}(?:\s+[\w-]+)?$|"
-    r"United Nations A/RES/\S+$)",
+    r"United Nations A/RES/\S+$|"
+    # a wire credit line: "ZH reported, citing a May 25 report from China Daily."
+    r"[\w.&-]+(?:\s+[\w.&-]+){0,3}\s+reported,?\s+citing\b.{0,60}$|(?:Reporting|Editing|Writing) by\b)",
     re.I,
 )
 _DATELINE_ONLY = re.compile(r"^(?:[A-Z][A-Za-z.]+(?:,\s*[A-Z][A-Za-z.]+)?\s*[—–-]+\s*)?(?:" +
@@ -135,6 +137,10 @@ def sentence_role(
     return "body"
 
 
+_TITLE_WORD = r"(?:[A-Z\d][\w’'-]*|of|and|the|for|on|in|to|with|a|an|by|or|at)"
+_TITLE_CASE_SECTION = re.compile(rf"^(?:Sec\.\s+)?\d+(?:\.\d+)*\.?\s+[A-Z][\w’'-]*(?:,?\s+{_TITLE_WORD})*\.$")
+
+
 def _is_heading(text: str, words: int, cjk: bool, first_in_source: bool) -> bool:
     """Short lines without a sentence's end, or numbered titles ("5.4构建…体系。", "(四) “人工智能+”民生福祉")."""
     terminated = text.endswith(_TERMINAL)
@@ -150,6 +156,8 @@ def _is_heading(text: str, words: int, cjk: bool, first_in_source: bool) -> bool
         return True
     if not _HEADING.match(text) or re.search(r"\b(shall|should|must|will|is|are|be)\b", text, re.I):
         return False
+    if words <= 14 and _TITLE_CASE_SECTION.match(text):
+        return True  # "4.6. Soliciting Input on Dual-Use Foundation Models with Widely Available Model Weights."
     return words <= 6 or (words <= 14 and not text.endswith((".", ";", ":")))
 
 

@@ -61,6 +61,10 @@ _NOT_STATED = {
     "document": "The library does not name that document.",
     "product": "The library does not name that model or product.",
 }
+_ASKS_REQUIREMENT = re.compile(
+    r"\b(require[sd]?|requirements?|obligations?|oblige[sd]?|mandate[sd]?|must|have to|has to)\b|要求|义务|必须|应当",
+    re.I,
+)
 _NAMED_TYPES = frozenset({"body", "person", "place", "product", "document"})
 _WHICH_NOUN = re.compile(
     r"\b(?:which|what)\s+(?:[\w-]+\s+){0,3}?(company|firm|agency|department|office|official|body|organi[sz]ation|"
@@ -72,6 +76,8 @@ _CUES = {
                       r"since|reason|would have|undermin|threat|risk)\w*|因为|为了|由于|以便|旨在", re.I),
     "procedure": re.compile(r"\b(shall|must|should|submit|apply|file|register|request|notify|may)\b|应当|应|须|"
                             r"提交|申请|备案|报送", re.I),
+    "requirement": re.compile(r"\b(shall|must|required?|requiring|obligat\w+|mandat\w+|prohibit\w*)\b|应当|必须|"
+                              r"不得|须", re.I),
     "status": re.compile(r"\b(revok|rescind|rescission|supersed|replac|repeal|in force|in effect|suspend|"
                          r"amend|take effect|effective|expire)\w*|施行|废止|撤销|失效|生效", re.I),
 }
@@ -172,7 +178,9 @@ def _open(
 ) -> list[DraftSentence]:
     """Answers without a derived lead: the deciding sentence first, then support, best first."""
     if first is None:
-        ranked = sorted(candidates, key=lambda c: -(c.score + (0.1 if cue and cue.search(c.text) else 0.0)))
+        # An answer does not open on a lead-in whose substance is in the items after its colon.
+        ranked = sorted(candidates, key=lambda c: -(c.score + (0.1 if cue and cue.search(c.text) else 0.0)
+                                                    - (0.15 if c.text.rstrip().endswith((":", "：")) else 0.0)))
         first = ranked[0]
     rest = _support(candidates, [first], [first.text], MAX_OPEN - 1, cue, **scope)
     return [_sentence(first), *(_sentence(c) for c in rest)]
@@ -225,7 +233,7 @@ def _summary(card: Card, analysis: QuestionAnalysis) -> list[DraftSentence]:
             return lines + [_card_sentence(item, break_after=n == 0) for n, item in enumerate(best.sentences[:2])]
     headed = [o for o in card.outline if o.heading is not None]
     if _PARTS.search(analysis.question) and len(headed) >= 2:  # "由哪几部分构成": the parts as the document names them
-        return [_card_sentence(o.heading) for o in headed[:8] if o.heading is not None]
+        return [_card_sentence(o.heading) for o in headed[:12] if o.heading is not None]
     items = list(card.purpose[:1])
     items += [i for i in card.summary if all(i.source_start != p.source_start for p in items)]
     return [_card_sentence(item, break_after=n == 0) for n, item in enumerate(items[:5])]
@@ -309,6 +317,9 @@ def compose(data: GenerationInput) -> Draft:
     if lead is not None:
         draft.sentences = _with_lead(lead, candidates, scope)
     else:
-        draft.sentences = _open(candidates, first, _CUES.get(kind), scope)
+        cue = _CUES.get(kind)
+        if cue is None and _ASKS_REQUIREMENT.search(analysis.question):
+            cue = _CUES["requirement"]  # "What did EO 14110 require of developers?": the obligations first
+        draft.sentences = _open(candidates, first, cue, scope)
     draft.sentences = with_translations(draft.sentences, data)
     return draft

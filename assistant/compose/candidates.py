@@ -25,6 +25,7 @@ import numpy as np
 from assistant.crosslingual import chinese_terms
 from assistant.evidence import content_tokens, coverage, display_text, looks_like_instruction, numbers, strip_markers
 from assistant.generators import GenerationInput
+from assistant.question import topic_query
 from ingest.embed import embed_query_cached
 from ingest.roles import NOT_QUOTED
 
@@ -111,7 +112,11 @@ def _is_empty_lead_in(plain: str, cjk: bool) -> bool:
         return True
     if plain[-1] not in ":：":
         return False
-    return bool(_EMPTY_LEAD_IN.search(plain)) or (not cjk and len(plain.split()) < LEAD_IN_MIN_WORDS)
+    if not cjk and len(plain.split()) < LEAD_IN_MIN_WORDS:
+        return True
+    match = _EMPTY_LEAD_IN.search(plain)
+    # "Companies developing … to provide … records regarding the following:" states an obligation itself.
+    return match is not None and (cjk or len(plain[: match.start()].split()) < LEAD_IN_MIN_WORDS)
 
 
 def _usable(plain: str, role: str, allowed: set[str], cjk: bool) -> bool:
@@ -160,11 +165,14 @@ def _scored(data: GenerationInput) -> list[Candidate]:
         return data.scored_sentences
     analysis = data.analysis
     allowed = allowed_roles(data.question) | RESERVE_ROLES
-    query_tokens = content_tokens(data.question)
+    asked = data.question
+    if analysis is not None and analysis.kind == "comparison":
+        asked = topic_query(asked)  # each side is one country's: "US and Chinese" would favour reports on both
+    query_tokens = content_tokens(asked)
     if analysis is not None and analysis.search_terms:  # "mandatory?" is answered by "voluntary"; typos fixed
         query_tokens = {t for t in query_tokens if t not in dict(analysis.corrections)}
         query_tokens |= content_tokens(" ".join(analysis.search_terms))
-    zh_query_tokens = query_tokens | content_tokens(chinese_terms(data.question))
+    zh_query_tokens = query_tokens | content_tokens(chinese_terms(asked))
     wants_number = bool(_QUANTITY_QUESTION.search(data.question))
     raw: list[tuple[Candidate, set[str]]] = []
     seen: set[tuple[str, str]] = set()
@@ -196,6 +204,10 @@ def _scored(data: GenerationInput) -> list[Candidate]:
     totals = {False: sum(weight(t) for t in query_tokens) or 1.0, True: sum(weight(t) for t in zh_query_tokens) or 1.0}
     named = set(analysis.doc_refs) if analysis is not None else set()
     asked_numbers = {x for x in numbers(data.question) if len(x) >= 2 and not re.fullmatch(r"(?:19|20)\d{2}", x)}
+    for source_id in named:
+        meta = data.metas.get(source_id)
+        if meta is not None:  # "EO 14110" names the document; another one citing "14110" is no better for it
+            asked_numbers -= numbers(f"{meta.title} {meta.aliases} {meta.id.replace('-', ' ')}")
     asked_years = set(re.findall(r"(?<!\d)(?:19|20)\d{2}(?!\d)", data.question))
     dated = {p.chunk.source_id: p.meta.date[:4] for p in data.passages}
     focus_terms = set(analysis.focus_terms) if analysis is not None else set()

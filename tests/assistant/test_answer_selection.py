@@ -11,7 +11,7 @@ import pytest
 from assistant.crosslingual import chinese_terms
 from assistant.evidence import mentions, product_codes
 from assistant.models import AnswerRequest
-from assistant.retrieve import is_comparison
+from assistant.question import is_comparison
 from assistant.service import AnswerService
 
 TC260 = "cn-tc260-003-genai-service-security-requirements-2024-zh"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant.models import Answer, AnswerRequest, ChatTurn, Filters
-from assistant.retrieve import is_comparison
+from assistant.question import is_comparison
 from assistant.rewrite import standalone_question
 from assistant.service import AnswerService
 
