@@ -12,7 +12,9 @@ embedded of those to embed), errors and timings are read from the run's
 one, which stops between files or embedding batches and stores nothing: the library
 stays exactly as it was. Jobs live in this process's memory (the latest
 :data:`KEEP_JOBS`); a server killed mid-job forgets them, and its start-up repair
-removes the vectors the job had written.
+removes the vectors the job had written. Files a job could not ingest are also
+recorded in the data directory's ingest error log (:class:`~assistant.library_admin.IngestErrorLog`),
+which the Library tab shows.
 """
 
 from __future__ import annotations
