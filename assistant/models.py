@@ -64,7 +64,10 @@ class AnswerRequest(BaseModel):
     )
 
     _question_has_no_nul = field_validator("question")(no_nul)
-    _style_has_no_nul = field_validator("style")(no_nul)
+    @field_validator("style")
+    @classmethod
+    def _style_has_no_nul(cls, value: str | None) -> str | None:
+        return None if value is None else no_nul(value)
 
 
 class Citation(BaseModel):

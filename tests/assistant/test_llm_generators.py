@@ -23,8 +23,8 @@ from assistant.errors import GeneratorError, PolicychatError
 from assistant.generators import GenerationInput, available_generators, create_generator
 from assistant.generators.chat import ChatGenerator, answer_sentences
 from assistant.generators.local import N_CTX, packaged_model_path
-from assistant.prompts import format_passages
 from assistant.models import Answer, AnswerRequest, Passage
+from assistant.prompts import format_passages
 from assistant.service import AnswerService
 from assistant.settings import Settings
 from ingest.library import Library

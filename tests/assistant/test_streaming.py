@@ -43,7 +43,8 @@ def test_a_sentence_is_released_once_the_next_begins_with_its_markers() -> None:
     first_done = text.index(" The U.S.") + 3  # "The" of the next sentence has started
     assert got[0][0] <= first_done + 2
     assert got[2][0] < len(text)  # released before the reply ended
-    assert [s for _, s in feed("生成式服务应当标识。[1]训练数据必须合法。[2]")] == ["生成式服务应当标识。 [1]", "训练数据必须合法。 [2]"]
+    chinese = feed("生成式服务应当标识。[1]训练数据必须合法。[2]")
+    assert [s for _, s in chinese] == ["生成式服务应当标识。 [1]", "训练数据必须合法。 [2]"]
 
 
 def test_lead_ins_and_model_markers() -> None:
