@@ -31,6 +31,14 @@ class Filters(BaseModel):
     date_from: date | None = None
     date_to: date | None = None
 
+    @field_validator("date_from", "date_to", mode="before")
+    @classmethod
+    def _dates_are_text(cls, value: object) -> object:
+        """Dates come as "YYYY-MM-DD" text; a number is refused, not read as a Unix time."""
+        if value is None or isinstance(value, str | date):
+            return value
+        raise ValueError("must be a date like 2024-01-31 (YYYY-MM-DD)")
+
     def is_empty(self) -> bool:
         """True when no field restricts anything."""
         return not any((self.country, self.doc_type, self.source_ids, self.date_from, self.date_to))

@@ -12,7 +12,7 @@ from typing import Any
 from assistant import settings as settings_module
 from bench.workload import REPO_ROOT, build_workload, fresh_dir, make_settings
 
-SECTIONS = ("ingestion", "retrieval", "answering", "cold-start", "langchain", "local-llm", "pages")
+SECTIONS = ("ingestion", "retrieval", "answering", "cold-start", "langchain", "local-llm", "pages", "llm-stream")
 
 
 def run(size: str, out_dir: Path, sections: tuple[str, ...] = SECTIONS, library_dir: Path | None = None) -> (
@@ -34,6 +34,7 @@ def run(size: str, out_dir: Path, sections: tuple[str, ...] = SECTIONS, library_
     from bench.answering import bench_answering, bench_cold_start
     from bench.ingestion import bench_ingestion
     from bench.langchain_recipe import bench_langchain
+    from bench.llm_stream import SMALL_ITEMS, bench_llm_stream, dev_sample
     from bench.local_llm import bench_local_llm
     from bench.machine import machine_info
     from bench.pages import bench_pages
@@ -108,6 +109,9 @@ def run(size: str, out_dir: Path, sections: tuple[str, ...] = SECTIONS, library_
         if "pages" in sections:
             _step("cited PDF pages")
             results["pages"] = bench_pages(library)
+        if "llm-stream" in sections:
+            _step("streamed answers: SmolLM2 through llama.cpp's server vs extractive")
+            results["llm_stream"] = bench_llm_stream(library, SMALL_ITEMS if size == "small" else dev_sample())
     results["total_s"] = round(time.perf_counter() - started, 1)
     stem = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d-%H%M")  # several runs a day keep their own files
     paths = write_results(results, out_dir, stem)

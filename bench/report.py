@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from bench.llm_stream import llm_stream_rows
+
 
 def write_results(results: dict[str, Any], out_dir: Path, stem: str) -> tuple[Path, Path]:
     """Write ``<stem>.json`` and ``<stem>.md`` into ``out_dir``; return both paths."""
@@ -101,6 +103,7 @@ def render_markdown(results: dict[str, Any]) -> str:
              f"{_fmt(llm['tokens_per_s']['max'])})", "", ""),
         ]
     rows += _page_rows(results.get("pages") or {})
+    rows += llm_stream_rows(results.get("llm_stream") or {})
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     if results.get("notes"):
         lines += ["", "Notes:", ""] + [f"- {note}" for note in results["notes"]]

@@ -27,8 +27,8 @@ from starlette.concurrency import run_in_threadpool
 
 from assistant.api.chat_stream import chat_chunks
 from assistant.api.deps import ServiceDep, SettingsDep, check_question_length
-from assistant.api.errors import error_responses
 from assistant.api.limits import MAX_JSON_BODY_BYTES
+from assistant.api.openai_errors import openai_error_responses
 from assistant.api.schemas import ChatChoice, ChatCompletion, ChatCompletionRequest, ChatMessageOut, Usage
 from assistant.api.sse import SSE_DOC, sse_response, started
 from assistant.generators import available_generators
@@ -86,7 +86,7 @@ def _usage(settings: Settings, request: AnswerRequest, answer: Answer) -> Usage:
 
 
 @router.post("/chat/completions", response_model=ChatCompletion,
-             responses={**SSE_DOC, **error_responses(400, 413, 503)}, max_body_size=MAX_JSON_BODY_BYTES)
+             responses={**SSE_DOC, **openai_error_responses(400, 413, 422, 503)}, max_body_size=MAX_JSON_BODY_BYTES)
 async def chat_completions(
     body: ChatCompletionRequest, service: ServiceDep, settings: SettingsDep
 ) -> ChatCompletion | StreamingResponse:

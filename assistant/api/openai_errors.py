@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pydantic import BaseModel
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -20,6 +21,31 @@ OPENAI_PATHS = ("/v1/chat/completions", "/v1/models")
 _TYPES = {401: "authentication_error", 403: "permission_error", 404: "not_found_error", 429: "rate_limit_error"}
 _CODES = {401: "invalid_api_key", 404: "not_found", 413: "request_too_large", 422: "invalid_request",
           431: "headers_too_large", 503: "service_unavailable", 507: "insufficient_storage"}
+
+
+class OpenAIErrorDetail(BaseModel):
+    """What went wrong, OpenAI-style."""
+
+    message: str
+    type: str
+    param: str | None = None
+    code: str | None = None
+
+
+class OpenAIError(BaseModel):
+    """An error of the OpenAI-compatible routes."""
+
+    error: OpenAIErrorDetail
+
+
+_DESCRIPTIONS = {400: "Bad request (unknown generator, contradictory filters, a body that is not UTF-8 JSON)",
+                 404: "No such model", 413: "Request body too large", 422: "Invalid request (no user message, "
+                 "a question too long, a field of the wrong type)", 503: "Vector store unavailable (retry later)"}
+
+
+def openai_error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries (OpenAI error bodies) for the given statuses."""
+    return {code: {"model": OpenAIError, "description": _DESCRIPTIONS[code]} for code in codes}
 
 
 def error_type(status: int) -> str:

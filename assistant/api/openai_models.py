@@ -15,6 +15,7 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
 from assistant.api.deps import SettingsDep
+from assistant.api.openai_errors import openai_error_responses
 from assistant.errors import PolicychatError
 from assistant.generators import available_generators, create_generator
 from assistant.settings import Settings
@@ -62,7 +63,7 @@ def list_models(settings: SettingsDep) -> ModelList:
     return ModelList(data=usable_models(settings))
 
 
-@router.get("/models/{model_id}", response_model=ModelCard, responses={404: {"description": "No such model"}})
+@router.get("/models/{model_id}", response_model=ModelCard, responses=openai_error_responses(404))
 def get_model(model_id: str, settings: SettingsDep) -> ModelCard:
     """One backend as a model object; 404 (OpenAI error shape) when it is unknown or not configured."""
     for card in usable_models(settings):
