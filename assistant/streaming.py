@@ -108,7 +108,7 @@ def release(answer: Answer, started: float) -> Iterator[Event]:
         new = [c.model_dump(mode="json") for c in answer.citations if c.marker in markers and c.marker not in shown]
         shown.update(markers)
         yield {"event": "sentence", "text": sentence, "sep": separator, "markers": markers, "citations": new,
-               "verified": bool(markers) and not answer.abstained, "pending": ""}
+               "verified": bool(markers), "pending": ""}
     yield answer_event(answer)
 
 
