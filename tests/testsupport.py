@@ -86,7 +86,7 @@ def llm_settings(data_dir: Path, llm_url: str, **overrides: object) -> Any:
     from assistant.settings import Settings
 
     values: dict[str, object] = {"generator": "openai", "llm_base_url": llm_url, "llm_model": "smollm2",
-                                 "llm_max_tokens": 120, "llm_temperature": 0.0, **overrides}
+                                 "llm_max_tokens": 120, "llm_temperature": 0.0, "llm_context_tokens": 2048, **overrides}
     return Settings(data_dir=data_dir, sources=None, _env_file=None, **values)  # type: ignore[arg-type]
 
 
