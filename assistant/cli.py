@@ -25,7 +25,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-sources_app = typer.Typer(help="List and remove ingested sources.", invoke_without_command=True)
+sources_app = typer.Typer(help="List, show and remove ingested sources.", invoke_without_command=True)
 app.add_typer(sources_app, name="sources")
 console = Console()
 err_console = Console(stderr=True)
@@ -132,17 +132,24 @@ def sources(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
-    """List ingested sources (id, title, country, date, type, chunks)."""
+    """List ingested sources (id, title, country, date, type, chunks, status)."""
     if ctx.invoked_subcommand is not None:
         return
-    from ingest.catalog import Catalog
+    from assistant.card_view import library_standings
 
     settings = _settings()
-    records = Catalog(Path(settings.data_dir) / "catalog.sqlite").records()
+    library = _open_library(settings)
+    try:
+        records = library.catalog.records()
+        standings = library_standings(library, [r.meta for r in records])
+    except PolicychatError as exc:
+        _fail(exc)
+    status = {sid: standing.status for sid, standing in standings.items()}
     if as_json:
         sys.stdout.write(
             json.dumps(
-                [{**r.meta.to_dict(), "chunks": r.n_chunks, "pages": r.n_pages} for r in records],
+                [{**r.meta.to_dict(), "chunks": r.n_chunks, "pages": r.n_pages, "status": status.get(r.meta.id)}
+                 for r in records],
                 ensure_ascii=False,
                 indent=2,
             )
@@ -150,11 +157,38 @@ def sources(
         )
         return
     table = Table(title=f"{len(records)} sources in {settings.data_dir}")
-    for column in ("id", "title", "country", "date", "type", "chunks"):
+    for column in ("id", "title", "country", "date", "type", "chunks", "status"):
         table.add_column(column, overflow="fold")
     for r in records:
-        table.add_row(r.meta.id, r.meta.title[:70], r.meta.country, r.meta.date, r.meta.doc_type, str(r.n_chunks))
+        table.add_row(r.meta.id, r.meta.title[:70], r.meta.country, r.meta.date, r.meta.doc_type, str(r.n_chunks),
+                      status.get(r.meta.id, "unknown"))
     console.print(table)
+
+
+@sources_app.command("show")
+def sources_show(
+    source_id: Annotated[str, typer.Argument(help="The source id (see `policychat sources`).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the card as JSON (GET /v1/sources/ID/card).")] = False,
+    markdown: Annotated[bool, typer.Option("--md", help="Print the card as Markdown (as …/card.md).")] = False,
+) -> None:
+    """Show a source's card: identity, status, purpose, summary, outline, provisions, key figures, relations."""
+    from assistant.card_view import source_card
+
+    library = _open_library(_settings())
+    try:
+        card = source_card(library, source_id)
+    except PolicychatError as exc:
+        _fail(exc)
+    if as_json:
+        sys.stdout.write(card.model_dump_json(indent=2) + "\n")
+    elif markdown:
+        from assistant.card_export import card_markdown
+
+        sys.stdout.write(card_markdown(card))
+    else:
+        from assistant.cli_cards import print_card
+
+        print_card(console, card)
 
 
 @sources_app.command("rm")
@@ -382,20 +416,24 @@ def eval_generate(
     dataset: Annotated[Path | None, typer.Option(help="Existing gold set; its sources are skipped.")] = None,
 ) -> None:
     """Draft questions (marked unreviewed) for documents the gold set does not cover."""
+    from collections import Counter
+
     from eval.dataset import DEFAULT_DATASET, load_gold
     from eval.newsources import draft_questions
 
-    _settings()
+    settings = _settings()
     try:
         known = {s for item in load_gold(dataset or DEFAULT_DATASET) for s in item.gold_sources}
-        items = draft_questions(sources, known)
+        items = draft_questions(sources, known, settings=settings)
     except PolicychatError as exc:
         _fail(exc)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("".join(item.model_dump_json() + "\n" for item in items), encoding="utf-8")
+    kinds = Counter(item.kind for item in items)
     console.print(
-        f"wrote {len(items)} unreviewed questions for {len({i.gold_sources[0] for i in items})} "
-        f"sources to {out}; review them, then: policychat eval run --sources {sources} --dataset {out}"
+        f"wrote {len(items)} unreviewed questions ({', '.join(f'{k} {n}' for k, n in sorted(kinds.items()))}) for "
+        f"{len({i.id.rsplit('-', 1)[0] for i in items})} sources to {out}; review them, then: "
+        f"policychat eval run --sources {sources} --dataset {out}"
     )
 
 

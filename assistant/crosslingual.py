@@ -12,6 +12,7 @@ need no entry.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
 
 # English phrase (lower case; a trailing "s" is optional) -> Chinese terms used in PRC official texts.
@@ -135,6 +136,68 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
     "by 2027": ("到2027年",),
     "by 2030": ("到2030年",),
     "by 2035": ("到2035年",),
+    "semiconductor": ("半导体",),
+    "semiconductor manufacturing equipment": ("半导体制造设备",),
+    "manufacturing equipment": ("制造设备",),
+    "license": ("许可",),
+    "licence": ("许可",),
+    "licensing": ("许可",),
+    "export": ("出口",),
+    "import": ("进口",),
+    "tariff": ("关税",),
+    "entity list": ("实体清单",),
+    "executive order": ("行政令",),
+    "action plan": ("行动计划",),
+    "memorandum": ("备忘录",),
+    "resolution": ("决议",),
+    "united states": ("美国",),
+    "china": ("中国",),
+    "country": ("国家",),
+    "countries": ("国家",),
+    "president": ("总统",),
+    "department of commerce": ("商务部",),
+    "commerce": ("商务部",),
+    "talks": ("对话", "会谈"),
+    "meeting": ("会晤", "会见"),
+    "leader": ("领导人",),
+    "nuclear": ("核",),
+    "nuclear weapons": ("核武器",),
+    "skills": ("技能",),
+    "workforce": ("劳动力", "就业"),
+    "deepfake": ("深度伪造",),
+    "leaderboard": ("排行榜",),
+    "performance gap": ("差距",),
+    "stanford": ("斯坦福",),
+    "report": ("报告",),
+    "publish": ("发布", "公布"),
+    "published": ("发布", "公布"),
+    "issued": ("印发", "发布"),
+    "effective date": ("施行",),
+    "fine": ("罚款",),
+    "penalty": ("处罚", "罚款"),
+    "warning": ("警告",),
+    "provider obligations": ("提供者义务",),
+    "obligation": ("义务",),
+    "responsibility": ("责任",),
+    "annotation": ("标注",),
+    "labeling rules": ("标注规则",),
+    "minors": ("未成年人",),
+    "complaint": ("投诉",),
+    "report illegal content": ("举报",),
+    "test question bank": ("测试题库",),
+    "sampling": ("抽样", "抽检"),
+    "pass rate of sampling": ("抽样合格率",),
+    "security assessment": ("安全评估",),
+    "filing procedures": ("备案手续",),
+    "public opinion": ("舆论",),
+    "social mobilization": ("社会动员",),
+    "supply chain": ("供应链",),
+    "hallucination": ("幻觉",),
+    "self-replication": ("自我复制",),
+    "computing infrastructure": ("算力设施", "算力基础设施"),
+    "model weights": ("模型参数", "模型权重"),
+    "international governance": ("国际治理",),
+    "ai for good": ("人工智能造福人类",),
 }
 
 
@@ -169,3 +232,132 @@ def chinese_terms(question: str) -> str:
     if len([t for t in terms if t not in _TOO_COMMON]) < MIN_SPECIFIC_TERMS:
         return ""
     return " ".join(terms)
+
+
+# --------------------------------------------------------------------------- the library's own term table
+
+_ARTICLE_ZH = re.compile(r"第([一二三四五六七八九十百零〇]{1,6})条")
+_ARTICLE_EN = re.compile(r"\bArticle\s+(\d{1,3})\b")
+MIN_PAIR_COUNT = 2
+MIN_DICE = 0.75
+MAX_ZH_WORD_UNITS = 10
+
+
+def _articles(text: str, pattern: re.Pattern[str]) -> dict[int, str]:
+    from assistant.knowledge import article_number
+
+    found = list(pattern.finditer(text))
+    return {
+        article_number(m.group(1)): text[m.end() : found[i + 1].start() if i + 1 < len(found) else len(text)]
+        for i, m in enumerate(found)
+    }
+
+
+def derive_term_pairs(parallel: list[tuple[str, str]]) -> dict[str, str]:
+    """Chinese word -> English token, learned from the library's own parallel texts.
+
+    The Chinese and English versions of a work are cut into articles ("第十六条" / "Article
+    16"); a Chinese word and an English token that occur in the same articles are a pair when
+    their Dice coefficient is high (at least :data:`MIN_DICE` over at least :data:`MIN_PAIR_COUNT`
+    articles) and no other English token ties with it. Common words appear everywhere and pair
+    with nothing.
+
+    Args:
+        parallel: ``(Chinese text, English text)`` of each translated work.
+    """
+    from ingest.keywords import tokenize
+    from ingest.segment import default_segmenter
+
+    units: list[tuple[set[str], set[str]]] = []
+    for zh_text, en_text in parallel:
+        zh_articles, en_articles = _articles(zh_text, _ARTICLE_ZH), _articles(en_text, _ARTICLE_EN)
+        for number, zh in zh_articles.items():
+            if number not in en_articles:
+                continue
+            words = {w for run in re.findall(r"[\u4e00-\u9fff]+", zh) for w in default_segmenter().words_of(run)}
+            tokens = {t for t in tokenize(en_articles[number]) if len(t) >= 3 and not t.isdigit()}
+            units.append(({w for w in words if len(w) >= 2}, tokens))
+    zh_count: Counter[str] = Counter(w for words, _ in units for w in words)
+    en_count: Counter[str] = Counter(t for _, tokens in units for t in tokens)
+    together: Counter[tuple[str, str]] = Counter((w, t) for words, tokens in units for w in words for t in tokens)
+    scored: dict[str, list[tuple[float, str]]] = {}
+    for (word, token), n in together.items():
+        if n < MIN_PAIR_COUNT or zh_count[word] > MAX_ZH_WORD_UNITS:
+            continue
+        dice = 2 * n / (zh_count[word] + en_count[token])
+        if dice >= MIN_DICE:
+            scored.setdefault(word, []).append((dice, token))
+    # Keep mutual best matches only: the word's best token has that word as its own best.
+    best_token = {w: max(options) for w, options in scored.items()}
+    best_word: dict[str, tuple[float, str]] = {}
+    for word, (dice, token) in best_token.items():
+        if token not in best_word or (dice, -len(word)) > (best_word[token][0], -len(best_word[token][1])):
+            best_word[token] = (dice, word)
+    return {word: token for token, (_dice, word) in best_word.items() if best_token[word][1] == token}
+
+
+class BilingualTable:
+    """Policy vocabulary in both directions: the library's derived pairs plus the curated glossary.
+
+    The glossary only adds what the parallel texts do not cover.
+    """
+
+    def __init__(self, derived: dict[str, str] | None = None) -> None:
+        """Combine ``derived`` (Chinese word -> English token) with :data:`GLOSSARY`."""
+        from ingest.keywords import tokenize
+
+        self.derived = dict(derived or {})
+        self.en_to_zh: dict[str, list[str]] = {}
+        for word, token in self.derived.items():
+            self.en_to_zh.setdefault(token, []).append(word)
+        self.zh_to_en: dict[str, list[str]] = {w: [t] for w, t in self.derived.items()}
+        for phrase, terms in GLOSSARY.items():
+            for term in terms:
+                english = [t for t in tokenize(phrase)]
+                if term not in self.zh_to_en:
+                    self.zh_to_en[term] = english
+                for token in english if len(english) == 1 else []:
+                    if term not in self.en_to_zh.setdefault(token, []):
+                        self.en_to_zh[token].append(term)
+
+    def to_chinese(self, question: str) -> str:
+        """Chinese search terms for an English question (the glossary's phrases, then derived pairs)."""
+        from ingest.keywords import tokenize
+
+        if has_chinese(question):
+            return ""
+        terms = chinese_terms(question).split()
+        for token in tokenize(question):
+            for word in self.en_to_zh.get(token, []):
+                if word not in terms and token in {t for t in self.derived.values()}:
+                    terms.append(word)
+        if len([t for t in terms if t not in _TOO_COMMON]) < MIN_SPECIFIC_TERMS:
+            return ""
+        return " ".join(terms)
+
+    def to_english(self, question: str) -> str:
+        """English search terms for a Chinese question: its words the table knows."""
+        if not has_chinese(question):
+            return ""
+        from ingest.segment import default_segmenter
+
+        words = [w for run in re.findall(r"[\u4e00-\u9fff]+", question) for w in default_segmenter().words_of(run)]
+        tokens: list[str] = []
+        for word in words:
+            for token in self.zh_to_en.get(word, []):
+                if token not in tokens:
+                    tokens.append(token)
+        tokens += [t for t in re.findall(r"[A-Za-z][A-Za-z0-9-]+|\d{2,}", question) if t not in tokens]
+        return " ".join(tokens) if len(tokens) >= MIN_SPECIFIC_TERMS else ""
+
+    def pairs_in(self, question: str) -> list[tuple[str, list[str]]]:
+        """For an English question: ``(English token, its Chinese words)`` for every token the table knows."""
+        from ingest.keywords import tokenize
+
+        out = []
+        for phrase in [m.group(1).lower() for m in _pattern().finditer(re.sub(r"(?<=\w)-(?=\w)", " ", question))]:
+            out.append((" ".join(tokenize(phrase)), list(GLOSSARY[phrase])))
+        for token in tokenize(question):
+            if token in self.en_to_zh and all(token != t for t, _ in out):
+                out.append((token, self.en_to_zh[token]))
+        return out

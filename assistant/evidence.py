@@ -82,6 +82,10 @@ def missing_facts(claim: str, evidence: str) -> list[str]:
     return missing
 
 
+_NATIONALITIES = frozenset(
+    "Chinese American Japanese European British French German Korean Indian Russian Canadian Australian "
+    "Taiwanese Dutch Italian Spanish Israeli Iranian".split()
+)
 _MONTHS = frozenset(
     "January February March April May June July August September October November December".split()
 )
@@ -98,6 +102,7 @@ def key_names(question: str) -> set[str]:
     parts = {part.strip() for name in entities(question) for part in re.split(r"\s+and\s+", name) if part.strip()}
     names = {
         n for n in parts
+        if n not in _NATIONALITIES
         if (len(n.split()) > 1 and not all(w.isupper() or w in {"of", "for", "on", "the"} for w in n.split()))
         or (len(n.split()) == 1 and len(n) >= 4 and not n.isupper() and n not in _MONTHS)
     }

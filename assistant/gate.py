@@ -16,6 +16,7 @@ from assistant.compose import candidate_sentences
 from assistant.crosslingual import chinese_terms
 from assistant.evidence import content_tokens, coverage, key_names, mentions
 from assistant.generators import GenerationInput
+from assistant.question import opposite_words
 from assistant.settings import Settings
 
 
@@ -37,7 +38,9 @@ class Evidence:
 
 
 # A Chinese-language source never writes "China" in English; its country field says it.
-_COUNTRY_NAMES = {"US": "United States U.S. US America", "CN": "China PRC People's Republic of China"}
+_COUNTRY_NAMES = {
+    "US": "United States U.S. US America American", "CN": "China PRC People's Republic of China Chinese",
+}
 
 
 _AUTHOR = re.compile(
@@ -62,6 +65,10 @@ def assess_evidence(data: GenerationInput) -> Evidence:
     best = max((0.5 * c.lexical + 0.5 * c.semantic for c in candidates), default=0.0)
     union = set().union(*(content_tokens(p.chunk.embed_text) for p in data.passages))
     question_tokens = content_tokens(data.question)
+    if data.analysis is not None and data.analysis.focus_terms:
+        # Judge coverage on what the question is about, not on its wording ("does it mention anything …").
+        question_tokens = set(data.analysis.focus_terms)
+    question_tokens = _with_opposites(data.question, question_tokens, union)
     covered = max(
         coverage(question_tokens, union, data.idf),
         coverage(question_tokens | content_tokens(chinese_terms(data.question)), union, data.idf),
@@ -75,6 +82,18 @@ def assess_evidence(data: GenerationInput) -> Evidence:
     missing += _missing_rare_terms(data, union)
     named = bool(data.analysis and data.analysis.doc_refs)
     return Evidence(best * covered, missing, named)
+
+
+def _with_opposites(question: str, tokens: set[str], passage_tokens: set[str]) -> set[str]:
+    """``tokens`` with a yes/no predicate the passages lack replaced by its opposite they hold.
+
+    "Is the RMF mandatory?" is covered by a passage saying it is voluntary: that is the answer ("No").
+    """
+    for word, opposites in opposite_words(question).items():
+        present = set().union(*(content_tokens(o) for o in opposites)) & passage_tokens
+        if present and not content_tokens(word) & passage_tokens:
+            tokens = (tokens - content_tokens(word)) | present
+    return tokens
 
 
 def _missing_rare_terms(data: GenerationInput, passage_tokens: set[str]) -> list[str]:

@@ -12,6 +12,7 @@ import re
 import threading
 from typing import TYPE_CHECKING
 
+from assistant.crosslingual import BilingualTable, derive_term_pairs
 from ingest.cards import Card
 from ingest.models import SourceMeta
 from ingest.relations import NOT_IN_FORCE, Relation, Standing, statuses
@@ -45,6 +46,8 @@ class LibraryKnowledge:
         self._lock = threading.Lock()
         self._cards: dict[tuple[int, str], Card] = {}
         self._relations: tuple[int, list[Relation], dict[str, Standing]] | None = None
+        self._articles: tuple[int, ArticleIndex] | None = None
+        self._bilingual: tuple[int, BilingualTable] | None = None
 
     def card(self, snap: Snapshot, source_id: str) -> Card:
         """The card of ``source_id`` as of ``snap``."""
@@ -75,6 +78,107 @@ class LibraryKnowledge:
         """Each source's status with its evidence."""
         return self._load(snap)[1]
 
+    def articles(self, snap: Snapshot) -> ArticleIndex:
+        """The article index of the library's translated works, as of ``snap``."""
+        current = self._articles
+        if current is None or current[0] != snap.generation:
+            directory = snap.directory()
+            works = {sid: directory.same_work(sid) for sid in snap.metas}
+            by_source: dict[str, list] = {}
+            for chunk in snap.chunks.values():
+                if len(works.get(chunk.source_id, ())) > 1:
+                    by_source.setdefault(chunk.source_id, []).append(chunk)
+            current = (snap.generation, ArticleIndex(by_source, works))
+            with self._lock:
+                self._articles = current
+        return current[1]
+
+    def bilingual(self, snap: Snapshot) -> BilingualTable:
+        """The term table of this library: pairs learned from its translated works, plus the glossary."""
+        current = self._bilingual
+        if current is None or current[0] != snap.generation:
+            directory = snap.directory()
+            parallel: list[tuple[str, str]] = []
+            seen: set[frozenset[str]] = set()
+            for source_id, meta in snap.metas.items():
+                work = frozenset(directory.same_work(source_id))
+                if len(work) < 2 or work in seen or meta.language != "zh":
+                    continue
+                seen.add(work)
+                for other in sorted(work - {source_id}):
+                    if snap.metas[other].language == "en":
+                        catalog = self.library.catalog
+                        parallel.append((catalog.source(source_id).text, catalog.source(other).text))
+            current = (snap.generation, BilingualTable(derive_term_pairs(parallel)))
+            with self._lock:
+                self._bilingual = current
+        return current[1]
+
     def not_in_force(self, snap: Snapshot) -> list[Standing]:
         """Sources referred to as revoked, rescinded or superseded, by source id."""
         return [s for _, s in sorted(self.standings(snap).items()) if s.status in NOT_IN_FORCE]
+
+
+_ARTICLE = re.compile(r"第([一二三四五六七八九十百零〇\d]{1,6})条|\bArticle\s+(\d{1,3})\b")
+_CN_NUMERALS = {
+    "零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
+}
+
+
+def article_number(token: str) -> int:
+    """"二十四" -> 24, "7" -> 7 (article numbers as Chinese numerals or digits)."""
+    if token.isdigit():
+        return int(token)
+    total, current = 0, 0
+    for ch in token:
+        if ch == "百":
+            total += (current or 1) * 100
+            current = 0
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        else:
+            current = _CN_NUMERALS.get(ch, 0)
+    return total + current
+
+
+class ArticleIndex:
+    """Where each article of a translated work starts, in both languages ("第十六条" <-> "Article 16")."""
+
+    def __init__(self, chunks_by_source: dict[str, list], works: dict[str, set[str]]) -> None:
+        """Index the chunks of every source that has a translation (``works``: source id -> same work)."""
+        self.works = works
+        self.first_chunk: dict[tuple[str, int], str] = {}
+        self.markers: dict[str, list[tuple[int, int]]] = {}
+        for source_id, chunks in chunks_by_source.items():
+            if len(works.get(source_id, ())) < 2:
+                continue
+            current: int | None = None
+            for chunk in sorted(chunks, key=lambda c: c.position):
+                marks = [(m.start(), article_number(m.group(1) or m.group(2))) for m in _ARTICLE.finditer(chunk.text)]
+                if current is not None:
+                    marks.insert(0, (0, current))
+                self.markers[chunk.chunk_id] = marks
+                for _offset, number in marks:
+                    self.first_chunk.setdefault((source_id, number), chunk.chunk_id)
+                if marks:
+                    current = marks[-1][1]
+
+    def article_at(self, chunk_id: str, offset: int) -> int | None:
+        """The article a position of a chunk belongs to (None outside any article)."""
+        found = None
+        for start, number in self.markers.get(chunk_id, []):
+            if start <= offset:
+                found = number
+        return found
+
+    def counterpart(self, source_id: str, chunk_id: str, offset: int) -> tuple[str, int] | None:
+        """``(other source id, chunk id)`` of the same article in the work's other language, if any."""
+        number = self.article_at(chunk_id, offset)
+        if number is None:
+            return None
+        for other in sorted(self.works.get(source_id, set()) - {source_id}):
+            target = self.first_chunk.get((other, number))
+            if target is not None:
+                return other, target  # type: ignore[return-value]
+        return None

@@ -17,14 +17,14 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from assistant.evidence import content_tokens
-from assistant.spelling import Vocabulary
 from ingest.directory import DocumentDirectory
+from ingest.spelling import Vocabulary
 
 Kind = Literal[
     "definition", "who", "list", "factoid", "status", "yesno", "summary", "comparison", "procedure", "why", "describe"
 ]
 AnswerType = Literal[
-    "date", "duration", "number", "percentage", "money", "quantity", "body", "person", "place", "document"
+    "date", "duration", "number", "percentage", "money", "quantity", "body", "person", "place", "document", "product"
 ]
 
 _NUMBER_WORDS = {
@@ -133,9 +133,16 @@ _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
         r"\bhow (much|large|big|high|fast|many)\b|\bwhat (size|threshold|speed|capacity|level|amount|scale|"
         r"quantity|volume|cap|limit)\b|\bthreshold\b|规模|阈值|门槛|上限|下限"
     )),
+    ("product", _rx(
+        r"\bwhich (specific |particular )?(\S+ ){0,2}(models?|chips?|gpus?|accelerators?|llms?|processors?|"
+        r"semiconductors?|products?)(?=\s+(did|does|do|is|are|was|were|has|have|had|will|can|could|would|should|"
+        r"shall|that|which|from|in|by|on|does)\b|\s*[?,])|哪(个|款|一款|些)(大)?(模型|芯片|产品|处理器)"
+    )),
     ("body", _rx(
         r"\b(which|what) (\w+ )?(department|agency|office|body|organi[sz]ation|ministry|bureau|institution|committee|"
-        r"council|entity|group|unit|regulator|institute|administration|center|centre)\b|"
+        r"council|entity|group|unit|regulator|institute|administration|center|centre|company|firm|developer|"
+        r"vendor|manufacturer|organisation|lab|laboratory)(s|es)?\b|\b(which|what) (\w+ )?(agencies|bodies|"
+        r"ministries|entities|companies|laboratories)\b|"
         r"\bwho (chairs|co-chairs|leads|is responsible|oversees|must|shall|will|has to|should|coordinates|runs|"
         r"heads|issued|published|enforces|administers|manages|would|is in charge|handles|does|decides|"
         r"approves|negotiates)\b|\bwhose\b|"
@@ -148,8 +155,9 @@ _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
         r"director|minister|translator|author)\b|^\s*who\b|哪位|谁"
     )),
     ("place", _rx(
-        r"^\s*where\b|\bwhere (did|was|were|is|will)\b|\b(which|what) (\S+ ){0,2}(country|city|place|location|venue|"
-        r"meeting|summit|talks)\b|哪里|在哪|何地|哪个国家|哪次会|哪次会晤"
+        r"^\s*where\b|\bwhere (did|was|were|is|will)\b|\b(which|what) (\S+ ){0,2}(country|countries|city|cities|"
+        r"place|location|venue|meeting|summit|talks|(?<!member )states?|provinces?|regions?)\b|"
+        r"哪里|在哪|何地|哪个国家|哪次会|哪次会晤"
     )),
     ("document", _rx(
         r"\b(which|what) (\w+ )?(executive order|order|law|framework|act|statute|rule|regulation|provision|section|"
@@ -159,6 +167,8 @@ _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
         r"\b(which|what) ((?!does|do|did|is|are|was|were|will|can)\S+ ){0,3}(memo|memorandum|guide|rule|rules|law|"
         r"order|act|standard|resolution|category|"
         r"provision|framework|plan|report|initiative|guidance|statute|agreement|program|programme)\b|"
+        r"\b(what is|what's|what was) the (full |official |exact )?(title|name) of (the |its |china's |\w+'s )?"
+        r"(\w+ ){0,4}(resolution|order|law|act|rule|plan|report|standard|framework|document|guidance|measures)\b|"
         r"哪个文件|哪部|哪项|哪一项|哪个倡议|哪个规定|哪个标准|哪个法|发文字号|文号|哪号|什么文件|哪份|"
         r"什么(框架|文件|规定|标准|机制|倡议|法律)"
     )),
@@ -220,6 +230,8 @@ class QuestionAnalysis:
     """Words of the question the library never uses and that are neither typos nor everyday words ("sorghum")."""
     focus_words: tuple[str, ...] = ()
     """The focus of a Chinese question as segmented words ("监管", "包容审慎"): matched in sentences as substrings."""
+    asked_type: AnswerType | None = None
+    """The type of thing the question names, whatever its kind ("Which companies endorsed it?" asks for bodies)."""
 
     @property
     def wants_span(self) -> bool:
@@ -297,6 +309,8 @@ def _kind(question: str, types: list[AnswerType], count: int | None) -> Kind:
             return "definition"
     if _WHO.search(q) and not types[:1] == ["body"]:
         return "who"
+    if types and _EMBEDDED_QUESTION.search(q):
+        return "factoid"  # "Did NIST say how many comments it got?" asks for the number
     yes_no_opening = re.match(r"^\s*(is|are|was|were|does|do|did|can|could|should|will|would|has|have|had|must|"
                               r"may)\b", q, re.I)
     if yes_no_opening and not re.search(r"\bor\b", q, re.I):
@@ -314,6 +328,11 @@ def _kind(question: str, types: list[AnswerType], count: int | None) -> Kind:
     return "describe"
 
 
+_EMBEDDED_QUESTION = _rx(
+    r"^\s*(did|does|do|has|have|is there|was there)\b.{0,80}?\b(say|said|state|specify|specified|mention|give|"
+    r"disclose|report|reveal|indicate|set|name|list)\s+(exactly\s+)?(how (many|much|long|soon)|when|which|who|where|"
+    r"what)\b"
+)
 _DEFINITION_TERM_ONLY = _rx(r"^\s*what(?:'s| is)\s+(?:a|an)\s+\w+(?:\s+\w+)?\s*\??\s*$")
 _TYPES_STRONG = _rx(r"\bhow (many|much|long)\b|\bwhen\b|多少|何时|什么时候|几")
 
@@ -356,9 +375,14 @@ _OPPOSITES = {
 }
 
 
-def _opposites(question: str) -> tuple[str, ...]:
+def opposite_words(question: str) -> dict[str, tuple[str, ...]]:
+    """``{predicate word of the question: its opposites}`` ("mandatory" -> ("voluntary", "optional"))."""
     words = re.findall(r"[a-z]+|强制性|强制", question.lower())
-    return tuple(dict.fromkeys(o for w in words for o in _OPPOSITES.get(w, ())))
+    return {w: _OPPOSITES[w] for w in words if w in _OPPOSITES}
+
+
+def _opposites(question: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(o for opposites in opposite_words(question).values() for o in opposites))
 
 
 def _chinese_words(focus: str) -> tuple[str, ...]:
@@ -416,4 +440,5 @@ def analyze_question(
         corrections=tuple(sorted(corrections.items())),
         unknown_words=_unknown_words(question, directory, vocabulary),
         focus_words=_chinese_words(focus),
+        asked_type=types[0] if types else None,
     )

@@ -24,17 +24,18 @@ from assistant.crosslingual import chinese_terms, has_chinese
 from assistant.errors import IndexUnavailableError, RetrievalError
 from assistant.models import Filters, Passage
 from assistant.settings import Settings
-from assistant.spelling import Vocabulary
 from ingest.directory import DocumentDirectory
 from ingest.embed import common_words, embed_query_cached
 from ingest.keywords import KeywordIndex, tokenize
 from ingest.library import Library
-from ingest.models import Chunk, SourceMeta, date_to_int
+from ingest.models import Chunk, PageSpan, SourceMeta, date_to_int
+from ingest.spelling import Vocabulary
 
 Mode = Literal["hybrid", "dense", "bm25"]
 RRF_K = 60
 SNAPSHOT_ATTEMPTS = 5
 CJK_DENSE_WEIGHT = 0.2
+ZH_TO_EN_WEIGHT = 1.0
 NAMED_WEIGHT = 0.5  # a named document's own best passages: a nudge, not a takeover (press items name it too)
 TRANSLATED_WEIGHT = 1.0  # as much as the other lists: 0.5 lost English questions on Chinese-only sources
 
@@ -72,6 +73,18 @@ class Snapshot:
     dense_ids: list[str] = field(default_factory=list)
     dense_matrix: np.ndarray | None = None
     """Every chunk vector (rows in ``dense_ids`` order) when the library is small enough for exact search."""
+    pages: dict[str, list[PageSpan]] = field(default_factory=dict)
+    """Page spans of every paginated source, so a citation names the page its quote starts on."""
+
+    def page_at(self, source_id: str, offset: int) -> int | None:
+        """1-based page of char ``offset`` in source ``source_id`` (None when it has no pages)."""
+        spans = self.pages.get(source_id)
+        if not spans:
+            return None
+        for span in spans:
+            if span.start <= offset < span.end:
+                return span.page
+        return spans[-1].page if offset >= spans[-1].end else spans[0].page
 
     def directory(self) -> DocumentDirectory:
         """The library's documents by name (aliases), built on first use."""
@@ -133,6 +146,7 @@ class HybridRetriever:
             generation = catalog.generation()
             chunks = catalog.chunks()
             metas = {r.meta.id: r.meta for r in catalog.records()}
+            pages = catalog.page_spans()
             keyword = self.library.keyword_index()
             if catalog.generation() == generation and keyword.generation == generation:
                 break
@@ -145,7 +159,7 @@ class HybridRetriever:
             doc_freq.update(set(tokenize(chunk.embed_text)))
         snap = Snapshot(generation, by_id, metas, keyword, doc_freq, common_words=common_words(
             self.settings.embedding_model
-        ))
+        ), pages={source_id: spans for source_id, spans in pages.items() if spans and source_id in metas})
         if len(by_id) <= self.settings.exact_search_max_chunks:
             stored = self.library.vectors.vectors(sorted(by_id))
             snap.dense_ids = sorted(stored)
@@ -188,6 +202,7 @@ class HybridRetriever:
         prefer_sources: Sequence[str] = (),
         keyword_extra: str = "",
         named_query: str = "",
+        translated_query: str | None = None,
     ) -> list[Passage]:
         """Find the best passages for ``query``.
 
@@ -204,6 +219,8 @@ class HybridRetriever:
             keyword_extra: words added to the BM25 query only (the opposite of a yes/no predicate).
             named_query: the keywords to rank the named sources' own passages by (the question without the
                 document's name, which every passage of it matches); default ``query``.
+            translated_query: the question's terms in the other language (a third ranked list); default: the
+                glossary's Chinese terms for an English question.
 
         Returns:
             Passages, best first, each with fused, dense and keyword scores.
@@ -213,14 +230,22 @@ class HybridRetriever:
         allowed_sources = self.allowed_sources(snap, filters)
         if allowed_sources is not None and not allowed_sources:
             return []
-        if balance_countries:
-            return self._balanced(query, filters, k, mode, diversify, snap)
         named = {s for s in prefer_sources if s in snap.metas and (allowed_sources is None or s in allowed_sources)}
-        ranked = self._fused(query, snap, allowed_sources, mode, named, keyword_extra, named_query)
+        if balance_countries:
+            return self._balanced(query, filters, k, mode, diversify, snap, named, translated_query)
+        ranked = self._fused(query, snap, allowed_sources, mode, named, keyword_extra, named_query, translated_query)
         return self._select(ranked, k, diversify)
 
     def _balanced(
-        self, query: str, filters: Filters | None, k: int, mode: Mode, diversify: bool, snap: Snapshot
+        self,
+        query: str,
+        filters: Filters | None,
+        k: int,
+        mode: Mode,
+        diversify: bool,
+        snap: Snapshot,
+        named: set[str] | None = None,
+        translated_query: str | None = None,
     ) -> list[Passage]:
         sides: list[list[Passage]] = []
         for country in ("US", "CN"):
@@ -230,7 +255,9 @@ class HybridRetriever:
             side_filters = (filters or Filters()).model_copy(update={"country": [country]})
             allowed = self.allowed_sources(snap, side_filters)
             if allowed:
-                sides.append(self._select(self._fused(query, snap, allowed, mode), k, diversify))
+                side_named = {s for s in named or set() if s in allowed}
+                fused = self._fused(query, snap, allowed, mode, side_named, translated_query=translated_query)
+                sides.append(self._select(fused, k, diversify))
         merged: list[Passage] = []
         for i in range(k):
             for side in sides:
@@ -247,6 +274,7 @@ class HybridRetriever:
         named: set[str] | None = None,
         keyword_extra: str = "",
         named_query: str = "",
+        translated_query: str | None = None,
     ) -> list[Passage]:
         n = self.settings.candidates
         dense: list[tuple[str, float]] = []
@@ -271,9 +299,9 @@ class HybridRetriever:
             # An English question may be answered only by a Chinese source: its policy terms in
             # Chinese are a third ranked list (never mixed into the English BM25 query, where
             # their many CJK n-grams would outscore the English words).
-            chinese = chinese_terms(query) if mode == "hybrid" else ""
-            if chinese:
-                translated = snap.keyword.search(chinese, n, allowed_chunks)
+            other = (chinese_terms(query) if translated_query is None else translated_query) if mode == "hybrid" else ""
+            if other:
+                translated = snap.keyword.search(other, n, allowed_chunks)
         fused: dict[str, float] = {}
         if named and mode == "hybrid":
             named_chunks = {cid for cid, c in snap.chunks.items() if c.source_id in named}
@@ -281,7 +309,9 @@ class HybridRetriever:
             in_named = _interleave(in_named, snap.keyword.search(own_words, n, named_chunks))
         # The packaged embedding model is English-only: for a Chinese question its ranking is mostly noise.
         dense_weight = CJK_DENSE_WEIGHT if has_chinese(query) else 1.0
-        lists = ((dense, dense_weight), (keyword, 1.0), (translated, TRANSLATED_WEIGHT), (in_named, NAMED_WEIGHT))
+        # Chinese -> English terms come from a small table and a glossary: a weaker list than the other way.
+        translated_weight = TRANSLATED_WEIGHT if not has_chinese(query) else ZH_TO_EN_WEIGHT
+        lists = ((dense, dense_weight), (keyword, 1.0), (translated, translated_weight), (in_named, NAMED_WEIGHT))
         for hits, list_weight in lists:
             for rank, (cid, _) in enumerate(hits):
                 fused[cid] = fused.get(cid, 0.0) + list_weight / (RRF_K + rank + 1)

@@ -6,6 +6,7 @@ The CLI, the API and the UI all call :meth:`AnswerService.answer` (or
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from assistant.compose.leads import same_date
+from assistant.crosslingual import has_chinese
 from assistant.errors import GeneratorError
 from assistant.gate import Evidence, assess_evidence
 from assistant.generators import GenerationInput, Generator, create_generator
@@ -24,6 +26,7 @@ from assistant.question import QuestionAnalysis, analyze_question
 from assistant.retrieve import HybridRetriever, is_comparison
 from assistant.rewrite import standalone_question
 from assistant.settings import Settings
+from assistant.status_notes import add_status_notes
 from assistant.verify import verify_draft
 from ingest.cards import Card
 from ingest.library import Library
@@ -49,6 +52,9 @@ class Turn:
     started: float = field(default_factory=time.perf_counter)
     timings: Timings = field(default_factory=Timings)
     generation: int | None = None
+
+
+_FOREIGN = re.compile(r"美国|联合国|拜登|特朗普|白宫|欧盟|日本|七国集团|英国")
 
 
 def abstention_text(query: str, n_sources: int, filters_note: str) -> str:
@@ -138,14 +144,32 @@ class AnswerService:
                 turn.query, turn.request.filters, turn.request.top_k, balance_countries=turn.comparison,
                 prefer_sources=refs, keyword_extra=" ".join(turn.analysis.search_terms) if turn.analysis else "",
                 named_query=turn.analysis.focus if turn.analysis else "",
+                translated_query=self._translated(turn.query, snap, turn.analysis.doc_refs if turn.analysis else ()),
             )
             self._add_card_passages(turn, snap)
+            self._add_translation_passages(turn, snap)
             from_snap = all(snap.chunks.get(p.chunk_id) is p.chunk for p in turn.passages)
             if from_snap and self.library.catalog.generation() == snap.generation:
                 turn.generation = snap.generation
                 break
         turn.timings.retrieve = (time.perf_counter() - t0) * 1000
         return turn
+
+    def _translated(self, query: str, snap: Any, refs: tuple[str, ...] = ()) -> str:
+        """The question's terms in the library's other language (Chinese for English and back).
+
+        A Chinese question gets English terms only when it points at an English-language source
+        (a document it names, the United States or the UN, a Latin-script name): otherwise
+        English passages would crowd out the Chinese ones that answer it.
+        """
+        table = self.knowledge.bilingual(snap)
+        if not has_chinese(query):
+            return table.to_chinese(query)
+        english_source = any(snap.metas[r].language == "en" for r in refs if r in snap.metas)
+        latin = {w.lower() for w in re.findall(r"[A-Za-z][A-Za-z0-9-]+", query)} - {"ai", "tc260", "tc260-003"}
+        if english_source or latin or _FOREIGN.search(query):
+            return table.to_english(query)
+        return ""
 
     def card(self, source_id: str) -> Card:
         """The card of a source in the current library (from the catalog, or built once per generation)."""
@@ -178,6 +202,21 @@ class AnswerService:
         meta = snap.metas[primary]
         extra = [Passage(snap.chunks[cid], meta, 0.0) for cid in card.chunk_ids() if cid not in have]
         turn.passages = turn.passages + extra
+
+    def _add_translation_passages(self, turn: Turn, snap: Any) -> None:
+        """For passages of a translated work, add the same article in the work's other language."""
+        articles = self.knowledge.articles(snap)
+        if not articles.markers:
+            return
+        have = {p.chunk_id for p in turn.passages}
+        for passage in turn.passages[: self.settings.top_k]:
+            if passage.chunk_id not in articles.markers:
+                continue
+            found = articles.counterpart(passage.chunk.source_id, passage.chunk_id, len(passage.chunk.text) // 2)
+            if found is not None and found[1] not in have and found[1] in snap.chunks:
+                chunk = snap.chunks[found[1]]
+                turn.passages = turn.passages + [Passage(chunk, snap.metas[chunk.source_id], 0.0)]
+                have.add(chunk.chunk_id)
 
     def _add_evidence_passages(self, turn: Turn, snap: Any, relations: list[Relation]) -> None:
         """Status questions: the passages stating each relation (they are what the answer cites)."""
@@ -225,6 +264,8 @@ class AnswerService:
             relations=self.knowledge.relations(snap),
             metas=snap.metas,
             doc_freq=lambda token: snap.doc_freq.get(token, 0),
+            articles=self.knowledge.articles(snap),
+            bilingual=self.knowledge.bilingual(snap),
         )
 
     def admits(self, turn: Turn, data: GenerationInput) -> bool:
@@ -259,7 +300,7 @@ class AnswerService:
                 question=turn.query,
                 keep_unsupported=turn.request.raw_draft,
             )
-            text, citations = verified.text, verified.citations
+            text, citations = verified.text, _on_quote_pages(verified.citations, self.retriever.snapshot())
             abstained = not citations
             if not abstained and turn.draft.not_stated:
                 # The topic is covered, the asked fact is not: say so, and quote what the library does say.
@@ -267,6 +308,8 @@ class AnswerService:
                 abstained = True
             elif not abstained and turn.comparison:
                 text += _missing_side_note(citations)
+        text, citations = add_status_notes(text, citations, turn.passages, self.retriever.snapshot(), self.knowledge,
+                                           turn.analysis)
         if abstained and not citations:
             text = abstention_text(turn.query, self._searched_sources(turn), _filters_note(turn.request))
         turn.timings.verify = (time.perf_counter() - t0) * 1000
@@ -297,6 +340,15 @@ class AnswerService:
         if filters is None or filters.is_empty():
             return len(snap.metas)
         return len(self.retriever.allowed_sources(snap, filters) or ())
+
+
+def _on_quote_pages(citations: list[Citation], snap: Any) -> list[Citation]:
+    """``citations`` with ``page`` set to the page the quote starts on (a chunk's page is where the chunk starts)."""
+    placed = []
+    for citation in citations:
+        page = snap.page_at(citation.source_id, citation.start)
+        placed.append(citation.model_copy(update={"page": page}) if page is not None else citation)
+    return placed
 
 
 def _closest_label(turn: Turn) -> str:

@@ -45,6 +45,7 @@ from assistant.errors import GeneratorError
 from assistant.generators import GenerationInput, Generator
 from assistant.generators.chat import ChatGenerator, ReplyStream
 from assistant.models import Answer, DroppedSentence, RetrievedPassage, TokenUsage
+from assistant.status_notes import add_status_notes
 from assistant.stream_verify import Outcome, SentenceChecker, SentenceSplitter
 from assistant.verify import UNSUPPORTED_TAG, answer_sentences
 
@@ -183,9 +184,13 @@ class LiveAnswer:
         answer = self._answer(generate_s)
         shown = " ".join(self.released)
         tail = answer.answer[len(shown):] if answer.answer.startswith(shown) else ""
-        if tail.strip():  # a refusal, or the note that one side of a comparison is missing
+        if tail.strip():  # a refusal, the note that one side of a comparison is missing, status notes
+            markers = [int(m) for m in _MARKER.findall(tail)]
+            earlier = {c.marker for c in self.checker.citations}
+            new = [c.model_dump(mode="json") for c in answer.citations
+                   if c.marker in markers and c.marker not in earlier]
             yield {"event": "sentence", "text": tail.strip(), "sep": tail[: len(tail) - len(tail.lstrip())],
-                   "markers": [], "citations": [], "verified": False, "pending": ""}
+                   "markers": markers, "citations": new, "verified": bool(markers), "pending": ""}
         yield answer_event(answer)
 
     def _settle(self, raw: str, pending: str, cut_off: bool = False) -> Event:
@@ -228,7 +233,7 @@ class LiveAnswer:
                 "dropped": list(self.dropped), "usage": usage}
 
     def _answer(self, generate_s: float) -> Answer:
-        from assistant.service import _missing_side_note
+        from assistant.service import _missing_side_note, _on_quote_pages
 
         turn, timings = self.turn, self.turn.timings
         meta = self._llm_metadata()
@@ -241,12 +246,16 @@ class LiveAnswer:
             self.service._verify(turn)  # the service's own refusal text
             assert turn.answer is not None
             return turn.answer.model_copy(update=meta)
+        snap = self.service.retriever.snapshot()
         text = " ".join(self.parts if turn.request.raw_draft else self.released)
+        citations = _on_quote_pages(self.checker.citations, snap)
         if turn.comparison and self.released:
-            text += _missing_side_note(self.checker.citations)
+            text += _missing_side_note(citations)
+        # As for any answer: a cited source no longer in force is marked, and a cited note says so.
+        text, citations = add_status_notes(text, citations, turn.passages, snap, self.service.knowledge, turn.analysis)
         timings.total = round((time.perf_counter() - turn.started) * 1000, 1)
         finish = "length" if self.reply and self.reply.finish_reason == "length" else "stop"
-        return Answer(answer=text, abstained=not self.released, citations=self.checker.citations,
+        return Answer(answer=text, abstained=not self.released, citations=citations,
                       retrieved=retrieved(turn), generator=turn.generator, timings_ms=timings,
                       index_generation=turn.generation, finish_reason=finish, **meta)
 

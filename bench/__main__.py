@@ -12,7 +12,9 @@ from typing import Any
 from assistant import settings as settings_module
 from bench.workload import REPO_ROOT, build_workload, fresh_dir, make_settings
 
-SECTIONS = ("ingestion", "retrieval", "answering", "cold-start", "langchain", "local-llm", "pages", "llm-stream")
+SECTIONS = (
+    "ingestion", "retrieval", "answering", "cold-start", "langchain", "local-llm", "pages", "cards", "llm-stream",
+)
 
 
 def run(size: str, out_dir: Path, sections: tuple[str, ...] = SECTIONS, library_dir: Path | None = None) -> (
@@ -32,6 +34,7 @@ def run(size: str, out_dir: Path, sections: tuple[str, ...] = SECTIONS, library_
     """
     settings_module.quiet_network_clients()
     from bench.answering import bench_answering, bench_cold_start
+    from bench.cards import bench_cards
     from bench.ingestion import bench_ingestion
     from bench.langchain_recipe import bench_langchain
     from bench.llm_stream import SMALL_ITEMS, bench_llm_stream, dev_sample
@@ -57,6 +60,9 @@ def run(size: str, out_dir: Path, sections: tuple[str, ...] = SECTIONS, library_
         elif "ingestion" in sections or "retrieval" in sections:
             _step("ingestion")
             results["ingestion"], vectors = bench_ingestion(workload.sources, data_1x)
+        elif "cards" in sections:  # the cards section's full ingest is the library the other sections read
+            _step("cards (a full ingest, then an unchanged re-ingest)")
+            results["cards"] = bench_cards(workload.sources, data_1x)
         else:
             from ingest.pipeline import ingest_paths
 
@@ -109,6 +115,10 @@ def run(size: str, out_dir: Path, sections: tuple[str, ...] = SECTIONS, library_
         if "pages" in sections:
             _step("cited PDF pages")
             results["pages"] = bench_pages(library)
+        if "cards" in sections and "cards" not in results:
+            _step("cards (a full ingest, then an unchanged re-ingest)")
+            with fresh_dir("data-cards") as data_cards:
+                results["cards"] = bench_cards(workload.sources, data_cards)
         if "llm-stream" in sections:
             _step("streamed answers: SmolLM2 through llama.cpp's server vs extractive")
             results["llm_stream"] = bench_llm_stream(library, SMALL_ITEMS if size == "small" else dev_sample())

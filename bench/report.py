@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from bench.cards import card_rows
 from bench.llm_stream import llm_stream_rows
 
 
@@ -103,6 +104,7 @@ def render_markdown(results: dict[str, Any]) -> str:
              f"{_fmt(llm['tokens_per_s']['max'])})", "", ""),
         ]
     rows += _page_rows(results.get("pages") or {})
+    rows += card_rows(results.get("cards") or {}, _fmt)
     rows += llm_stream_rows(results.get("llm_stream") or {})
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     if results.get("notes"):

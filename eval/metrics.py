@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from assistant.evidence import Idf, content_tokens, coverage, missing_facts
@@ -105,21 +105,28 @@ def direct_answer_score(item: GoldItem, answer_text: str) -> float:
     return key_fact_score(item, lead)
 
 
-def citation_source_precision(item: GoldItem, answer: Answer) -> float | None:
+def citation_source_precision(
+    item: GoldItem, answer: Answer, same_work: Callable[[str], set[str]] | None = None
+) -> float | None:
     """Share of the answer's citations that point at gold material (None without citations).
 
     Judged against the gold set only, never by the verifier's own scorer: a citation is
     correct when its source is a gold source or its quote overlaps a gold evidence quote.
+    With ``same_work``, a translation of a gold source (the same regulation in its other
+    language, quoted beside the original) counts as that source.
     """
     if not answer.citations:
         return None
+    gold_sources = set(item.gold_sources)
+    if same_work is not None:
+        gold_sources |= {other for source in item.gold_sources for other in same_work(source)}
     gold_quotes = [_compact(e.quote) for e in item.evidence]
 
     def overlaps(quote: str) -> bool:
         quote = _compact(quote)
         return any(g and (g[:60] in quote or quote[:60] in g) for g in gold_quotes)
 
-    correct = [c.source_id in item.gold_sources or overlaps(c.quote) for c in answer.citations]
+    correct = [c.source_id in gold_sources or overlaps(c.quote) for c in answer.citations]
     return sum(correct) / len(correct)
 
 

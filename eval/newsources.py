@@ -1,108 +1,82 @@
 """Evaluating new sources: draft questions for them, and index them apart from the main library.
 
-``draft_questions`` reads documents offline and turns sentences that carry a
-checkable fact (a date, a number, an obligation, a named body) into cloze-style
-questions, with the sentence as evidence and the masked fact as ``must_include``;
-the drafts are marked ``reviewed: false`` for a person to edit. ``prepare_libraries``
-builds two throw-away libraries under ``<data_dir>/eval-sources/``: the new
-sources alone, and a copy of the main library plus the new sources, so the main
-index is never written.
+``draft_questions`` reads documents offline, builds each one's card as an ingest
+would, and drafts questions the way users ask them (:mod:`eval.drafting`):
+definitions, deadlines and actors of provisions, key figures, status and relations,
+summaries and near-miss unanswerables, each ``reviewed: false`` for a person to edit.
+With ``POLICYCHAT_LLM_BASE_URL`` set, an OpenAI-compatible model may reword them
+(:mod:`eval.rewrite`). ``prepare_libraries`` builds two throw-away libraries under
+``<data_dir>/eval-sources/``: the new sources alone, and a copy of the main library
+plus the new sources, so the main index is never written.
 """
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 
 from assistant.errors import PolicychatError
-from assistant.evidence import display_text, entities
-from assistant.settings import Settings
-from eval.dataset import Evidence, GoldItem
+from assistant.settings import Settings, get_settings
+from eval.dataset import GoldItem
+from eval.drafting import NewDocument, doc_name, draft_document
+from ingest.cards import build_card
+from ingest.chunk import chunk_source
+from ingest.embed import load_token_counter
 from ingest.library import Library
 from ingest.loaders import load_document
 from ingest.metadata import catalog_row_for, read_catalog, resolve_source_meta
+from ingest.models import Source
 from ingest.pipeline import IngestReport, discover_files, ingest_paths
-from ingest.sentences import split_sentences
-
-_DATE = re.compile(
-    r"\b(?:\d{1,2} )?(?:January|February|March|April|May|June|July|August|September|October|November|December)"
-    r"(?: \d{1,2},)? \d{4}\b|\b\d{4}年\d{1,2}月(?:\d{1,2}日)?"
-)
-_NUMBER = re.compile(r"\b\d[\d,.]*(?: ?(?:%|percent|days|months|years|million|billion))?")
-_OBLIGATION = re.compile(r"\b(shall|must|is required to|will)\b|应当|不得|应")
-MAX_PER_SOURCE = 5
-_NOT_NAME_START = frozenset("Today Yesterday Tomorrow Our We Their Its His Her Then Now Here There".split())
+from ingest.relations import library_relations
+from ingest.roles import tag_chunks
 
 
-def _fact(sentence: str, title: str = "") -> str | None:
-    """The checkable fact of a sentence: a date, else a quantity, else a named body.
-
-    A list number at the start is not a quantity; a name that is (part of) the
-    document's title or the sentence's first words would make a trivial question.
-    """
-    date = _DATE.search(sentence)
-    if date:
-        return date.group()
-    for match in _NUMBER.finditer(sentence):
-        value = match.group().rstrip(".,")
-        if match.start() > 3 and (" " in value or "%" in value or len(value.replace(",", "")) >= 3):
-            return value
-    for name in sorted(entities(sentence), key=len, reverse=True):
-        words = name.split()
-        while words and words[0] in _NOT_NAME_START:
-            words.pop(0)
-        name = " ".join(words)
-        specific = len(words) >= 2 or (name.isupper() and len(name) >= 3)  # "OECD AI Principles", "GPAI"
-        if specific and sentence.find(name) > 10 and name.lower() not in title.lower():
-            return name
-    return None
-
-
-def draft_questions(folder: Path, known_sources: set[str], prefix: str = "new") -> list[GoldItem]:
-    """Draft unreviewed questions for every document in ``folder`` whose id is not in ``known_sources``.
-
-    Returns:
-        Up to five items per document, each answerable from one verbatim sentence.
-    """
+def read_new_documents(folder: Path, known_sources: set[str], settings: Settings) -> list[NewDocument]:
+    """Parse, chunk and card every document in ``folder`` whose id is not in ``known_sources`` (bad files skipped)."""
     files, _ = discover_files([folder])
     catalogs: dict[Path, dict[str, dict[str, str]]] = {}
-    items: list[GoldItem] = []
+    count = load_token_counter(settings.embedding_model)
+    docs: list[NewDocument] = []
     for path in files:
         catalogs.setdefault(path.parent, read_catalog(path.parent))
         try:
-            doc = load_document(path)
+            parsed = load_document(path)
         except PolicychatError:
             continue
-        meta = resolve_source_meta(path, doc, catalog_row_for(path, catalogs[path.parent]))
-        if meta.id in known_sources:
+        meta = resolve_source_meta(path, parsed, catalog_row_for(path, catalogs[path.parent]))
+        if meta.id in known_sources or any(d.meta.id == meta.id for d in docs):
             continue
-        drafted = 0
-        sentences = [display_text(doc.text[a:b]) for a, b in split_sentences(doc.text)]
-        usable = [s for s in sentences if 60 <= len(s) <= 400 and _fact(s, meta.title)]
-        # Obligations and dated statements first: they are what analysts check.
-        usable.sort(key=lambda s: (not _OBLIGATION.search(s), not _DATE.search(s)))
-        for sentence in usable:
-            fact = _fact(sentence, meta.title)
-            assert fact is not None
-            cloze = sentence.replace(fact, "____", 1)
-            items.append(
-                GoldItem(
-                    id=f"{prefix}-{meta.id[:40]}-{drafted + 1}",
-                    question=f"According to “{meta.title}”, what fills the blank: “{cloze}”?",
-                    answerable=True,
-                    gold_sources=[meta.id],
-                    evidence=[Evidence(source_id=meta.id, quote=sentence)],
-                    must_include=[[fact]],
-                    reference_answer=sentence,
-                    tags=["generated", "fact", meta.country],
-                    reviewed=False,
-                )
-            )
-            drafted += 1
-            if drafted == MAX_PER_SOURCE:
-                break
-    return items
+        source = Source(meta=meta, text=parsed.text, content_hash="", pages=parsed.pages, headings=parsed.headings)
+        chunks = tag_chunks(source, chunk_source(source, count, settings.chunk_tokens, settings.chunk_overlap_tokens))
+        if chunks:
+            docs.append(NewDocument(meta, parsed.text, chunks, build_card(meta, chunks)))
+    return docs
+
+
+def draft_questions(
+    folder: Path, known_sources: set[str], prefix: str = "new", settings: Settings | None = None
+) -> list[GoldItem]:
+    """Draft unreviewed questions for every document in ``folder`` whose id is not in ``known_sources``.
+
+    Args:
+        folder: the new documents (a ``catalog.csv`` there supplies their metadata).
+        known_sources: ids the gold set already covers (skipped).
+        prefix: item id prefix.
+        settings: chunk sizes and the optional LLM endpoint (default: the process settings).
+
+    Returns:
+        Items of several kinds per document (see :mod:`eval.drafting`), all ``reviewed: false``, split dev.
+    """
+    settings = settings or get_settings()
+    docs = read_new_documents(folder, known_sources, settings)
+    relations = library_relations({d.meta.id: d.chunks for d in docs}, [d.meta for d in docs])
+    names = {d.meta.id: doc_name(d.meta) for d in docs}
+    drafts = [draft for doc in docs for draft in draft_document(doc, relations, names, prefix)]
+    if settings.llm_base_url:
+        from eval.rewrite import rewrite_drafts
+
+        drafts = rewrite_drafts(drafts, settings)
+    return [draft.item for draft in drafts]
 
 
 def prepare_libraries(settings: Settings, sources: Path) -> dict[str, tuple[Library, IngestReport]]:

@@ -76,7 +76,8 @@ def evaluate_item(
     result.evidence_at5 = scores["evidence_at5"]  # type: ignore[assignment]
     result.key_facts = key_fact_score(item, answer.answer)
     result.direct_answer = direct_answer_score(item, answer.answer)
-    result.citation_source_precision = citation_source_precision(item, answer)
+    directory = service.retriever.snapshot().directory()
+    result.citation_source_precision = citation_source_precision(item, answer, directory.same_work)
     cites = citation_scores(answer, {p.chunk_id: p.text for p in answer.retrieved}, service.retriever.snapshot().idf)
     result.citation_valid = cites["valid"] if not answer.abstained else None
     result.citation_recall, result.citation_precision = cites["recall"], cites["precision"]

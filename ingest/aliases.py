@@ -108,9 +108,17 @@ def _numbered_variants(text: str) -> list[tuple[str, int]]:
 
 
 def _chinese_variants(name: str) -> list[tuple[str, int]]:
-    """A Chinese title and its short forms ("生成式人工智能服务管理暂行办法" -> "暂行办法")."""
+    """A Chinese title and its short forms ("生成式人工智能服务管理暂行办法" -> "暂行办法").
+
+    "国务院关于深入实施“人工智能+”行动的意见" also yields what follows "关于 … 实施" and its
+    form without "的" ("人工智能+行动意见").
+    """
     name = re.sub(r"\s*\d+(?:\.\d+)*\s*版$|\s+", "", name)
     out = [(name, NAME)]
+    about = re.search(r"关于(?:深入|全面|进一步|加快)?(?:实施|推进|开展|做好|加强)?(.{4,30})$", name)
+    if about:
+        core = about.group(1)
+        out += [(core, DERIVED), (core.replace("的", ""), DERIVED)]
     quoted = re.search(r"[“\"]([^”\"]{1,12})[”\"]", name)
     for word in _CN_TYPE_WORDS:
         if name.endswith(word) and len(name) > len(word) + 2:

@@ -29,7 +29,7 @@ from ingest.models import Chunk, SourceMeta
 from ingest.roles import NOT_QUOTED
 from ingest.spans import find_spans
 
-CARD_VERSION = 2
+CARD_VERSION = 3
 MAX_PROVISIONS = 200
 MAX_FIGURES = 40
 _PURPOSE = re.compile(
@@ -39,10 +39,21 @@ _PURPOSE = re.compile(
     r"fulfills|is designed|builds on|defines|specifies|lays out)|"
     r"\b(?:the|its) (?:purpose|goal|aim|objective|intent)s? of (?:this|the) [\w\s-]{2,60}? (?:is|are)\b|"
     r"\bis intended to (?:be )?(?:used|help|provide|serve|offer)|\bit is (?:the|hereby the) policy of\b|"
+    r"\bthese measures are (?:established|formulated)|"
     r"\bthis (?:order|memorandum|document|framework|profile) (?:is|serves as)\b|"
     r"^(?:the )?(?:purpose|goal|aim)s?\b[^.]{0,40}\b(?:is|are|to)\b|\bResolves to\b|\b[Ss]ets out\b|"
     r"为了.{2,80}(?:制定本办法|制定本框架|制定本文件|特制定)|制定本(?:办法|框架|文件|规定|意见)|本文件(?:规定了|给出了|提出了)|"
-    r"本(?:办法|框架|意见)(?:旨在|所称|适用)|现提出如下意见|本框架"
+    r"本(?:办法|框架|意见)(?:旨在|所称|适用)|现提出如下意见|本框架",
+    re.I,
+)
+# How surely a match states the document's own purpose: "This order establishes …" beats "it is the policy of".
+_STRONG_PURPOSE = re.compile(
+    r"\b(?:this|the present) (?:order|memorandum|framework|document|plan|rule|resolution|profile|fact sheet|"
+    r"action plan|standard|publication|guidance|proclamation)\s+(?:is intended to|establishes|sets forth|sets out|"
+    r"provides|aims|seeks|outlines|describes|offers|is designed|revokes|directs|requires)|"
+    r"\bthese measures are (?:established|formulated)|\bthe (?:purpose|goal|aim|objective) of (?:this|the)"
+    r"|为了.{2,80}制定本|本文件规定了|本框架",
+    re.I,
 )
 _OUTLINE_JUNK = re.compile(
     r"^\d{4}\s*年|^\d+(?:\.\d+)*\s*$|^\d{1,2} (?:January|February|March|April|May|June|July|August|September|October|"
@@ -76,6 +87,8 @@ class OutlineItem:
     first: CardItem | None
     heading: CardItem | None = None
     sentences: list[CardItem] = field(default_factory=list)
+    parts: list[CardItem] = field(default_factory=list)
+    """The headings of the part's own sub-parts, in order ("1. 提升模型基础能力。", "2. …")."""
 
 
 @dataclass(frozen=True)
@@ -133,7 +146,8 @@ class Card:
             purpose=[CardItem(**i) for i in data.get("purpose", [])],
             outline=[
                 OutlineItem(o["title"], item(o.get("first")), item(o.get("heading")),
-                            [CardItem(**i) for i in o.get("sentences", [])])
+                            [CardItem(**i) for i in o.get("sentences", [])],
+                            [CardItem(**i) for i in o.get("parts", [])])
                 for o in data.get("outline", [])
             ],
             provisions=[
@@ -268,6 +282,25 @@ def _heading(chunks: Sequence[Chunk], title: str) -> CardItem | None:
     return None
 
 
+def _sub_headings(chunks: Sequence[Chunk], title: str, limit: int = 12) -> list[CardItem]:
+    """Headings inside the part ``title`` one level down (the second element of the chunks' section paths)."""
+    seen: set[str] = set()
+    found: list[CardItem] = []
+    for chunk in chunks:
+        path = chunk.section.split(" > ")
+        if path[0].strip() != title or len(path) < 2 or path[1] in seen:
+            continue
+        seen.add(path[1])
+        key = re.sub(r"\W", "", path[1]).lower()[:10]
+        for start, end, role in chunk.sentences:
+            if role == "heading" and key and re.sub(r"\W", "", chunk.text[start:end]).lower().startswith(key):
+                found.append(_item(chunk, start, end))
+                break
+        if len(found) >= limit:
+            break
+    return found
+
+
 def _top_section(chunk: Chunk) -> str:
     return chunk.section.split(" > ")[0].strip()
 
@@ -303,17 +336,24 @@ def build_card(
     purposes = [
         (chunk, start, end) for chunk, start, end, _role in sentences
         if _PURPOSE.search(" ".join(chunk.text[start:end].split()))
+        and not re.search(r"\bsaid\b|[“”\"]\s*$|,”", chunk.text[start:end])  # a quote is someone else's voice
     ]
     # The document states its purpose early; later matches are usually about other documents.
-    purposes.sort(key=lambda s: s[0].start + s[1])
+    purposes.sort(key=lambda s: (not _STRONG_PURPOSE.search(s[0].text[s[1] : s[2]]), s[0].start + s[1]))
     card.purpose = [_item(c, a, b) for c, a, b in purposes[:2] if (c.start + a) / total < 0.5 or len(purposes) == 1]
+    if not card.purpose:  # a press release or readout says what it is about in its first sentence
+        lead = next((s for s in sentences if s[3] == "body" and (s[0].start + s[1]) / total < 0.2), None)
+        card.purpose = [_item(*lead[:3])] if lead else []
     sections: dict[str, list[tuple[Chunk, int, int, str]]] = {}
     for sentence in sentences:
         title = _top_section(sentence[0])
         if title and not _OUTLINE_JUNK.match(title) and len(title) <= 90:
             sections.setdefault(title, []).append(sentence)
     card.outline = [
-        OutlineItem(title, _item(*group[0][:3]), _heading(chunks, title), [_item(*g[:3]) for g in group[:3]])
+        OutlineItem(
+            title, _item(*group[0][:3]), _heading(chunks, title), [_item(*g[:3]) for g in group[:3]],
+            _sub_headings(chunks, title),
+        )
         for title, group in sections.items()
     ]
     card.summary = _summary(card, sentences, sections, sentence_vectors, summary_size)

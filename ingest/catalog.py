@@ -97,6 +97,12 @@ class Catalog:
         with self.connect() as db:
             return dict(db.execute("SELECT id, content_hash FROM sources").fetchall())
 
+    def page_spans(self) -> dict[str, list[PageSpan]]:
+        """{source id: its page spans} (empty lists for unpaginated sources)."""
+        with self.connect() as db:
+            rows = db.execute("SELECT id, pages FROM sources").fetchall()
+        return {source_id: [PageSpan(*p) for p in json.loads(pages)] for source_id, pages in rows}
+
     def put_source(self, source: Source, path: str, chunks: list[Chunk]) -> list[str]:
         """Replace a source and all its chunks in one transaction.
 

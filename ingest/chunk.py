@@ -66,7 +66,20 @@ def find_headings(text: str) -> list[Heading]:
                 headings.append(Heading(level, match.group(1).strip().rstrip("."), offset))
             break
         offset += len(line) + 1
-    return headings
+    return _nest_numbered(headings, text)
+
+
+def _nest_numbered(headings: list[Heading], text: str) -> list[Heading]:
+    """In a text organised by "一、" and "（一）" parts, numbered "1." headings sit below them, not beside."""
+    if not any(re.match(rf"^[{_CN_NUM}]+、", h.title) for h in headings):
+        return headings
+    nested = []
+    for heading in headings:
+        numbered = re.match(r"^\d+(?:\.\d+)*\s", heading.title)
+        if numbered and not re.match(r"^\d+\.\d", heading.title):
+            heading = Heading(3, heading.title, heading.start)
+        nested.append(heading)
+    return nested
 
 
 @dataclass

@@ -45,6 +45,10 @@ class DocumentDirectory:
                     current[1].append(meta.id)
         self._aliases = {alias: tuple(sorted(ids)) for alias, (_w, ids) in best.items() if len(ids) <= 3}
         self._ordered = sorted(self._aliases, key=len, reverse=True)
+        self._alias_words = {w for alias in self._aliases for w in alias.split() if w.isalpha() and len(w) >= 4}
+        self._alias_words_by_initial: dict[str, list[str]] = {}
+        for word in sorted(self._alias_words):
+            self._alias_words_by_initial.setdefault(word[0], []).append(word)
         # Sources sharing a whole name are one work in two languages (an original and its translation).
         self._works: dict[str, set[str]] = {}
         for alias, (weight, ids) in best.items():
@@ -52,9 +56,25 @@ class DocumentDirectory:
                 for source_id in ids:
                     self._works.setdefault(source_id, set()).update(ids)
 
+    def _spell(self, text: str) -> str:
+        """Words one edit away from a word of some alias take that spelling ("diffusion rul" -> "diffusion rule")."""
+        from ingest.spelling import edit_distance
+
+        words = text.split(" ")
+        for i, word in enumerate(words):
+            if len(word) < 3 or word in self._alias_words or not word.isalpha():
+                continue
+            near = [w for w in self._alias_words_by_initial.get(word[0], ()) if edit_distance(word, w, 1) <= 1]
+            if len(near) == 1:
+                words[i] = near[0]
+        return " ".join(words)
+
     def mentions(self, question: str) -> list[DocumentMention]:
-        """Non-overlapping document names in ``question``, longest first, then in text order."""
-        text = normalize_name(question)
+        """Non-overlapping document names in ``question``, longest first, then in text order.
+
+        A misspelt word of a name is read as the name's word when it is one edit away from it.
+        """
+        text = self._spell(normalize_name(question))
         taken: list[tuple[int, int]] = []
         found: list[DocumentMention] = []
         for alias in self._ordered:

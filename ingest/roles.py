@@ -60,6 +60,11 @@ _REFERENCE = re.compile(
     r"^(?:GB/T|GB|ISO/IEC|ISO|IEC|TC260-PG)[\s\d/\-—.:]+.{2,80}$|^https?://\S+$"
 )
 _REFERENCE_SECTION = re.compile(r"\b(?:references|bibliography|works cited|endnotes)\b|参考文献|规范性引用文件", re.I)
+# "中华人民共和国网络安全法(2016年11月7日…通过)": a list of laws with their adoption notes.
+_LAW_CITATION = re.compile(r"[（(]\d{4}年\d{1,2}月\d{1,2}日[^）)]{0,60}(?:通过|公布|发布|修订|修正)|(?:通过|公布|修订|"
+                           r"修正)[）)]")
+_REFERENCE_LIST_START = re.compile(r"^(?:参考文献|规范性引用文件)|^(?:References|Bibliography|"
+                                   r"Works Cited)\b[:\s]+(?=[A-Z\d\[])")
 _FOOTNOTE = re.compile(r"^\d{1,3}\s+(?:[A-Z][a-z]+|“|\"|See\b|https?://)|^\*\s*[A-Z]|^\[\d+\]\s")
 _SIGNATURE = re.compile(
     r"^(?:[A-Z][A-Z.\s]{3,40}(?:JR\.|SR\.)?|THE WHITE HOUSE,?|###|Media Contact:?.*|Contact:.*|Press Office.*|"
@@ -114,6 +119,8 @@ def sentence_role(
     if _RECITAL.match(text):
         return "recital"
     if _REFERENCE.search(text) or (_REFERENCE_SECTION.search(section) and words < 60):
+        return "reference"
+    if _REFERENCE_LIST_START.match(text) or len(_LAW_CITATION.findall(text)) >= 2:
         return "reference"
     if _FOOTNOTE.match(text) and not re.match(r"^\d{1,3}\s+(?:days?|percent|months?)\b", text):
         return "footnote"

@@ -66,7 +66,11 @@ def _paragraph_breaks(text: str) -> list[int]:
             cuts.append(offset)
         elif stripped[-1] in _TERMINAL:
             # "... purchase 12 MMT of U.S.\nsoybeans": a lower-case continuation is the same sentence.
-            lower_continuation = nxt[:1].islower() and stripped[-1] == "."
+            initial = (
+                re.search(r"(?:^|\s)[A-Z]\.$", stripped)
+                or _word_before(stripped, len(stripped) - 1) in _ABBREVIATIONS
+            )
+            lower_continuation = (nxt[:1].islower() or bool(initial)) and stripped[-1] == "."
             broken_number = re.search(r"\d\.$", stripped) and nxt[:1].isdigit() and not _LINE_START_MARKER.match(nxt)
             if not (lower_continuation or broken_number):
                 cuts.append(offset)

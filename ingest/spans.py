@@ -88,10 +88,18 @@ _PATTERNS: dict[str, list[re.Pattern[str]]] = {
         re.compile(r"(?:国家|国务院|中央|省级|地方)?[\u4e00-\u9fff]{0,10}(?:部门|委员会|办公室|网信办|部|委|局|署|院|中心|机构|协会|联盟)"),
     ],
     "person": [],
+    "product": [
+        re.compile(r"\b(?:GPT|Llama|Qwen|Claude|Gemini|Ernie|Grok|DeepSeek)(?:[- ]?[A-Z]?\d[\w.]*)?\b"),
+        re.compile(r"\b[A-Z][a-z]+[A-Z][A-Za-z]*(?:-[A-Z]?\d[\w.]*)?\b"),
+        re.compile(r"\b[A-Z]{1,3}\d{2,4}[A-Z]?\b(?!-\d)"),
+        re.compile(r"\b(?:[A-Z][\w.-]*\s+){1,3}(?=(?:chips?|models?|GPUs?|accelerators?|processors?)\b)"),
+    ],
     "place": [
         re.compile(r"\b(?:in|at|to|from|near)\s+((?:the\s+)?[A-Z][a-z]+(?:[\s,]+[A-Z][a-z]+){0,3})"),
     ],
     "document": [
+        re.compile(r"“[A-Z][^”]{5,160}?(?:Provisions|Measures|Regulations|Rules|Law|Act|Order|Framework|Guidelines|"
+                   r"Standard|Plan|Opinions|Requirements|Specification)”"),
         re.compile(r"\b(?:Executive Order|E\.O\.|EO)\s+\d{5}\b"),
         re.compile(r"\bOMB\s+Memorand(?:um|a)\s+M-\d{2}-\d{2}(?:\s+and\s+M-\d{2}-\d{2})?"),
         re.compile(r"\bM-\d{2}-\d{2}\b"),
@@ -241,7 +249,7 @@ def find_spans(sentence: str, answer_type: str) -> list[Span]:
             if end - start < 2 or not _plausible(answer_type, text):
                 continue
             found.append(Span(answer_type, start, end, text))
-    if answer_type in ("number", "quantity", "duration"):
+    if answer_type in ("number", "quantity", "duration", "product"):
         # "January 31, 2025" and "Executive Order 14192" hold no count: numbers inside a date or a
         # document's number are not answers of these types.
         taken = [(m.start(), m.end()) for p in _PATTERNS["date"][:5] for m in p.finditer(sentence)]
@@ -254,6 +262,12 @@ def find_spans(sentence: str, answer_type: str) -> list[Span]:
     return sorted(chosen, key=lambda s: s.start)
 
 
+_NOT_PRODUCT_WORDS = frozenset(
+    "U.S US USA AI American Chinese PRC China Advanced Certain The These Such Frontier Leading Top Foreign Domestic "
+    "Large Open Closed Generative Most Many Some All Other New Covered Controlled Specific Several Any".split()
+)
+
+
 def _plausible(answer_type: str, text: str) -> bool:
     """Drop matches that are a type's lookalikes (a capitalised sentence start read as a name, …)."""
     words = text.split()
@@ -263,11 +277,18 @@ def _plausible(answer_type: str, text: str) -> bool:
         if re.fullmatch(_ACRONYM, text):
             return text not in {"AI", "US", "USA", "PRC", "UN", "EU", "THE", "AND", "FOR"} and not text.endswith("s")
         return len(text) <= 140 and not re.fullmatch(r"(?:the\s+)?(?:Office|Department|Agency|Council|Center)", text)
+    if answer_type == "product":
+        # "IaaS" is a service model, "G20" a group of countries, "TC260" a committee; "U.S. AI chips" names none.
+        if re.fullmatch(r"[A-Z][a-z]{1,3}S|G\d{1,2}|TC\d+", text):
+            return False
+        return any(w.strip(".,") not in _NOT_PRODUCT_WORDS for w in words)
     if answer_type == "quantity":
         return bool(re.search(r"\d", text)) and len(words) <= 8
     if answer_type == "number":
         if re.fullmatch(r"(?:19|20)\d{2}", text.strip()):
             return False  # a year is not a count
+        if re.fullmatch(r"\d+\.\d+", text.strip()):
+            return False  # "1.0", "4.8": a version or a section number, not a count
         return bool(re.search(r"\d|[一二三四五六七八九十百千万两]", text)) or len(words) <= 3
     if answer_type == "document":
         # "Executive Order" alone names no document; "Executive Order 14110" or "the Trade Expansion Act" do.

@@ -30,13 +30,15 @@ class SourceInfo(BaseModel):
     language: str
     chunks: int
     pages: int
+    status: str = Field("unknown", description="in force, revoked, rescinded, superseded, amended, draft or unknown: "
+                        "the catalog's status column, else what other sources say (GET /v1/sources/{id}/card).")
 
     @classmethod
-    def from_record(cls, record: SourceRecord) -> SourceInfo:
-        """Build from a catalog record."""
+    def from_record(cls, record: SourceRecord, status: str = "unknown") -> SourceInfo:
+        """Build from a catalog record and the source's standing."""
         meta = record.meta.to_dict()
-        return cls(**{k: v for k, v in meta.items() if k in cls.model_fields}, chunks=record.n_chunks,
-                   pages=record.n_pages)
+        return cls(**{k: v for k, v in meta.items() if k in cls.model_fields and k != "status"},
+                   chunks=record.n_chunks, pages=record.n_pages, status=status)
 
 
 class SourceDetail(SourceInfo):

@@ -28,6 +28,7 @@ from assistant.api.writes import (
     max_upload_bytes,
     save_upload,
 )
+from assistant.card_view import library_standings
 from assistant.errors import SourceNotFoundError
 from assistant.settings import Settings
 
@@ -37,8 +38,10 @@ MAX_FILES = 20
 
 
 def list_sources(service: ServiceDep) -> list[SourceInfo]:
-    """Every source with its metadata, chunk and page counts, ordered by id."""
-    return [SourceInfo.from_record(r) for r in service.library.catalog.records()]
+    """Every source with its metadata, chunk and page counts and status, ordered by id."""
+    records = service.library.catalog.records()
+    standings = library_standings(service.library, [r.meta for r in records])
+    return [SourceInfo.from_record(r, standings[r.meta.id].status) for r in records]
 
 
 def get_source(source_id: str, service: ServiceDep) -> SourceDetail:
@@ -47,7 +50,9 @@ def get_source(source_id: str, service: ServiceDep) -> SourceDetail:
     record = next((r for r in catalog.records() if r.meta.id == source_id), None)
     if record is None:
         raise SourceNotFoundError(f"No source with id {source_id!r}; GET /v1/sources lists the ids.")
-    return SourceDetail(**SourceInfo.from_record(record).model_dump(), text=catalog.source(source_id).text)
+    status = library_standings(service.library).get(source_id)
+    return SourceDetail(**SourceInfo.from_record(record, status.status if status else "unknown").model_dump(),
+                        text=catalog.source(source_id).text)
 
 
 def upload_sources(

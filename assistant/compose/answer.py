@@ -19,8 +19,9 @@ passage. Every sentence names the chunk span it quotes, for the verifier.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
-from assistant.compose.candidates import DOCUMENT_BONUS, Candidate, candidate_sentences
+from assistant.compose.candidates import Candidate, candidate_sentences, reserve_sentences
 from assistant.compose.leads import (
     Lead,
     definition_candidate,
@@ -31,6 +32,7 @@ from assistant.compose.leads import (
 )
 from assistant.compose.lists import best_enumeration
 from assistant.compose.status import status_sentences
+from assistant.compose.translation import with_translations
 from assistant.evidence import content_tokens, numbers
 from assistant.generators import GenerationInput
 from assistant.models import Draft, DraftSentence
@@ -57,7 +59,14 @@ _NOT_STATED = {
     "person": "The library does not say who that is.",
     "place": "The library does not say where.",
     "document": "The library does not name that document.",
+    "product": "The library does not name that model or product.",
 }
+_NAMED_TYPES = frozenset({"body", "person", "place", "product", "document"})
+_WHICH_NOUN = re.compile(
+    r"\b(?:which|what)\s+(?:[\w-]+\s+){0,3}?(company|firm|agency|department|office|official|body|organi[sz]ation|"
+    r"ministry|regulator|developer|lab|model|chip|product|processor|person|country|group|council|committee)s?\b",
+    re.I,
+)
 _CUES = {
     "why": re.compile(r"\b(because|due to|in order to|so that|to ensure|to protect|to prevent|as a result|given|"
                       r"since|reason|would have|undermin|threat|risk)\w*|因为|为了|由于|以便|旨在", re.I),
@@ -93,9 +102,19 @@ def _adds_something(candidate: Candidate, shown: list[str]) -> bool:
 
 
 def _support(
-    candidates: list[Candidate], chosen: list[Candidate], shown: list[str], limit: int, cue: re.Pattern[str] | None
+    candidates: list[Candidate],
+    chosen: list[Candidate],
+    shown: list[str],
+    limit: int,
+    cue: re.Pattern[str] | None,
+    named: frozenset[str] = frozenset(),
+    single_source: bool = False,
 ) -> list[Candidate]:
-    """Pick up to ``limit`` more sentences, each close to the best and adding question terms or facts."""
+    """Pick up to ``limit`` more sentences, each close to the best and adding question terms or facts.
+
+    Support stays in the documents the question names; for a question about one thing it stays in
+    the source of the answer's first sentence unless another source scores almost as well.
+    """
     if not candidates:
         return []
     best = max(c.score for c in candidates)
@@ -108,9 +127,11 @@ def _support(
         if c.score >= 0.6 * best and c not in chosen and max(c.focus, c.lexical) >= SUPPORT_FOCUS_MIN
         and c.role in SUPPORT_ROLES
     ]
-    named = {c.source_id for c in candidates if c.bonus >= DOCUMENT_BONUS}
     if named and any(c.source_id in named for c in pool):  # the question names a document: stay in it
         pool = [c for c in pool if c.source_id in named]
+    elif single_source and chosen:
+        home = {c.source_id for c in chosen}
+        pool = [c for c in pool if c.source_id in home or c.score >= 0.85 * best]
     picked: list[Candidate] = []
 
     def gain(c: Candidate) -> float:
@@ -133,7 +154,7 @@ def _support(
     return picked
 
 
-def _with_lead(lead: Lead, candidates: list[Candidate]) -> list[DraftSentence]:
+def _with_lead(lead: Lead, candidates: list[Candidate], scope: dict) -> list[DraftSentence]:  # type: ignore[type-arg]
     """The lead line, its own sentence for context (unless the lead is most of it), then support."""
     sentences = [_lead_sentence(lead)]
     chosen = [lead.candidate]
@@ -141,25 +162,33 @@ def _with_lead(lead: Lead, candidates: list[Candidate]) -> list[DraftSentence]:
     if len(lead.text) < 0.7 * len(lead.candidate.text):
         sentences.append(_sentence(lead.candidate))
         shown.append(lead.candidate.text)
-    for candidate in _support(candidates, chosen, shown, MAX_SUPPORT - (len(sentences) - 1), None):
+    for candidate in _support(candidates, chosen, shown, MAX_SUPPORT - (len(sentences) - 1), None, **scope):
         sentences.append(_sentence(candidate))
     return sentences
 
 
-def _open(candidates: list[Candidate], first: Candidate | None, cue: re.Pattern[str] | None) -> list[DraftSentence]:
+def _open(
+    candidates: list[Candidate], first: Candidate | None, cue: re.Pattern[str] | None, scope: dict  # type: ignore[type-arg]
+) -> list[DraftSentence]:
     """Answers without a derived lead: the deciding sentence first, then support, best first."""
     if first is None:
         ranked = sorted(candidates, key=lambda c: -(c.score + (0.1 if cue and cue.search(c.text) else 0.0)))
         first = ranked[0]
-    rest = _support(candidates, [first], [first.text], MAX_OPEN - 1, cue)
+    rest = _support(candidates, [first], [first.text], MAX_OPEN - 1, cue, **scope)
     return [_sentence(first), *(_sentence(c) for c in rest)]
 
 
-def _comparison(candidates: list[Candidate]) -> list[DraftSentence]:
-    """One lead line per side (United States, China), then one more sentence per side."""
+def _comparison(candidates: list[Candidate], named: frozenset[str] = frozenset()) -> list[DraftSentence]:
+    """One lead line per side (United States, China), then one more sentence per side.
+
+    A side the question names a document for ("Trump's EO 14179", "China's Interim Measures")
+    is answered from that document.
+    """
     sentences: list[DraftSentence] = []
     for country, label in (("US", "United States:"), ("CN", "China:")):
         side = [c for c in candidates if c.country == country and not c.text.rstrip().endswith((":", "："))]
+        if any(c.source_id in named for c in side):
+            side = [c for c in side if c.source_id in named]
         side.sort(key=lambda c: -(c.score + 0.3 * c.focus))
         if not side:
             continue
@@ -167,7 +196,7 @@ def _comparison(candidates: list[Candidate]) -> list[DraftSentence]:
         extra = _support(side, [side[0]], [side[0].text], 1, None)
         sentences += [_sentence(c) for c in extra]
         sentences[-1].break_after = True
-    return sentences or _open(candidates, None, None)
+    return sentences or _open(candidates, None, None, {})
 
 
 _PARTS = re.compile(
@@ -191,8 +220,9 @@ def _summary(card: Card, analysis: QuestionAnalysis) -> list[DraftSentence]:
             return len(title & focus) / len(title) if title else 0.0
 
         best = max(parts, key=overlap)
-        if overlap(best) >= 0.6:  # "AI+意见“强化基础支撑能力”这部分主要讲了什么?": that part
-            return [_card_sentence(item, break_after=n == 0) for n, item in enumerate(best.sentences)]
+        if overlap(best) >= 0.6:  # "AI+意见“强化基础支撑能力”这部分主要讲了什么?": that part, by its sub-parts
+            lines = [_card_sentence(item) for item in best.parts] if len(best.parts) >= 2 else []
+            return lines + [_card_sentence(item, break_after=n == 0) for n, item in enumerate(best.sentences[:2])]
     headed = [o for o in card.outline if o.heading is not None]
     if _PARTS.search(analysis.question) and len(headed) >= 2:  # "由哪几部分构成": the parts as the document names them
         return [_card_sentence(o.heading) for o in headed[:8] if o.heading is not None]
@@ -205,6 +235,11 @@ def not_stated_message(analysis: QuestionAnalysis) -> str:
     """What an answer says when the library covers the topic but not the asked fact."""
     if analysis.language == "zh":
         return "资料库中没有说明这一点。"
+    if re.match(r"\s*who(?:m|se)?\b", analysis.question, re.I) and analysis.answer_type in ("body", "person"):
+        return "The library does not say who."
+    which = _WHICH_NOUN.search(analysis.question)
+    if analysis.answer_type in ("body", "person", "product") and which:
+        return f"The library does not say which {which.group(1).lower()} that is."
     return _NOT_STATED.get(analysis.answer_type or "", "The library does not state this.")
 
 
@@ -233,7 +268,13 @@ def compose(data: GenerationInput) -> Draft:
     first: Candidate | None = None
     if kind == "factoid":
         dates = {p.chunk.source_id: p.meta.date for p in data.passages if p.chunk.source_id in analysis.doc_refs}
-        lead = document_date_lead(analysis, candidates, dates) or factoid_lead(analysis, candidates, data.doc_freq)
+        chunk_texts = {p.chunk_id: p.chunk.text for p in data.passages}
+        lead = (
+            document_date_lead(analysis, candidates, dates)
+            or factoid_lead(analysis, candidates, data.doc_freq, chunk_texts)
+            # only a preamble, a dateline or a credit line states it
+            or factoid_lead(analysis, reserve_sentences(data), data.doc_freq, chunk_texts)
+        )
         if lead is None and analysis.wants_span:
             draft.not_stated = not_stated_message(analysis)
             draft.sentences = [_sentence(candidates[0])]
@@ -246,16 +287,28 @@ def compose(data: GenerationInput) -> Draft:
         first = definition_candidate(analysis, candidates)
     elif kind == "list":
         enumeration = best_enumeration(analysis, candidates)
+        if enumeration is None and analysis.asked_type in _NAMED_TYPES:
+            # "Which companies endorsed it?": no enumeration, so the names must come from single sentences.
+            typed = replace(analysis, kind="factoid", answer_type=analysis.asked_type)
+            lead = factoid_lead(typed, candidates, data.doc_freq, {p.chunk_id: p.chunk.text for p in data.passages})
+            if lead is None:
+                draft.not_stated = not_stated_message(typed)
+                draft.sentences = [_sentence(candidates[0])]
+                return draft
         if enumeration is not None and enumeration.first is enumeration.last:
             lead = Lead(enumeration.first, enumeration.text)
         elif enumeration is not None:
             first = enumeration.first
     elif kind == "comparison":
-        draft.sentences = _comparison(candidates)
+        draft.sentences = with_translations(_comparison(candidates, frozenset(analysis.doc_refs)), data)
         return draft
 
+    named = frozenset(analysis.doc_refs)
+    works = {frozenset({r}) for r in analysis.doc_refs}
+    scope = {"named": named, "single_source": kind not in ("comparison", "describe") and len(works) <= 1}
     if lead is not None:
-        draft.sentences = _with_lead(lead, candidates)
+        draft.sentences = _with_lead(lead, candidates, scope)
     else:
-        draft.sentences = _open(candidates, first, _CUES.get(kind))
+        draft.sentences = _open(candidates, first, _CUES.get(kind), scope)
+    draft.sentences = with_translations(draft.sentences, data)
     return draft

@@ -18,6 +18,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -35,6 +36,7 @@ DOCUMENT_BONUS = 0.15
 NUMBER_MATCH_BONUS = 0.15
 """For a sentence stating every number the question states ("targets for 2027")."""
 YEAR_MATCH_BONUS = 0.1
+LANGUAGE_BONUS = 0.1
 """For a sentence of a source dated in a year the question names."""
 _QUANTITY_QUESTION = re.compile(
     r"\b(how (many|much|long|often|soon|quickly)|what (share|percentage|proportion|date|year|size|threshold|rate)|"
@@ -125,15 +127,39 @@ def _usable(plain: str, role: str, allowed: set[str], cjk: bool) -> bool:
     return not _is_empty_lead_in(plain, cjk)
 
 
+RESERVE_ROLES = frozenset({"recital", "boilerplate", "signature", "preamble"})
+"""Roles a factoid may fall back on when no body sentence states the fact (a date in a dateline, a
+fact only the preamble of a resolution records, "Translator: …")."""
+
+
 def candidate_sentences(data: GenerationInput) -> list[Candidate]:
-    """Every usable sentence of the passages, scored; best first (cached on ``data``)."""
+    """Every usable sentence of the passages, scored; best first (cached on ``data``).
+
+    Sentences of the :data:`RESERVE_ROLES` are left out unless the question asks for them
+    (see :func:`reserve_sentences`).
+    """
+    return [c for c in _scored(data) if c.role not in RESERVE_ROLES or c.role in _allowed(data)]
+
+
+def reserve_sentences(data: GenerationInput) -> list[Candidate]:
+    """The scored sentences of :data:`RESERVE_ROLES` that :func:`candidate_sentences` leaves out, best first."""
+    allowed = _allowed(data)
+    return [c for c in _scored(data) if c.role in RESERVE_ROLES and c.role not in allowed]
+
+
+def _allowed(data: GenerationInput) -> set[str]:
+    allowed = allowed_roles(data.question)
+    if data.analysis is not None and data.analysis.answer_type == "date":
+        # "When was it signed / adopted?": the date under the signature or in the document's header.
+        allowed |= {"signature", "boilerplate", "preamble"}
+    return allowed
+
+
+def _scored(data: GenerationInput) -> list[Candidate]:
     if data.scored_sentences is not None:
         return data.scored_sentences
     analysis = data.analysis
-    allowed = allowed_roles(data.question)
-    if analysis is not None and analysis.answer_type == "date":
-        # "When was it signed / adopted?": the date under the signature or in the document's header.
-        allowed |= {"signature", "boilerplate", "preamble"}
+    allowed = allowed_roles(data.question) | RESERVE_ROLES
     query_tokens = content_tokens(data.question)
     if analysis is not None and analysis.search_terms:  # "mandatory?" is answered by "voluntary"; typos fixed
         query_tokens = {t for t in query_tokens if t not in dict(analysis.corrections)}
@@ -175,19 +201,29 @@ def candidate_sentences(data: GenerationInput) -> list[Candidate]:
     focus_terms = set(analysis.focus_terms) if analysis is not None else set()
     zh_focus = focus_terms | content_tokens(chinese_terms(analysis.focus)) if analysis is not None else set()
     candidates: list[Candidate] = []
+    question_zh = bool(re.search(r"[\u4e00-\u9fff]", data.question))
+    across = _cross_lingual_scorer(data, query_tokens, weight) if data.bilingual is not None else None
     for candidate, tokens in raw:
         wanted = zh_query_tokens if candidate.cjk else query_tokens
-        candidate.lexical = coverage(wanted, tokens, weight)
+        crossing = across is not None and candidate.cjk != question_zh
+        if across is not None and crossing:
+            candidate.lexical = across(candidate.text, tokens)
+        else:
+            candidate.lexical = coverage(wanted, tokens, weight)
         if wants_number and any(len(x.rstrip("%")) >= 2 for x in numbers(candidate.text)):
             candidate.lexical = min(1.0, candidate.lexical + NUMBER_BONUS)
         candidate.matched = {t: weight(t) / totals[candidate.cjk] for t in wanted & tokens}
         focus = zh_focus if candidate.cjk else focus_terms
-        if candidate.cjk and analysis is not None and analysis.focus_words:
+        if crossing:
+            candidate.focus = candidate.lexical  # judged through the bilingual table, term by term
+        elif candidate.cjk and analysis is not None and analysis.focus_words:
             candidate.focus = _word_coverage(analysis.focus_words, candidate.text)
         else:
             candidate.focus = coverage(focus, tokens, data.idf) if focus else candidate.lexical
         if candidate.source_id in named:
             candidate.bonus += DOCUMENT_BONUS
+        if analysis is not None and candidate.cjk == (analysis.language == "zh"):
+            candidate.bonus += LANGUAGE_BONUS  # quote in the question's language first
         if asked_numbers and asked_numbers <= numbers(candidate.text):
             candidate.bonus += NUMBER_MATCH_BONUS
         elif asked_years and dated.get(candidate.source_id) in asked_years:
@@ -197,6 +233,35 @@ def candidate_sentences(data: GenerationInput) -> list[Candidate]:
     candidates.sort(key=lambda c: (-c.score, c.passage_rank, c.start))
     data.scored_sentences = candidates
     return candidates
+
+
+def _cross_lingual_scorer(data: GenerationInput, query_tokens: set[str], weight: Any) -> Any:
+    """Term-level coverage of a question by a sentence in the other language (via the bilingual table).
+
+    An English question's tokens count as covered by a Chinese sentence when one of their
+    Chinese words occurs in it (and names or numbers written alike occur too); a Chinese
+    question's translated English tokens are matched against an English sentence's tokens.
+    """
+    table = data.bilingual
+    if re.search(r"[\u4e00-\u9fff]", data.question):
+        english = content_tokens(table.to_english(data.question))
+
+        def zh_question(text: str, tokens: set[str]) -> float:
+            return coverage(english, tokens, data.idf) if english else 0.0
+
+        return zh_question
+    pairs = dict(table.pairs_in(data.question))
+    total = sum(weight(t) for t in query_tokens) or 1.0
+
+    def en_question(text: str, tokens: set[str]) -> float:
+        covered = 0.0
+        for token in query_tokens:
+            words = pairs.get(token, [])
+            if token in tokens or any(word in text for word in words):
+                covered += weight(token)
+        return min(1.0, covered / total)
+
+    return en_question
 
 
 def _word_coverage(words: tuple[str, ...], text: str) -> float:

@@ -22,7 +22,8 @@ _INLINE = re.compile(
     r"in order)\b)"
 )
 _CJK_ENUM = re.compile(
-    r"(?:^|(?<=[，,：:（(的对在和及与为是]))(?P<items>(?:[\u4e00-\u9fff“”\w]{1,8}、){2,}[\u4e00-\u9fff“”\w]{1,8})"
+    r"(?:^|(?<=[，,：:（(的对在和及与为是]))(?P<items>(?:[\u4e00-\u9fff“”\w]{1,8}、){2,}[\u4e00-\u9fff“”\w]{1,8}?)"
+    r"(?=等|[，,。；;：:）)]|$)"
 )
 _MAX_ITEM_WORDS = 12
 
@@ -102,7 +103,13 @@ def best_enumeration(analysis: QuestionAnalysis, candidates: list[Candidate]) ->
         return (count_match + cover + e.first.score, -e.first.passage_rank)
 
     # The items must answer this question: the sentence introducing them shares its focus.
-    options = [e for e in options if not focus or len(set(tokenize(e.first.text)) & focus) / len(focus) >= 0.34]
+    def shares_focus(e: Enumeration) -> bool:
+        if e.first.cjk and analysis.focus_words:
+            words = analysis.focus_words
+            return sum(len(w) for w in words if w in e.first.text) / sum(len(w) for w in words) >= 0.34
+        return not focus or len(set(tokenize(e.first.text)) & focus) / len(focus) >= 0.34
+
+    options = [e for e in options if shares_focus(e)]
     if not options:
         return None
     best = max(options, key=rank)

@@ -57,6 +57,10 @@ class GenerationInput:
     """Metadata of every source of the library (for naming documents in status notes)."""
     doc_freq: Callable[[str], int] | None = field(default=None, repr=False)
     """In how many chunks of the library a BM25 token occurs."""
+    bilingual: Any = field(default=None, repr=False)
+    """:class:`assistant.crosslingual.BilingualTable`: the question's terms in the library's other language."""
+    articles: Any = field(default=None, repr=False)
+    """:class:`assistant.knowledge.ArticleIndex` of translated works (an article beside its translation)."""
 
 
 class Generator(Protocol):

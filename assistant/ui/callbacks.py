@@ -29,6 +29,7 @@ from assistant.errors import PolicychatError
 from assistant.library_admin import IngestErrorLog, IngestProblem
 from assistant.models import Filters
 from assistant.ui import render
+from assistant.ui.cards import source_rows
 
 PASSAGES_PLACEHOLDER = '<div class="pc-muted">Passages retrieved for the last question appear here.</div>'
 
@@ -63,9 +64,8 @@ class LibraryCallbacks:
         self.runtime = runtime
 
     def rows(self) -> list[list[Any]]:
-        """One row per source: id, title, country, date, type, chunks."""
-        records = self.runtime.service().library.catalog.records()
-        return [[r.meta.id, r.meta.title, r.meta.country, r.meta.date, r.meta.doc_type, r.n_chunks] for r in records]
+        """One row per source: id, title, country, date, type, chunks, status."""
+        return source_rows(self.runtime)
 
     def refresh(self) -> tuple[str, Any, list[list[Any]]]:
         """(empty-library notice, document-type dropdown, table rows) as the library is now."""

@@ -13,6 +13,7 @@ import gradio as gr
 from assistant.api.runtime import Runtime
 from assistant.generators import available_generators
 from assistant.ui.callbacks import PASSAGES_PLACEHOLDER, LibraryCallbacks
+from assistant.ui.cards import CardCallbacks
 from assistant.ui.feedback import FeedbackCallbacks
 from assistant.ui.library_tab import build_library_tab
 from assistant.ui.sources import SourceCallbacks
@@ -43,6 +44,7 @@ def build_ui(runtime: Runtime) -> gr.Blocks:
     settings = runtime.settings
     threads, library = ThreadCallbacks(runtime), LibraryCallbacks(runtime)
     feedback, sources = FeedbackCallbacks(threads), SourceCallbacks(threads, library)
+    cards = CardCallbacks(runtime)
     generators = available_generators()
     with gr.Blocks(title="policychat", analytics_enabled=False) as demo:
         gr.HTML(HEADER)
@@ -134,18 +136,24 @@ def build_ui(runtime: Runtime) -> gr.Blocks:
                    api_visibility=P)
 
         library_view = [notice, doc_types, lib.table, lib.picker, lib.errors]
-        lib.refresh.click(sources.refresh, None, library_view, api_visibility=P)
+        refreshed = [lib.refresh.click(sources.refresh, None, library_view, api_visibility=P)]
         uploaded = lib.add.click(library.upload, [*lib.upload_fields, api_key], [lib.result, notice, doc_types,
                                                                                  lib.table], api_visibility=P)
-        uploaded.then(sources.picker_and_errors, None, [lib.picker, lib.errors], api_visibility=P)
+        refreshed.append(uploaded.then(sources.picker_and_errors, None, [lib.picker, lib.errors], api_visibility=P))
         lib.picker.change(sources.show, lib.picker, lib.details, api_visibility=P)
-        lib.reingest.click(sources.reingest, [lib.picker, api_key], [lib.status, lib.details, *library_view],
-                           api_visibility=P)
+        lib.picker.change(cards.show, lib.picker, [lib.card, lib.provisions, lib.card_download], api_visibility=P)
+        lib.card.click(cards.open_link, None, lib.picker, api_visibility=P)
+        lib.status_filter.change(cards.rows, lib.status_filter, lib.table, api_visibility=P)
+        refreshed.append(lib.reingest.click(sources.reingest, [lib.picker, api_key],
+                                            [lib.status, lib.details, *library_view], api_visibility=P))
         lib.delete.click(sources.confirm_delete, lib.picker, [lib.confirm, lib.confirm_text], api_visibility=P)
-        lib.confirm_yes.click(sources.delete, [lib.picker, api_key], [lib.confirm, lib.status, lib.details,
-                                                                       *library_view], api_visibility=P)
+        refreshed.append(lib.confirm_yes.click(sources.delete, [lib.picker, api_key], [lib.confirm, lib.status,
+                                               lib.details, *library_view], api_visibility=P))
         lib.confirm_no.click(lambda: gr.Group(visible=False), None, lib.confirm, api_visibility=P)
-        demo.load(sources.refresh, None, library_view, api_visibility=P).then(threads.load, None, view,
-                                                                               api_visibility=P)
+        loaded = demo.load(sources.refresh, None, library_view, api_visibility=P)
+        loaded.then(threads.load, None, view, api_visibility=P)
+        for event in [*refreshed, loaded]:  # the status filter and the timeline follow every change of the library
+            event.then(cards.rows, lib.status_filter, lib.table, api_visibility=P).then(
+                cards.timeline, None, lib.timeline, api_visibility=P)
     demo.queue(default_concurrency_limit=8)
     return demo

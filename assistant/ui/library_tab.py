@@ -1,4 +1,4 @@
-"""The Library tab's widgets: the sources table, managing one source, and the upload form."""
+"""The Library tab's widgets: status filter, sources table, timeline, one source's card and management, uploads."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ from typing import Any
 import gradio as gr
 
 from assistant.settings import Settings
+from assistant.ui.card_render import CARD_JS, PICK_FOR_CARD, PROVISION_HEADERS
+from assistant.ui.cards import STATUS_CHOICES
 from assistant.ui.sources import PICK_FIRST
 from ingest.loaders import supported_extensions
 from ingest.models import COUNTRIES
 
-TABLE_HEADERS = ["id", "title", "country", "date", "type", "chunks"]
+TABLE_HEADERS = ["id", "title", "country", "date", "type", "chunks", "status"]
 
 
 @dataclass
@@ -34,17 +36,33 @@ class LibraryTab:
     upload_fields: list[Any]
     add: Any
     result: Any
+    status_filter: Any = None
+    card: Any = None
+    provisions: Any = None
+    card_download: Any = None
+    timeline: Any = None
 
 
 def build_library_tab(settings: Settings) -> LibraryTab:
     """Lay out the Library tab inside the current ``gr.Tab`` (events are bound by :func:`~.layout.build_ui`)."""
-    table = gr.Dataframe(headers=TABLE_HEADERS, datatype=["str", "str", "str", "str", "str", "number"],
+    status_filter = gr.CheckboxGroup(STATUS_CHOICES, label="Status (none ticked: all sources)",
+                                     elem_id="pc-status-filter")
+    table = gr.Dataframe(headers=TABLE_HEADERS, datatype=["str", "str", "str", "str", "str", "number", "str"],
                          interactive=False, wrap=True, max_height=520, elem_id="pc-sources-table",
                          label="Sources in the library")
     refresh = gr.Button("Refresh", size="sm")
+    with gr.Accordion("Timeline", open=False):
+        timeline = gr.Image(type="pil", interactive=False, show_label=False, elem_id="pc-timeline",
+                            buttons=["download", "fullscreen"])
     with gr.Accordion("Manage a source", open=True):
         picker = gr.Dropdown([], label="Source", elem_id="pc-source-pick")
         details = gr.HTML(PICK_FIRST, elem_id="pc-source-details")
+        card = gr.HTML(PICK_FOR_CARD, elem_id="pc-card-view", js_on_load=CARD_JS)
+        provisions = gr.Dataframe(headers=PROVISION_HEADERS, datatype=["number", "str", "str", "str", "str"],
+                                  interactive=False, wrap=True, max_height=360, elem_id="pc-provisions",
+                                  label="Provisions (soonest deadline first; click a column header to sort)")
+        card_download = gr.DownloadButton("Export card as Markdown", visible=False, size="sm",
+                                          elem_id="pc-card-download")
         with gr.Row():
             reingest = gr.Button("Re-ingest", size="sm", elem_id="pc-source-reingest")
             delete = gr.Button("Delete source", size="sm", variant="stop", elem_id="pc-source-delete")
@@ -71,4 +89,5 @@ def build_library_tab(settings: Settings) -> LibraryTab:
         add = gr.Button("Add to library", variant="primary", elem_id="pc-upload")
         result = gr.HTML(elem_id="pc-upload-result")
     return LibraryTab(table, refresh, picker, details, reingest, delete, confirm, confirm_text, confirm_yes, confirm_no,
-                      status, errors, [files, title, publisher, country, when, doc_type, url], add, result)
+                      status, errors, [files, title, publisher, country, when, doc_type, url], add, result,
+                      status_filter, card, provisions, card_download, timeline)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from urllib.parse import quote
 
 from assistant.models import Answer, Citation, RetrievedPassage
+from ingest.relations import NOT_IN_FORCE
 
 CONTEXT_CHARS = 300
 PASSAGE_PREVIEW_CHARS = 420
@@ -29,6 +30,14 @@ PageLookup = Callable[[Citation], int | None]
 def esc(text: str) -> str:
     """HTML-escape ``text`` (quotes too) and collapse runs of whitespace to one space."""
     return html.escape(_SPACE.sub(" ", text), quote=True)
+
+
+def status_badge(status: str | None) -> str:
+    """A small badge for a source's status (red when not in force); empty for no or unknown status."""
+    if not status or status == "unknown":
+        return ""
+    tone = "bad" if status in NOT_IN_FORCE else "ok" if status == "in force" else "warn"
+    return f' <span class="pc-status pc-status-{tone}" title="status of this source">{esc(status)}</span>'
 
 
 def _paragraphs(text: str) -> str:
@@ -100,7 +109,7 @@ def _footnote(citation: Citation, stored_text: str | None, token: str, page: int
     return (
         f'<details class="pc-cite" id="pc-{token}-{citation.marker}">'
         f'<summary><span class="pc-num">[{citation.marker}]</span> <span class="pc-title">{esc(citation.title)}</span>'
-        f'{meta}</summary>'
+        f'{status_badge(citation.status)}{meta}</summary>'
         f'<blockquote class="pc-context">{quote_in_context(citation, stored_text)}</blockquote>'
         f'{page_view(citation, page) if page else ""}'
         f'<div class="pc-source-id">{esc(citation.source_id)}{link}</div></details>'

@@ -43,7 +43,7 @@ def test_cited_page_is_highlighted_where_pdfplumber_finds_the_quote(pdf_server: 
     compared = 0
     for citation in cited:
         page = source.page_at(citation.start)
-        assert page is not None
+        assert page is not None and citation.page == page  # the quote's page, not its chunk's first page
         base = f"{url}/v1/sources/{UN_PDF}/pages/{page}.png"
         marked = httpx.get(base, params={"highlight": f"{citation.start}-{citation.end}"}, timeout=60)
         assert marked.status_code == 200 and marked.headers["content-type"] == "image/png"

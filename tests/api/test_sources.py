@@ -143,3 +143,30 @@ def test_bad_form_fields_are_422(writable: tuple[str, Settings], client: httpx.C
                            data={"date": "March 2024"})
     assert response.status_code == 422
     assert client.post(f"{url}/v1/sources", data={"title": "no files"}).status_code == 422
+
+
+def test_a_two_paragraph_docx_answers_with_its_one_duration(
+    small_server: Callable[..., tuple[str, Settings]], client: httpx.Client, tmp_path: Path
+) -> None:
+    """The answers issue's smallest case: the asked-for fact (18 months) opens the answer."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph(
+        "The Ministry of Testing shall publish the quantum export licensing guide within 45 days of 3 March 2026."
+    )
+    document.add_paragraph("Licences are valid for 18 months.")
+    path = tmp_path / "quantum-licences.docx"
+    document.save(str(path))
+    url, _settings = small_server()
+    with path.open("rb") as handle:
+        docx_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        files = {"files": (path.name, handle, docx_type)}
+        uploaded = client.post(f"{url}/v1/sources", files=files)
+    assert uploaded.status_code == 200, uploaded.text
+    response = client.post(f"{url}/v1/answer", json={"question": "How long are quantum export licences valid?"})
+    answer = Answer.model_validate(response.json())
+    assert not answer.abstained, answer.answer
+    lead = answer.answer.split("\n\n")[0]
+    assert "18 months" in lead, answer.answer
+    assert answer.citations[0].quote == "Licences are valid for 18 months."

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.spelling import Vocabulary, edit_distance
 from ingest.spans import find_spans
+from ingest.spelling import Vocabulary, edit_distance
 
 
 @pytest.mark.parametrize(
