@@ -369,7 +369,7 @@ def _evaluate(  # noqa: ANN001
     With ``feedback_dir`` (the data directory), the report lists its recent negative feedback.
     """
     from eval.metrics import summarize
-    from eval.runner import check_gates, gated_results, run_eval, write_report
+    from eval.runner import check_result_gates, run_eval, write_report
 
     contexts: dict[str, list[str]] = {}
     with _progress_bar(f"evaluating ({scope})") as bar:
@@ -384,7 +384,7 @@ def _evaluate(  # noqa: ANN001
         err_console.print("scoring retrieval ablations and the LangChain baseline…")
         variants = run_ablations(service.retriever, items)
         variants["langchain-baseline (1000/200, k=4)"] = langchain_baseline(service.library, items)
-    failures = check_gates(summarize(gated_results(results)))
+    failures = check_result_gates(results)
     judged = None if judge_limit is None else _judge(service.settings, items, results, contexts, judge_limit, scope)
     label = f"{generator or service.settings.generator} on {len(items)} items, {scope}"
     write_report(folder, results, summary, failures, label=label, ablations=variants, items=items, judge=judged,

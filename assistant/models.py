@@ -31,6 +31,14 @@ class Filters(BaseModel):
     date_from: date | None = None
     date_to: date | None = None
 
+    @field_validator("date_from", "date_to", mode="before")
+    @classmethod
+    def _dates_are_text(cls, value: object) -> object:
+        """Dates come as "YYYY-MM-DD" text; a number is refused, not read as a Unix time."""
+        if value is None or isinstance(value, str | date):
+            return value
+        raise ValueError("must be a date like 2024-01-31 (YYYY-MM-DD)")
+
     def is_empty(self) -> bool:
         """True when no field restricts anything."""
         return not any((self.country, self.doc_type, self.source_ids, self.date_from, self.date_to))
@@ -58,8 +66,16 @@ class AnswerRequest(BaseModel):
     top_k: int | None = Field(None, ge=1, le=50)
     generator: str | None = None
     raw_draft: bool = Field(False, description="Keep unsupported draft sentences, marked [unsupported].")
+    style: str | None = Field(
+        None, max_length=4000, description="How the answer should read (tone, length, format), e.g. from an OpenAI "
+        "`system` message: given to an LLM as style only, never to retrieval or the verifier.",
+    )
 
     _question_has_no_nul = field_validator("question")(no_nul)
+    @field_validator("style")
+    @classmethod
+    def _style_has_no_nul(cls, value: str | None) -> str | None:
+        return None if value is None else no_nul(value)
 
 
 class Citation(BaseModel):
@@ -94,12 +110,29 @@ class RetrievedPassage(BaseModel):
 
 
 class Timings(BaseModel):
-    """Milliseconds spent per stage."""
+    """Milliseconds spent per stage; for streamed LLM answers also the first token, first sentence and speed."""
 
     retrieve: float = 0.0
     generate: float = 0.0
     verify: float = 0.0
     total: float = 0.0
+    first_token: float | None = Field(None, description="From the request to the model's first token (LLMs).")
+    first_sentence: float | None = Field(None, description="From the request to the first released sentence.")
+    tokens_per_s: float | None = Field(None, description="The model's generation speed after its first token.")
+
+
+class DroppedSentence(BaseModel):
+    """A sentence the model wrote that verification withheld, and why."""
+
+    text: str
+    reason: str
+
+
+class TokenUsage(BaseModel):
+    """Tokens the LLM read and wrote for an answer (from the endpoint, else counted or estimated)."""
+
+    prompt_tokens: int
+    completion_tokens: int
 
 
 class Answer(BaseModel):
@@ -114,6 +147,18 @@ class Answer(BaseModel):
     index_generation: int | None = Field(
         None, description="Catalog generation the passages were retrieved from (it moves on with every change "
         "to the library); every cited chunk belongs to that generation.",
+    )
+    model: str | None = Field(None, description="The LLM behind the generator (GGUF file or endpoint model).")
+    prompt_version: str | None = Field(None, description="Version of the LLM prompt templates (assistant/prompts.py).")
+    dropped: list[DroppedSentence] = Field(
+        default_factory=list, description="LLM sentences withheld by verification, with the reason.",
+    )
+    usage: TokenUsage | None = Field(None, description="LLM tokens read and written, when an LLM was asked.")
+    finish_reason: Literal["stop", "length"] = Field(
+        "stop", description="length: the LLM's reply hit its token limit, so the answer may be incomplete.",
+    )
+    fallback_reason: str | None = Field(
+        None, description="Why the LLM's answer was replaced by the extractive one (generator then says so).",
     )
 
 

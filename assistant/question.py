@@ -162,11 +162,11 @@ _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
     ("document", _rx(
         r"\b(which|what) (\w+ )?(executive order|order|law|framework|act|statute|rule|regulation|provision|section|"
         r"memorand(um|a)|"
-        r"document|standard|resolution|treaty|agreement|plan|initiative|guidance|guideline|article|legal "
+        r"document|standard|resolution|treaty|agreement|plan|guidance|guideline|article|legal "
         r"authority|authority|five-year plan)\b|\bunder (which|what) (authority|law|statute|provision)\b|"
         r"\b(which|what) ((?!does|do|did|is|are|was|were|will|can)\S+ ){0,3}(memo|memorandum|guide|rule|rules|law|"
         r"order|act|standard|resolution|category|"
-        r"provision|framework|plan|report|initiative|guidance|statute|agreement|program|programme)\b|"
+        r"provision|framework|plan|report|guidance|statute|agreement)\b|"
         r"\b(what is|what's|what was) the (full |official |exact )?(title|name) of (the |its |china's |\w+'s )?"
         r"(\w+ ){0,4}(resolution|order|law|act|rule|plan|report|standard|framework|document|guidance|measures)\b|"
         r"哪个文件|哪部|哪项|哪一项|哪个倡议|哪个规定|哪个标准|哪个法|发文字号|文号|哪号|什么文件|哪份|"
@@ -292,8 +292,7 @@ def _kind(question: str, types: list[AnswerType], count: int | None) -> Kind:
         return "summary"
     if _WHY.search(q):
         return "why"
-    factoid_opening = re.match(r"^\s*(who|when|where|how (many|much|long))\b", q, re.I)
-    if _COMPARISON.search(q) and not factoid_opening:
+    if _COMPARISON.search(q) and not _FACTOID_OPENING.match(q):
         return "comparison"
     if _STATUS.search(q):
         return "status"
@@ -457,6 +456,9 @@ _COMPARISON = re.compile(
 )
 
 
+_FACTOID_OPENING = re.compile(r"^\s*(?:who|whom|whose|when|where|how (?:many|much|long|soon))\b|^\s*谁", re.I)
+
+
 def topic_query(question: str) -> str:
     """A comparison question without its country and comparing words, to search one side's sources by topic.
 
@@ -474,5 +476,7 @@ def topic_query(question: str) -> str:
 
 def is_comparison(question: str) -> bool:
     """A question that contrasts the US and China: names both and asks to compare or contrast."""
+    if _FACTOID_OPENING.match(question):
+        return False  # "Who said there's almost no difference between US and Chinese AI?" asks for a name
     mentions = [c for c, pattern in _COUNTRY_WORDS.items() if pattern.search(question)]
     return len(mentions) == 2 and bool(_COMPARISON.search(question))

@@ -41,6 +41,7 @@ def create_app(settings: Settings, *, warm_up: bool = True) -> FastAPI:
     from assistant.api import api_router, health_router
     from assistant.api.errors import install_error_handlers
     from assistant.api.limits import EdgeGuard, write_routes
+    from assistant.api.openai_errors import OpenAIErrorShape
     from assistant.api.runtime import Runtime
     from assistant.ui import CSS, HEAD, build_ui, make_theme
 
@@ -64,6 +65,7 @@ def create_app(settings: Settings, *, warm_up: bool = True) -> FastAPI:
     app.include_router(api_router(settings), prefix="/v1")
     # Header size limit, API key of writes checked before their body is read, JSON 413s.
     app.add_middleware(EdgeGuard, settings=settings, write_routes=write_routes(app))
+    app.add_middleware(OpenAIErrorShape)  # outermost: OpenAI routes' errors, the edge's included
     return gr.mount_gradio_app(
         app, build_ui(runtime), path="/", theme=make_theme(), css=CSS, head=HEAD, ssr_mode=False,
         max_file_size=int(settings.max_upload_mb * 1024 * 1024), footer_links=["gradio", "settings"],

@@ -27,7 +27,7 @@ from assistant.retrieve import HybridRetriever
 from assistant.rewrite import standalone_question
 from assistant.settings import Settings
 from assistant.status_notes import add_status_notes
-from assistant.verify import answer_sentences, verify_draft
+from assistant.verify import verify_draft
 from ingest.cards import Card
 from ingest.library import Library
 from ingest.relations import Relation
@@ -76,13 +76,15 @@ class AnswerService:
         self.retriever = HybridRetriever(self.library, settings)
         self._generators: dict[str, Generator] = {}
         self.knowledge = LibraryKnowledge(self.library)
-        self.chain: Runnable[Turn, Turn] = (
+        self.prepare: Runnable[Turn, Turn] = (
             RunnableLambda(self._rewrite, name="rewrite")
             | RunnableLambda(self._analyze, name="analyze")
             | RunnableLambda(self._retrieve, name="retrieve")
-            | RunnableLambda(self._generate, name="generate")
-            | RunnableLambda(self._verify, name="verify")
         )
+        self.finish: Runnable[Turn, Turn] = (
+            RunnableLambda(self._generate, name="generate") | RunnableLambda(self._verify, name="verify")
+        )
+        self.chain: Runnable[Turn, Turn] = self.prepare | self.finish
 
     def generator(self, name: str | None) -> Generator:
         """The named backend (default from settings), created once and cached."""
@@ -92,19 +94,28 @@ class AnswerService:
         return self._generators[name]
 
     def answer(self, request: AnswerRequest) -> Answer:
-        """Answer one request; raise PolicychatError subclasses for bad input or backends."""
+        """Answer one request; raise PolicychatError subclasses for bad input or backends.
+
+        LLM backends answer through :meth:`stream` (verified sentence by sentence, with the
+        extractive fallback), so an answer and a streamed answer are the same.
+        """
+        from assistant.streaming import final_answer, streams_tokens
+
         name = request.generator or self.settings.generator
-        self.generator(name)  # fail fast on an unknown backend
+        if streams_tokens(self.generator(name)):  # also fails fast on an unknown backend
+            return final_answer(self.stream(request))
         turn = self.chain.invoke(Turn(request=request, generator=name))
         assert turn.answer is not None
         return turn.answer
 
     def stream(self, request: AnswerRequest) -> Iterator[dict[str, Any]]:
-        """Yield ``{"event": "sentence", "text": ...}`` per verified sentence, then ``{"event": "answer", ...}``."""
-        answer = self.answer(request)
-        for sentence in answer_sentences(answer.answer):
-            yield {"event": "sentence", "text": sentence}
-        yield {"event": "answer", "data": answer.model_dump(mode="json")}
+        """Yield the answer as events: ``token`` pieces (LLMs), ``sentence`` per verified sentence, ``answer``.
+
+        See :func:`assistant.streaming.answer_events` for every event.
+        """
+        from assistant.streaming import answer_events
+
+        return answer_events(self, request)
 
     # Chain steps -----------------------------------------------------------
 
@@ -232,6 +243,10 @@ class AnswerService:
                 turn.passages = turn.passages + [Passage(dated, meta, 0.0)]
                 have.add(dated.chunk_id)
 
+    def generation_input(self, turn: Turn) -> GenerationInput:
+        """What a generator gets for a prepared turn: the question, passages, analysis, cards, standings."""
+        return self._inputs(turn)
+
     def _inputs(self, turn: Turn) -> GenerationInput:
         snap = self.retriever.snapshot()
         focus = turn.request.question if turn.query != turn.request.question else ""
@@ -253,13 +268,17 @@ class AnswerService:
             bilingual=self.knowledge.bilingual(snap),
         )
 
-    def _generate(self, turn: Turn) -> Turn:
-        t0 = time.perf_counter()
-        data = self._inputs(turn)
+    def admits(self, turn: Turn, data: GenerationInput) -> bool:
+        """The gate: whether the passages are strong enough to answer from (else the turn abstains)."""
         turn.evidence = assess_evidence(data)
         # A summary of a document the library holds is never refused: its card answers it.
         summarizing = bool(turn.cards) and turn.analysis is not None and turn.analysis.kind in ("summary", "definition")
-        if turn.passages and (summarizing or turn.evidence.sufficient(self.settings)):
+        return bool(turn.passages) and (summarizing or turn.evidence.sufficient(self.settings))
+
+    def _generate(self, turn: Turn) -> Turn:
+        t0 = time.perf_counter()
+        data = self._inputs(turn)
+        if self.admits(turn, data):
             try:
                 turn.draft = self.generator(turn.generator).draft(data)
             except GeneratorError:

@@ -87,11 +87,29 @@ class Settings(BaseSettings):
     llm_api_key: str | None = Field(None)
     llm_max_tokens: int = Field(384, ge=16, le=8192)
     llm_temperature: float = Field(0.1, ge=0.0, le=2.0)
+    llm_context_tokens: int = Field(
+        4096, ge=512, le=1_048_576,
+        description="Context window of the openai endpoint's model: prompt (passages) + reply must fit "
+        "(Ollama's default num_ctx is 2048-4096, vLLM's is --max-model-len).",
+    )
+    llm_timeout_seconds: float = Field(
+        60.0, gt=0, le=3600,
+        description="How long the openai endpoint may stay silent (connecting, before the first token, between "
+        "tokens) before the answer falls back to the extractive backend.",
+    )
+    llm_fallback: bool = Field(
+        True, description="Answer with the extractive backend when an LLM fails, times out, or loses most of its "
+        "sentences in verification (false: report the failure instead).",
+    )
 
     # Serving
     host: str = Field("127.0.0.1")
     port: int = Field(8000, ge=1, le=65535)
     api_key: str | None = Field(None, description="Required for uploads/deletes when set.")
+    api_key_reads: bool = Field(
+        False, description="Require the API key on every /v1 route, reads included (answers, chat completions, "
+        "models, sources), for deployments that expose the API; /healthz and /readyz stay open.",
+    )
     allow_public_without_key: bool = Field(False)
     max_question_chars: int = Field(2000, ge=10)
     max_upload_mb: float = Field(50.0, gt=0)
@@ -120,6 +138,8 @@ class Settings(BaseSettings):
                 "POLICYCHAT_GENERATOR=openai needs POLICYCHAT_LLM_BASE_URL "
                 "(e.g. http://127.0.0.1:8080/v1 for a llama.cpp or vLLM server)."
             )
+        if self.api_key_reads and not self.api_key:
+            raise ConfigError("POLICYCHAT_API_KEY_READS=true needs POLICYCHAT_API_KEY (the key the reads must send).")
         if self.host not in {"127.0.0.1", "localhost", "::1"} and not (
             self.api_key or self.allow_public_without_key
         ):

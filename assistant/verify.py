@@ -183,9 +183,29 @@ def verify_draft(
 
 def _acceptable_free_form(text: str, tokens: set[str], question_tokens: set[str]) -> bool:
     """An LLM sentence worth checking: on topic, not a fragment, not an echoed instruction."""
-    if looks_like_instruction(text) or len(tokens) < MIN_FREE_FORM_TOKENS:
-        return False
-    return not question_tokens or bool(tokens & question_tokens)
+    return free_form_problem(text, tokens, question_tokens) is None
+
+
+def free_form_problem(text: str, tokens: set[str], question_tokens: set[str]) -> str | None:
+    """Why an LLM sentence is not worth checking against the passages (None: check it).
+
+    Args:
+        text: the sentence without markers.
+        tokens: its content tokens.
+        question_tokens: the standalone question's content tokens.
+    """
+    if looks_like_instruction(text):
+        return "reads as an instruction, not an answer"
+    if len(tokens) < MIN_FREE_FORM_TOKENS:
+        return "too short to check"
+    if question_tokens and not tokens & question_tokens:
+        return "off the question's topic (shares no term with it)"
+    return None
+
+
+def cite(marker: int, support: Support) -> Citation:
+    """The numbered citation for a supported sentence: the quoted span and its offsets in the stored text."""
+    return _citation(marker, support.passage, support.start, support.end)
 
 
 def _known_support(sentence: DraftSentence, by_id: dict[str, Passage]) -> Support | None:

@@ -12,7 +12,9 @@ from typing import Any
 from assistant import settings as settings_module
 from bench.workload import REPO_ROOT, build_workload, fresh_dir, make_settings
 
-SECTIONS = ("ingestion", "retrieval", "answering", "cold-start", "langchain", "local-llm", "pages", "cards")
+SECTIONS = (
+    "ingestion", "retrieval", "answering", "cold-start", "langchain", "local-llm", "pages", "cards", "llm-stream",
+)
 
 
 def run(size: str, out_dir: Path, sections: tuple[str, ...] = SECTIONS, library_dir: Path | None = None) -> (
@@ -35,6 +37,7 @@ def run(size: str, out_dir: Path, sections: tuple[str, ...] = SECTIONS, library_
     from bench.cards import bench_cards
     from bench.ingestion import bench_ingestion
     from bench.langchain_recipe import bench_langchain
+    from bench.llm_stream import SMALL_ITEMS, bench_llm_stream, dev_sample
     from bench.local_llm import bench_local_llm
     from bench.machine import machine_info
     from bench.pages import bench_pages
@@ -116,6 +119,9 @@ def run(size: str, out_dir: Path, sections: tuple[str, ...] = SECTIONS, library_
             _step("cards (a full ingest, then an unchanged re-ingest)")
             with fresh_dir("data-cards") as data_cards:
                 results["cards"] = bench_cards(workload.sources, data_cards)
+        if "llm-stream" in sections:
+            _step("streamed answers: SmolLM2 through llama.cpp's server vs extractive")
+            results["llm_stream"] = bench_llm_stream(library, SMALL_ITEMS if size == "small" else dev_sample())
     results["total_s"] = round(time.perf_counter() - started, 1)
     stem = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d-%H%M")  # several runs a day keep their own files
     paths = write_results(results, out_dir, stem)

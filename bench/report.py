@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.cards import card_rows
+from bench.llm_stream import llm_stream_rows
 
 
 def write_results(results: dict[str, Any], out_dir: Path, stem: str) -> tuple[Path, Path]:
@@ -104,6 +105,7 @@ def render_markdown(results: dict[str, Any]) -> str:
         ]
     rows += _page_rows(results.get("pages") or {})
     rows += card_rows(results.get("cards") or {}, _fmt)
+    rows += llm_stream_rows(results.get("llm_stream") or {})
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     if results.get("notes"):
         lines += ["", "Notes:", ""] + [f"- {note}" for note in results["notes"]]

@@ -130,6 +130,14 @@ def citation_source_precision(
     return sum(correct) / len(correct)
 
 
+# Labels the answer puts before a quote ("China: …", "English translation: …") are layout, not claims.
+_DISPLAY_PREFIX = re.compile(
+    r"^\s*(?:United States|China|Yes|No|English translation|中文原文|What it does say|"
+    r"资料库中与此最相关的内容)\s*[:：]\s*",
+    re.I,
+)
+
+
 def citation_scores(answer: Answer, chunk_texts: dict[str, str], idf: Idf) -> dict[str, float | None]:
     """Citation validity, recall and precision with an offline support scorer.
 
@@ -147,7 +155,7 @@ def citation_scores(answer: Answer, chunk_texts: dict[str, str], idf: Idf) -> di
     precise, total_cites = 0, 0
     for sentence in sentences:
         markers = [int(m) for m in re.findall(r"\[(\d+)\]", sentence)]
-        claim = re.sub(r"\s*\[\d+\]", "", sentence)
+        claim = _DISPLAY_PREFIX.sub("", re.sub(r"\s*\[\d+\]", "", sentence))
         tokens = content_tokens(claim)
         ok_any = False
         for marker in markers:

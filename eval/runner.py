@@ -10,6 +10,7 @@ the LLM judge's scores never reach the summary or the gates.
 from __future__ import annotations
 
 import json
+import re
 import time
 import tomllib
 from collections.abc import Callable
@@ -115,22 +116,51 @@ def gated_results(results: list[ItemResult]) -> list[ItemResult]:
     return test or list(results)
 
 
-def check_gates(summary: dict[str, float | None], gates_file: Path = GATES_FILE) -> list[str]:
-    """Failures as readable lines ("hit@5 0.91 < 0.95"); empty when every gate passes.
+def check_gates(
+    summary: dict[str, float | None], gates_file: Path = GATES_FILE, section: str = "test"
+) -> list[str]:
+    """Failures of one summary against one gate table, as readable lines ("hit@5 0.91 < 0.95").
 
-    A metric the dataset cannot measure (e.g. refusals in a set with no
-    unanswerable items) is skipped, not failed.
+    Args:
+        summary: metric values (see :func:`eval.metrics.summarize`).
+        gates_file: a TOML file with ``[<section>.min]``/``[<section>.max]`` tables, or plain
+            ``[min]``/``[max]`` tables (then ``section`` is ignored).
+        section: which table to judge against ("test" or "legacy").
+
+    Returns:
+        One line per failed gate; empty when every gate passes. A metric the summary cannot
+        measure (refusals in a set with no unanswerable items) is skipped, not failed.
     """
     gates = tomllib.loads(gates_file.read_text())
+    table = gates.get(section, gates) if section in gates else gates
     failures = []
-    for metric, bound in gates.get("min", {}).items():
+    for metric, bound in table.get("min", {}).items():
         value = summary.get(metric)
         if value is not None and value < bound:
-            failures.append(f"{metric} {value if value is None else round(value, 3)} < {bound}")
-    for metric, bound in gates.get("max", {}).items():
+            failures.append(f"{metric} {round(value, 3)} < {bound}")
+    for metric, bound in table.get("max", {}).items():
         value = summary.get(metric)
         if value is not None and value > bound:
-            failures.append(f"{metric} {value if value is None else round(value, 3)} > {bound}")
+            failures.append(f"{metric} {round(value, 3)} > {bound}")
+    return failures
+
+
+def check_result_gates(results: list[ItemResult], gates_file: Path = GATES_FILE) -> list[str]:
+    """Every gate table of ``gates_file`` judged on the results it is about.
+
+    ``[test]`` judges the test split (every result when the set has none). ``[legacy]`` judges
+    the items whose ids match its ``ids`` pattern, and only when all ``items`` of them were run
+    (a dev-only run is not judged on it). Failure lines are prefixed with the table's name.
+    """
+    gates = tomllib.loads(gates_file.read_text())
+    if "test" not in gates:
+        return check_gates(summarize(gated_results(results)), gates_file)
+    failures = [f"test: {line}" for line in check_gates(summarize(gated_results(results)), gates_file, "test")]
+    legacy = gates.get("legacy")
+    if legacy:
+        chosen = [r for r in results if re.fullmatch(legacy["ids"], r.id)]
+        if chosen and len(chosen) == legacy.get("items", len(chosen)):
+            failures += [f"legacy: {line}" for line in check_gates(summarize(chosen), gates_file, "legacy")]
     return failures
 
 

@@ -26,6 +26,11 @@ _LINE_START_MARKER = re.compile(
 _TERMINAL = ".!?:;。！？；：”\""
 _INITIAL = re.compile(r"\b[A-Z]$")  # searched only over the two characters before a full stop
 _ARTICLE_HEAD = re.compile(r"(?m)^[ \t]*第[一二三四五六七八九十百零〇\d]{1,6}条(?=[ \t]*[^\s\d])")
+_RESOLUTION_PARAGRAPH = re.compile(
+    r"[,;](?=[ \t]*\n[ \t]*(?:Recalling|Reaffirming|Recognizing|Recognising|Taking note|Noting|Acknowledging|"
+    r"Welcoming|Emphasizing|Emphasising|Underscoring|Stressing|Mindful|Bearing in mind|Convinced|Concerned|"
+    r"Determined|Affirming|Considering|Expressing|Highlighting|Reiterating|Aware|Cognizant)\b)"
+)
 _CJK_CHAR = re.compile(r"[\u3400-\u9fff“《]")
 _CJK_HEADING = re.compile(
     r"^\s*(?:\d+(?:\.\d+)*\.?|第[一二三四五六七八九十百零〇\d]+[章节条部分]|[一二三四五六七八九十]+、|"
@@ -165,6 +170,8 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
             continue  # an initial such as "J. Smith"
         cuts.add(match.end())
     cuts.update(m.end() for m in _CJK_END.finditer(text))
+    # A resolution's paragraphs end in commas: "…its final report,\nRecognizing that …" starts a new one.
+    cuts.update(m.end() for m in _RESOLUTION_PARAGRAPH.finditer(text))
     # "第二十四条本办法自…起施行。": the article number is a heading of its own, not part of the sentence.
     cuts.update(m.end() for m in _ARTICLE_HEAD.finditer(text))
     spans: list[tuple[int, int]] = []

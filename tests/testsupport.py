@@ -119,3 +119,48 @@ def library_fingerprint(settings: Any) -> dict[str, Any]:
         "bm25": bm25,
         "uploads": sorted(p.name for p in uploads.iterdir()) if uploads.exists() else [],
     }
+
+
+LLM_DOCS = {
+    "harbor-compute-act.md": (
+        "---\ntitle: Harbor Compute Act\npublisher: Office of Harbor Technology\ncountry: US\n"
+        "date: 2025-02-03\ndoc_type: law\n---\n# Harbor Compute Act\n\n"
+        "The Harbor Compute Act requires every data centre operator to report its annual energy use to the "
+        "Office of Harbor Technology. Operators must file the report by March 31 of each year. "
+        "The Office of Harbor Technology may fine an operator that misses the deadline.\n"
+    ),
+    "lantern-model-rules.md": (
+        "---\ntitle: Lantern Model Registration Rules\npublisher: Lantern Digital Agency\ncountry: CN\n"
+        "date: 2024-09-12\ndoc_type: regulation\n---\n# Lantern Model Registration Rules\n\n"
+        "The Lantern Model Registration Rules require providers of chatbot services to register each model "
+        "with the Lantern Digital Agency before release. Registration takes effect after a review of "
+        "twenty working days. Providers must label chatbot replies as machine-generated.\n"
+    ),
+}
+"""Two invented documents with facts short enough for the packaged 135M model to copy into a sentence."""
+LLM_EASY_QUESTION = "What must providers label chatbot replies as?"
+"""SmolLM2 answers it with the passage's own fact ("machine-generated"), which verification releases."""
+LLM_HARD_QUESTIONS = (
+    "Who may fine an operator that misses the deadline?",
+    "What must providers of chatbot services do before releasing a model?",
+    "What must data centre operators report under the Harbor Compute Act?",
+)
+"""SmolLM2 mixes the two documents up on these: some of its sentences state what no passage supports."""
+
+
+def llm_settings(data_dir: Path, llm_url: str, **overrides: object) -> Any:
+    """Settings for the ``openai`` backend on llama.cpp's server (greedy decoding, short replies)."""
+    from assistant.settings import Settings
+
+    values: dict[str, object] = {"generator": "openai", "llm_base_url": llm_url, "llm_model": "smollm2",
+                                 "llm_max_tokens": 120, "llm_temperature": 0.0, "llm_context_tokens": 2048, **overrides}
+    return Settings(data_dir=data_dir, sources=None, _env_file=None, **values)  # type: ignore[arg-type]
+
+
+def ingest_llm_docs(root: Path, settings: Any) -> None:
+    """Ingest :data:`LLM_DOCS` (written under ``root``) into the library of ``settings``."""
+    from ingest.library import Library
+    from ingest.pipeline import ingest_paths
+
+    report = ingest_paths(Library(settings), [write_docs(root / "llm-docs", LLM_DOCS)])
+    assert not report.errors and len(report.added) == len(LLM_DOCS), report

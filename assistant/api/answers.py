@@ -26,11 +26,16 @@ def answer(body: AnswerRequest, service: ServiceDep, settings: SettingsDep) -> A
 
 @router.post("/answer/stream", responses={**SSE_DOC, **ERRORS}, max_body_size=MAX_JSON_BODY_BYTES)
 async def answer_stream(body: AnswerRequest, service: ServiceDep, settings: SettingsDep) -> StreamingResponse:
-    """Stream the answer as Server-Sent Events.
+    """Stream the answer as Server-Sent Events, as it is written.
 
-    ``event: sentence`` {"text"} per sentence, then ``event: answer`` (the full
-    Answer JSON), then ``event: done``. A failure after the stream started
-    arrives as ``event: error`` {"detail", "status"}.
+    LLM backends send ``event: token`` {"text"} per piece of the model's reply (not
+    yet verified); every backend sends ``event: sentence`` {"text", "markers",
+    "citations", "verified"} the moment a sentence passes verification, and LLMs
+    ``event: withheld`` {"reason", "unsupported"} when one does not, or ``event:
+    reset`` {"reason"} before the extractive fallback replaces what was shown.
+    Then ``event: answer`` (the full Answer JSON) and ``event: done``. A failure
+    after the stream started arrives as ``event: error`` {"detail", "status"}.
+    See :mod:`assistant.streaming`.
     """
     check_question_length(body.question, settings)
     events = await started(service.stream(body))

@@ -5,6 +5,8 @@
 * A write route refuses a request without a valid API key with ``401`` *before*
   its body is read, so an anonymous client cannot make the server receive and
   spool a large upload; the route's own dependency checks the key again.
+* With ``POLICYCHAT_API_KEY_READS=true`` every ``/v1`` route, reads included, needs
+  the key (``/healthz`` and ``/readyz`` stay open).
 * The plain-text ``413`` that a route's body-size limit produces becomes a JSON
   error naming the limit, like every other API error.
 """
@@ -29,6 +31,8 @@ MAX_JSON_BODY_BYTES = 8 * 1024 * 1024
 """Body limit of the JSON routes: room for 50 history turns of 20,000 characters, even \\u-escaped."""
 
 _API_PATHS = ("/v1/", "/healthz", "/readyz")
+READ_KEY_REQUIRED = ("This server needs its API key for every /v1 request (POLICYCHAT_API_KEY_READS): send "
+                     "'Authorization: Bearer KEY' or 'X-API-Key: KEY'.")
 
 
 @dataclass(frozen=True)
@@ -94,10 +98,12 @@ class EdgeGuard:
             return
         path, method = scope["path"], scope["method"]
         expected = self.settings.api_key
-        if expected and any(method in r.methods and r.path.match(path) for r in self.write_routes):
+        reads_too = self.settings.api_key_reads and path.startswith("/v1/")
+        if expected and (reads_too or any(method in r.methods and r.path.match(path) for r in self.write_routes)):
             headers = Headers(scope=scope)
             if not key_matches(offered_keys(headers.get("authorization"), headers.get("x-api-key")), expected):
-                await _send_json(send, 401, API_KEY_REQUIRED, [(b"www-authenticate", b"Bearer")])
+                await _send_json(send, 401, API_KEY_REQUIRED if not reads_too else READ_KEY_REQUIRED,
+                                 [(b"www-authenticate", b"Bearer")])
                 return
         if not path.startswith(_API_PATHS):
             await self.app(scope, receive, send)

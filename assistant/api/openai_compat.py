@@ -1,16 +1,22 @@
 """``POST /v1/chat/completions``: the answer service behind the OpenAI chat API shape.
 
-The last user message is the question and the messages before it the history;
-``model`` picks the generator when it names a registered one, else the default
-is used. Replies carry policychat's ``citations`` beside the usual fields, and
-``stream: true`` returns ``chat.completion.chunk`` events ending in ``[DONE]``.
+The last user message is the question and the user/assistant messages before it
+the history; ``system`` (and ``developer``) messages become the answer's *style*
+(tone, length, format for an LLM backend), never part of the question, the
+retrieval or the verification. ``model`` picks the generator when it names one
+(see ``GET /v1/models``), else the default is used. Replies carry policychat's
+``citations`` beside the usual fields, ``usage`` (the LLM's own token counts when
+an LLM answered) and ``finish_reason`` (``length`` when the LLM hit its token
+limit). ``stream: true`` returns ``chat.completion.chunk`` events, one verified
+sentence per chunk as the model writes, ending in ``[DONE]``; the last chunk
+carries ``citations`` (and ``stream_options.include_usage`` adds a usage chunk).
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter
@@ -19,12 +25,12 @@ from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from assistant.api.chat_stream import chat_chunks
 from assistant.api.deps import ServiceDep, SettingsDep, check_question_length
-from assistant.api.errors import error_responses, status_for
 from assistant.api.limits import MAX_JSON_BODY_BYTES
+from assistant.api.openai_errors import openai_error_responses
 from assistant.api.schemas import ChatChoice, ChatCompletion, ChatCompletionRequest, ChatMessageOut, Usage
-from assistant.api.sse import SSE_DOC, sse_event, sse_response, started
-from assistant.errors import PolicychatError
+from assistant.api.sse import SSE_DOC, sse_response, started
 from assistant.generators import available_generators
 from assistant.models import Answer, AnswerRequest, ChatTurn
 from assistant.settings import Settings
@@ -33,6 +39,7 @@ from ingest.embed import load_token_counter
 router = APIRouter(tags=["openai-compatible"])
 
 MAX_HISTORY = 50
+STYLE_CHARS = 4000
 _ROLES = {"user": "user", "assistant": "assistant", "system": "system", "developer": "system"}
 
 
@@ -45,12 +52,15 @@ def to_answer_request(body: ChatCompletionRequest) -> AnswerRequest:
             "input": None,
         }])
     generator = body.model if body.model in available_generators() else None
-    turns = [(i, m) for i, m in enumerate(body.messages[:last_user]) if m.role in _ROLES and m.text().strip()]
+    turns = [(i, m) for i, m in enumerate(body.messages[:last_user]) if _ROLES.get(m.role) in ("user", "assistant")
+             and m.text().strip()]
     turns = turns[-MAX_HISTORY:]
+    style = "\n".join(m.text().strip() for m in body.messages if _ROLES.get(m.role) == "system" and m.text().strip())
     try:
         history = [ChatTurn(role=_ROLES[m.role], content=m.text()[:20000]) for _i, m in turns]  # type: ignore[arg-type]
         return AnswerRequest(question=body.messages[last_user].text().strip(), history=history,
-                             filters=body.filters, top_k=body.top_k, generator=generator, raw_draft=False)
+                             filters=body.filters, top_k=body.top_k, generator=generator, raw_draft=False,
+                             style=style[:STYLE_CHARS] or None)
     except ValidationError as exc:  # e.g. a NUL character: report it at the message it came from
         errors = []
         for error in exc.errors():
@@ -66,13 +76,17 @@ def to_answer_request(body: ChatCompletionRequest) -> AnswerRequest:
 
 
 def _usage(settings: Settings, request: AnswerRequest, answer: Answer) -> Usage:
+    """The LLM's token counts when an LLM was asked, else word pieces of the question and the answer."""
+    if answer.usage is not None:
+        prompt, completion = answer.usage.prompt_tokens, answer.usage.completion_tokens
+        return Usage(prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion)
     count = load_token_counter(settings.embedding_model)
     prompt, completion = count(["\n".join([*(t.content for t in request.history), request.question]), answer.answer])
     return Usage(prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion)
 
 
 @router.post("/chat/completions", response_model=ChatCompletion,
-             responses={**SSE_DOC, **error_responses(400, 413, 503)}, max_body_size=MAX_JSON_BODY_BYTES)
+             responses={**SSE_DOC, **openai_error_responses(400, 413, 422, 503)}, max_body_size=MAX_JSON_BODY_BYTES)
 async def chat_completions(
     body: ChatCompletionRequest, service: ServiceDep, settings: SettingsDep
 ) -> ChatCompletion | StreamingResponse:
@@ -82,36 +96,15 @@ async def chat_completions(
     completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
     if body.stream:
         events = await started(service.stream(request))
-        return sse_response(_chunks(events, completion_id, created, request.generator or settings.generator))
+        count_usage = partial(_usage, settings, request) if body.include_usage() else None
+        return sse_response(chat_chunks(events, completion_id, created, request.generator or settings.generator,
+                                        count_usage))
     answer = await run_in_threadpool(service.answer, request)
     usage = await run_in_threadpool(_usage, settings, request, answer)
     return ChatCompletion(
         id=completion_id, created=created, model=answer.generator,
-        choices=[ChatChoice(message=ChatMessageOut(content=answer.answer))], usage=usage, citations=answer.citations,
+        choices=[ChatChoice(message=ChatMessageOut(content=answer.answer), finish_reason=answer.finish_reason)],
+        usage=usage, citations=answer.citations,
     )
 
 
-def _chunk(completion_id: str, created: int, model: str, delta: dict[str, Any], finish: str | None = None,
-           **extra: Any) -> bytes:
-    return sse_event(None, {
-        "id": completion_id, "object": "chat.completion.chunk", "created": created, "model": model,
-        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra,
-    })
-
-
-def _chunks(events: Iterator[dict[str, Any]], completion_id: str, created: int, model: str) -> Iterator[bytes]:
-    yield _chunk(completion_id, created, model, {"role": "assistant", "content": ""})
-    citations: list[Any] = []
-    first = True
-    try:
-        for item in events:
-            if item.get("event") == "sentence":
-                yield _chunk(completion_id, created, model, {"content": ("" if first else " ") + item["text"]})
-                first = False
-            elif item.get("event") == "answer":
-                citations = item["data"].get("citations", [])
-                model = item["data"].get("generator", model)
-    except PolicychatError as exc:
-        yield sse_event(None, {"error": {"message": str(exc), "code": status_for(exc)}})
-    yield _chunk(completion_id, created, model, {}, "stop", citations=citations)
-    yield sse_event(None, "[DONE]")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from assistant.api import answers, cards, conversations, health, jobs, openai_compat, pages
+from assistant.api import answers, cards, conversations, health, jobs, openai_compat, openai_models, pages
 from assistant.api.sources import sources_router
 from assistant.settings import Settings
 
@@ -16,6 +16,7 @@ def api_router(settings: Settings) -> APIRouter:
     router = APIRouter()
     router.include_router(answers.router)
     router.include_router(openai_compat.router)
+    router.include_router(openai_models.router)
     router.include_router(sources_router(settings))
     router.include_router(jobs.router)
     router.include_router(pages.router)

@@ -156,8 +156,15 @@ class ChatCompletionRequest(BaseModel):
     model: str | None = None
     messages: list[ChatMessageIn] = Field(min_length=1)
     stream: bool = False
+    stream_options: dict[str, Any] | None = Field(
+        None, description='{"include_usage": true} adds a last chunk with `usage` (and empty `choices`).',
+    )
     filters: Filters | None = None
     top_k: int | None = Field(None, ge=1, le=50)
+
+    def include_usage(self) -> bool:
+        """Whether a streamed reply should end with a usage chunk."""
+        return bool((self.stream_options or {}).get("include_usage"))
 
 
 class ChatMessageOut(BaseModel):
@@ -172,11 +179,11 @@ class ChatChoice(BaseModel):
 
     index: int = 0
     message: ChatMessageOut
-    finish_reason: Literal["stop"] = "stop"
+    finish_reason: Literal["stop", "length"] = "stop"
 
 
 class Usage(BaseModel):
-    """Token counts (word pieces of the embedding model's tokenizer)."""
+    """Token counts: the LLM's prompt and reply when an LLM answered, else word pieces of question and answer."""
 
     prompt_tokens: int
     completion_tokens: int

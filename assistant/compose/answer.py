@@ -38,6 +38,7 @@ from assistant.generators import GenerationInput
 from assistant.models import Draft, DraftSentence
 from assistant.question import QuestionAnalysis, analyze_question
 from ingest.cards import Card, CardItem, OutlineItem
+from ingest.spans import has_span
 
 MAX_SUPPORT = 3
 MAX_OPEN = 4
@@ -239,6 +240,22 @@ def _summary(card: Card, analysis: QuestionAnalysis) -> list[DraftSentence]:
     return [_card_sentence(item, break_after=n == 0) for n, item in enumerate(items[:5])]
 
 
+PLAIN_FOCUS = 0.8
+"""Share of the question's focus a sentence must hold to be quoted when no typed lead could be drawn."""
+
+
+def _covering_sentence(analysis: QuestionAnalysis, candidates: list[Candidate]) -> Candidate | None:
+    """A top sentence that states nearly all the question is about and holds a fact of the asked type.
+
+    The lead rules (a new fact, the counted noun, the asked kind) can reject a sentence that does
+    answer in other words; then the sentence itself is quoted instead of saying "not stated".
+    """
+    for candidate in candidates[:3]:
+        if candidate.focus >= PLAIN_FOCUS and analysis.answer_type and has_span(candidate.text, analysis.answer_type):
+            return candidate
+    return None
+
+
 def not_stated_message(analysis: QuestionAnalysis) -> str:
     """What an answer says when the library covers the topic but not the asked fact."""
     if analysis.language == "zh":
@@ -284,9 +301,11 @@ def compose(data: GenerationInput) -> Draft:
             or factoid_lead(analysis, reserve_sentences(data), data.doc_freq, chunk_texts)
         )
         if lead is None and analysis.wants_span:
-            draft.not_stated = not_stated_message(analysis)
-            draft.sentences = [_sentence(candidates[0])]
-            return draft
+            first = _covering_sentence(analysis, candidates)
+            if first is None:
+                draft.not_stated = not_stated_message(analysis)
+                draft.sentences = [_sentence(candidates[0])]
+                return draft
     elif kind == "yesno":
         lead = yes_no_lead(analysis, candidates)
     elif kind == "who":

@@ -119,11 +119,36 @@ def _is_empty_lead_in(plain: str, cjk: bool) -> bool:
     return match is not None and (cjk or len(plain[: match.start()].split()) < LEAD_IN_MIN_WORDS)
 
 
+MAX_SENTENCE = 800
+_CLAUSE_BREAK = re.compile(r"[;；]\s+|,\s*\n(?=\s*[a-z])|,\s+(?=(?:and|as well as|including|while|whereas)\s)")
+
+
+def _clauses_of_long(text: str, roles: Any) -> list[tuple[int, int, str]]:
+    """Sentence spans, with a sentence longer than :data:`MAX_SENTENCE` cut at clause breaks.
+
+    A resolution's paragraph ("Taking note of the efforts of the ITU, in partnership with 40 United
+    Nations bodies, …") can run a thousand characters without a full stop; its clauses are quotable.
+    """
+    spans: list[tuple[int, int, str]] = []
+    for start, end, role in roles:
+        if end - start <= MAX_SENTENCE:
+            spans.append((start, end, role))
+            continue
+        piece_start = start
+        for match in _CLAUSE_BREAK.finditer(text, start, end):
+            if match.start() - piece_start >= 80:
+                spans.append((piece_start, match.start() + 1, role))
+                piece_start = match.end()
+        if end - piece_start > 0:
+            spans.append((piece_start, end, role))
+    return spans
+
+
 def _usable(plain: str, role: str, allowed: set[str], cjk: bool) -> bool:
     if role in NOT_QUOTED and role not in allowed:
         return False
     short = 8 if cjk or role in ("signature", "boilerplate") else 25
-    if len(plain) < short or len(plain) > 800:
+    if len(plain) < short or len(plain) > MAX_SENTENCE:
         return False
     if looks_like_instruction(plain) or re.search(r"https?://|www\.", plain):
         return False
@@ -179,7 +204,7 @@ def _scored(data: GenerationInput) -> list[Candidate]:
     for rank, passage in enumerate(data.passages):
         text = passage.chunk.text
         roles = passage.chunk.sentences or tuple((s, e, "body") for s, e in passage.chunk.sentence_spans())
-        for start, end, role in roles:
+        for start, end, role in _clauses_of_long(text, roles):
             start = _trim(text, start, end)
             plain = display_text(strip_markers(text[start:end]))
             cjk = bool(re.search(r"[\u4e00-\u9fff]", plain))

@@ -125,7 +125,9 @@ def _key_entities(analysis: QuestionAnalysis) -> list[str]:
     from ingest.aliases import normalize_name
 
     names = []
-    for name in key_names(analysis.question):
+    # The rewrite appends the previous turn's keywords in parentheses: context, not names the answer must hold.
+    own_words = re.sub(r"\s*\([^()]*\)\s*$", "", analysis.question)
+    for name in key_names(own_words):
         words = name.split()
         if len(words) < 2 or any(ch.isdigit() for ch in name):
             continue
@@ -260,10 +262,13 @@ def _adds_information(span: Span, analysis: QuestionAnalysis, candidate: Candida
     if _ASKS_CITY.search(analysis.question) and _COUNTRY_LIKE.search(text):
         return False  # a city was asked for; a country or a sea is a different answer
     counted = _counted_noun(analysis.question, dict(analysis.corrections)) if analysis.answer_type == "number" else None
-    if counted and not candidate.cjk:
+    if counted and not candidate.cjk and set(tokenize(candidate.text)) & counted:
+        # "How many comments?" is not answered by "three workshops, public comments on …": the sentence
+        # names what was asked but counts something else. (A sentence that words it differently — "two
+        # drafts" for "versions" — is left alone.)
         after = " ".join(re.findall(r"[\w'’-]+", candidate.text[span.end :])[:6])
         if not set(tokenize(f"{text} {after}")) & counted:
-            return False  # "how many comments" is not answered by "three workshops"
+            return False
     measure = _ZH_MEASURE.search(analysis.question)
     if measure and analysis.answer_type == "number":
         unit = measure.group()[-1]

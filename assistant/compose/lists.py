@@ -88,6 +88,26 @@ def _item_head(text: str) -> str:
     return " ".join(words[:_MAX_ITEM_WORDS]) if not re.search(r"[\u4e00-\u9fff]", head) else head[:40]
 
 
+_ASKED_NOUN_ZH = re.compile(r"(?:哪些|哪几个|哪几类|哪几项|哪几|什么)([\u4e00-\u9fff]{2})")
+
+
+def _asked_noun(question: str) -> str:
+    """The kind of thing a Chinese list question asks for ("哪些部门" -> "部门"), or ""."""
+    match = _ASKED_NOUN_ZH.search(question)
+    return match.group(1) if match else ""
+
+
+def _names_noun(enumeration: Enumeration, noun: str) -> bool:
+    """Whether the items are followed ("…等部门") or introduced ("以下部门：") by ``noun``."""
+    text = enumeration.first.text
+    at = text.find(enumeration.text)
+    if at < 0:
+        return False
+    after = text[at + len(enumeration.text) : at + len(enumeration.text) + 6]
+    before = text[max(0, at - 12) : at]
+    return noun in after or noun in before
+
+
 def best_enumeration(analysis: QuestionAnalysis, candidates: list[Candidate]) -> Enumeration | None:
     """The enumeration that answers a list question, or None."""
     pool = candidates[:20]
@@ -96,8 +116,12 @@ def best_enumeration(analysis: QuestionAnalysis, candidates: list[Candidate]) ->
         return None
     focus = analysis.focus_terms
 
+    noun = _asked_noun(analysis.question)
+
     def rank(e: Enumeration) -> tuple[float, float]:
         count_match = 1.0 if analysis.count and len(e.items) == analysis.count else 0.0
+        if noun and _names_noun(e, noun):
+            count_match += 0.5  # "哪些部门": "网信、发展改革…等部门" enumerates departments
         lead_tokens = set(tokenize(e.first.text))
         cover = len(lead_tokens & focus) / len(focus) if focus else 0.0
         return (count_match + cover + e.first.score, -e.first.passage_rank)

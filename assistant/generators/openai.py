@@ -1,9 +1,11 @@
 """The ``openai`` backend: any OpenAI-compatible chat endpoint (OpenAI, vLLM, llama.cpp servers, Ollama).
 
-It is the ``local`` backend's :class:`ChatGenerator` (same prompt, same draft
-clean-up) with a ``langchain_openai.ChatOpenAI`` model pointed at
-``POLICYCHAT_LLM_BASE_URL``. Endpoint failures become :class:`GeneratorError`
-messages that say which URL failed and which setting to check.
+A :class:`~assistant.generators.chat.ChatGenerator` (the prompts of
+:mod:`assistant.prompts`, same draft clean-up as ``local``) with a
+``langchain_openai.ChatOpenAI`` model pointed at ``POLICYCHAT_LLM_BASE_URL``.
+The endpoint's tokenizer is unknown, so the prompt is fitted to
+``POLICYCHAT_LLM_CONTEXT_TOKENS`` with a high estimate. Endpoint failures become
+:class:`GeneratorError` messages that say which URL failed and which setting to check.
 """
 
 from __future__ import annotations
@@ -12,10 +14,9 @@ from pydantic import SecretStr
 
 from assistant.errors import GeneratorError
 from assistant.generators import register
-from assistant.generators.local import ChatGenerator
+from assistant.generators.chat import ChatGenerator
 from assistant.settings import Settings
 
-TIMEOUT_SECONDS = 60.0
 MAX_RETRIES = 1
 OPENAI_MAX_PASSAGES = 5
 OPENAI_MAX_WORDS = 300
@@ -39,6 +40,8 @@ class OpenAIGenerator(ChatGenerator):
 
         self.base_url = settings.llm_base_url
         self.model_name = settings.llm_model
+        self.timeout = settings.llm_timeout_seconds
+        reply_tokens = min(settings.llm_max_tokens, settings.llm_context_tokens // 2)
         model = ChatOpenAI(
             base_url=settings.llm_base_url,
             model=settings.llm_model,
@@ -46,11 +49,17 @@ class OpenAIGenerator(ChatGenerator):
             temperature=settings.llm_temperature,
             # ChatOpenAI would send the cap as `max_completion_tokens`, which llama-cpp-python's and
             # older llama.cpp/vLLM servers ignore (unbounded replies); every server reads `max_tokens`.
-            extra_body={"max_tokens": settings.llm_max_tokens},
-            timeout=TIMEOUT_SECONDS,
+            extra_body={"max_tokens": reply_tokens},
+            timeout=settings.llm_timeout_seconds,
             max_retries=MAX_RETRIES,
+            stream_usage=True,  # vLLM, Ollama and OpenAI then report token counts at the end of a stream
         )
-        super().__init__("openai", model, max_passages=OPENAI_MAX_PASSAGES, max_words=OPENAI_MAX_WORDS)
+        super().__init__(
+            "openai", model, max_passages=OPENAI_MAX_PASSAGES, max_words=OPENAI_MAX_WORDS,
+            context_tokens=settings.llm_context_tokens,
+            reply_tokens=reply_tokens,
+            model_label=settings.llm_model,
+        )
 
     def failure(self, exc: Exception) -> GeneratorError:
         """Explain an endpoint error: unreachable, key refused, unknown model, or an HTTP error."""
@@ -58,7 +67,10 @@ class OpenAIGenerator(ChatGenerator):
 
         where = f"the OpenAI-compatible endpoint {self.base_url}"
         if isinstance(exc, openai.APITimeoutError):
-            return GeneratorError(f"No answer from {where} within {TIMEOUT_SECONDS:.0f}s; is the server overloaded?")
+            return GeneratorError(
+                f"No answer from {where} within {self.timeout:g} s; is the server overloaded? "
+                "(POLICYCHAT_LLM_TIMEOUT_SECONDS)"
+            )
         if isinstance(exc, openai.APIConnectionError):
             return GeneratorError(
                 f"Could not reach {where} ({exc}); start the server or fix POLICYCHAT_LLM_BASE_URL."

@@ -55,7 +55,16 @@ def _answer_body(text: str, cited: dict[int, Citation], token: str) -> str:
             return match.group(0)
         return (f'<a class="pc-marker" href="#pc-{token}-{n}" title="{esc(cited[n].title)}">[{n}]</a>')
 
-    return "".join(f"<p>{_MARKER.sub(link, p).strip()}</p>" for p in paragraphs if p.strip())
+    return "".join(f"<p>{_checked(_MARKER.sub(link, p).strip())}</p>" for p in paragraphs if p.strip())
+
+
+CHECK = '<span class="pc-check" title="Verified: the cited passage supports this sentence">✓</span>'
+_SENTENCE_END = re.compile(r'(</a>)(?=\s|$)(?!\s*<a class="pc-marker")')
+
+
+def _checked(html_text: str) -> str:
+    """Mark every sentence that ends in a linked citation marker with the "verified" tick."""
+    return _SENTENCE_END.sub(r"\1" + CHECK, html_text)
 
 
 def quote_in_context(citation: Citation, stored_text: str | None, chars: int = CONTEXT_CHARS) -> str:
@@ -129,7 +138,7 @@ def render_answer(answer: Answer, lookup: TextLookup, token: str, pages: PageLoo
         if citation.source_id not in texts:
             texts[citation.source_id] = lookup(citation.source_id)
         notes.append(_footnote(citation, texts[citation.source_id], token, pages(citation) if pages else None))
-    timing = f"{esc(answer.generator)} · {answer.timings_ms.total / 1000:.1f} s"
+    timing = _footer(answer)
     copy = (f' · <a class="pc-copy" href="{esc(copy_href)}" title="Copy this answer as Markdown with footnotes">'
             "Copy with sources</a>") if copy_href else ""
     return (f'<div class="pc-answer">{_answer_body(answer.answer, cited, token)}'
@@ -137,9 +146,36 @@ def render_answer(answer: Answer, lookup: TextLookup, token: str, pages: PageLoo
             f'<div class="pc-timing">{timing}{copy}</div></div>')
 
 
-def render_partial(sentences: list[str]) -> str:
-    """An answer still arriving: the sentences so far, markers not yet linked."""
-    return f'<div class="pc-answer pc-streaming">{_paragraphs(" ".join(sentences))}</div>'
+def _footer(answer: Answer) -> str:
+    """Generator, model, time; how many model sentences were withheld; why the LLM answer fell back."""
+    bits = [esc(answer.generator)]
+    if answer.model:
+        bits.append(f'<span class="pc-model">{esc(answer.model)}</span>')
+    bits.append(f"{answer.timings_ms.total / 1000:.1f} s")
+    if answer.dropped:
+        n = len(answer.dropped)
+        reasons = "; ".join(f"{d.text} — {d.reason}" for d in answer.dropped)
+        bits.append(f'<span class="pc-withheld" title="{esc(reasons)}">{n} model sentence{"s" if n != 1 else ""} '
+                    "withheld</span>")
+    if answer.fallback_reason:
+        bits.append(f'<span class="pc-fallback">fallback: {esc(answer.fallback_reason)}</span>')
+    return " · ".join(bits)
+
+
+def render_partial(sentences: list[tuple[str, bool]], pending: str = "", notice: str = "") -> str:
+    """An answer still arriving: the released sentences (verified ones ticked), then the unverified tokens.
+
+    Args:
+        sentences: ``(text, verified)`` per released sentence; markers are not linked yet.
+        pending: what the model is writing now; shown greyed out, and removed if verification withholds it.
+        notice: a line above the answer (e.g. that the answer fell back to the library's own sentences).
+    """
+    parts = [esc(text) + (CHECK if verified else "") for text, verified in sentences]
+    body = " ".join(parts)
+    if pending.strip():
+        body += f' <span class="pc-draft" title="Not verified yet">{esc(pending)}</span>'
+    top = f'<div class="pc-stream-note">{esc(notice)}</div>' if notice else ""
+    return f'<div class="pc-answer pc-streaming">{top}<p>{body.strip()}</p></div>'
 
 
 def render_pending() -> str:

@@ -18,6 +18,10 @@ SCRIPT = """
     partial: "The quote continues on the next page; its first part is highlighted.",
     none: "The quote could not be located on this page, so the page is shown without a highlight."
   };
+  function keyed() {  // the API key field's value, for servers that protect reads (POLICYCHAT_API_KEY_READS)
+    var field = document.querySelector("#pc-api-key input");
+    return field && field.value ? {headers: {"X-API-Key": field.value}} : {};
+  }
   function loadPage(box) {
     if (box.getAttribute("data-highlight")) { return; }
     var link = box.querySelector("a.pc-page-link"), img = box.querySelector("img.pc-page-img");
@@ -25,7 +29,7 @@ SCRIPT = """
     if (!link || !img) { return; }
     box.setAttribute("data-highlight", "loading");
     note.textContent = "Loading the page…";
-    fetch(link.getAttribute("href")).then(function (response) {
+    fetch(link.getAttribute("href"), keyed()).then(function (response) {
       if (!response.ok) {
         return response.json().then(function (body) { throw new Error(body.detail || ("HTTP " + response.status)); });
       }
@@ -64,7 +68,7 @@ SCRIPT = """
     if (!link) { return; }
     event.preventDefault();
     event.stopPropagation();
-    fetch(link.getAttribute("href")).then(function (response) {
+    fetch(link.getAttribute("href"), keyed()).then(function (response) {
       if (!response.ok) { throw new Error("HTTP " + response.status); }
       return response.text();
     }).then(copyText).then(function () {

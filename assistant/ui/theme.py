@@ -36,6 +36,10 @@ button.pc-example { justify-content: flex-start !important; text-align: left !im
 .pc-pending, .pc-streaming { color: #4a5160; }
 .pc-pending::after { content: " ⋯"; animation: pc-blink 1s infinite; }
 @keyframes pc-blink { 50% { opacity: .2; } }
+.pc-draft { color: #9aa0b1; font-style: italic; }
+.pc-check { color: #1c7c54; font-size: .72em; font-weight: 700; margin-left: 2px; vertical-align: 2px; }
+.pc-stream-note { font-size: .8rem; color: #8a5a00; margin-bottom: .3em; }
+.pc-withheld, .pc-fallback { cursor: help; }
 a.pc-marker { display: inline-block; font-size: .78em; font-weight: 650; line-height: 1; padding: 2px 5px;
   margin: 0 1px; border-radius: 6px; background: #e8eaff; color: #303a9a !important; text-decoration: none !important;
   vertical-align: 2px; cursor: pointer; }

@@ -25,6 +25,7 @@ from assistant.models import Answer, AnswerRequest, ChatTurn, Citation
 from assistant.pages import citation_pages
 from assistant.ui import render
 from assistant.ui.callbacks import PASSAGES_PLACEHOLDER, build_filters
+from assistant.ui.progress import StreamProgress
 from assistant.ui.thread_view import export_href, export_links, stale_notice, thread_choices, unsaved_notice
 
 ChatMessage = dict[str, str]
@@ -165,6 +166,8 @@ class ThreadCallbacks:
         question = (question or "").strip()
         if not question:
             raise gr.Error("Type a question first.")
+        if self.runtime.settings.api_key_reads:
+            self.require_key(api_key)
         limit = self.runtime.settings.max_question_chars
         if len(question) > limit:
             raise gr.Error(f"The question is longer than {limit} characters; shorten it.")
@@ -209,11 +212,10 @@ class ThreadCallbacks:
                 history = [ChatTurn(**t) for t in turns[-EPHEMERAL_TURNS:]]  # type: ignore[arg-type]
                 events = self.runtime.service().stream(AnswerRequest(question=body.question, history=history,
                                                                      filters=body.filters, generator=body.generator))
-            sentences: list[str] = []
+            progress = StreamProgress()
             for event in events:
-                if event.get("event") == "sentence":
-                    sentences.append(event["text"])
-                    chat[-1] = {"role": "assistant", "content": render.render_partial(sentences)}
+                if progress.update(event):
+                    chat[-1] = {"role": "assistant", "content": progress.render()}
                     yield chat, skip, skip, skip, skip, skip, skip, skip, skip, skip, ""
                 elif event.get("event") == "answer":
                     answer = Answer.model_validate(event["data"])

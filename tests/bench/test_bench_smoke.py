@@ -77,6 +77,13 @@ def test_bench_small_writes_every_section(tmp_path: Path) -> None:
     assert _is_number(langchain["ingest_s"]) and _is_number(langchain["query"]["p95_ms"])
     assert _is_number(langchain["p95_ratio"])
 
+    streamed = results["llm_stream"]
+    assert streamed["llm"]["answered"] >= 1 and streamed["extractive"]["answered"] >= 1, streamed
+    assert _is_number(streamed["llm"]["first_token"]["p50_ms"]) and _is_number(streamed["llm"]["tokens_per_s"])
+    assert _is_number(streamed["llm"]["first_released_sentence"]["p50_ms"])
+    assert _is_number(streamed["llm"]["fallback_rate"]) and streamed["extractive"]["fallback_rate"] == 0
+    assert _is_number(streamed["extractive"]["first_released_sentence"]["p50_ms"])
+
 
 def test_profile_writes_latencies_and_the_call_tree(make_library: Callable[..., Any], tmp_path: Path) -> None:
     from ingest.pipeline import ingest_paths

@@ -215,11 +215,16 @@ def test_schema_fuzz_without_a_key_never_writes(fuzz_server: tuple[str, Settings
 
 
 def _json_error(response: httpx.Response, status: int | tuple[int, ...], *words: str) -> Any:
-    """Assert a 4xx JSON error with the given status whose text names every word; return its ``detail``."""
+    """Assert a 4xx JSON error with the given status whose text names every word; return its ``detail``.
+
+    The OpenAI-compatible routes answer in OpenAI's shape; their ``error`` object stands in for ``detail``.
+    """
     statuses = (status,) if isinstance(status, int) else status
     assert response.status_code in statuses, (response.status_code, response.text[:500])
     assert response.headers["content-type"].startswith("application/json"), response.headers["content-type"]
-    detail = response.json()["detail"]
+    body = response.json()
+    openai_route = "/v1/chat/completions" in str(response.request.url)
+    detail = body["error"] if openai_route else body["detail"]
     text = json.dumps(detail).lower()
     for word in words:
         assert word.lower() in text, f"{word!r} not in {text[:500]}"
