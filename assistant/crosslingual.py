@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from functools import lru_cache
+
+from assistant.dictionary import chinese_words, english_words
 
 # English phrase (lower case; a trailing "s" is optional) -> Chinese terms used in PRC official texts.
 GLOSSARY: dict[str, tuple[str, ...]] = {
@@ -302,10 +305,17 @@ class BilingualTable:
     The glossary only adds what the parallel texts do not cover.
     """
 
-    def __init__(self, derived: dict[str, str] | None = None) -> None:
-        """Combine ``derived`` (Chinese word -> English token) with :data:`GLOSSARY`."""
+    def __init__(
+        self, derived: dict[str, str] | None = None, known: Callable[[str], int] | None = None
+    ) -> None:
+        """Combine ``derived`` (Chinese word -> English token) with :data:`GLOSSARY`.
+
+        With ``known`` (in how many library chunks a BM25 token occurs), words neither covers are
+        looked up in the dictionary (:mod:`assistant.dictionary`), in both directions.
+        """
         from ingest.keywords import tokenize
 
+        self.known = known
         self.derived = dict(derived or {})
         self.en_to_zh: dict[str, list[str]] = {}
         for word, token in self.derived.items():
@@ -327,9 +337,13 @@ class BilingualTable:
         if has_chinese(question):
             return ""
         terms = chinese_terms(question).split()
+        derived_tokens = set(self.derived.values())
         for token in tokenize(question):
-            for word in self.en_to_zh.get(token, []):
-                if word not in terms and token in {t for t in self.derived.values()}:
+            words = [w for w in self.en_to_zh.get(token, []) if token in derived_tokens]
+            if not self.en_to_zh.get(token) and self.known is not None:
+                words = chinese_words(token, self.known)
+            for word in words:
+                if word not in terms:
                     terms.append(word)
         if len([t for t in terms if t not in _TOO_COMMON]) < MIN_SPECIFIC_TERMS:
             return ""
@@ -344,7 +358,10 @@ class BilingualTable:
         words = [w for run in re.findall(r"[\u4e00-\u9fff]+", question) for w in default_segmenter().words_of(run)]
         tokens: list[str] = []
         for word in words:
-            for token in self.zh_to_en.get(word, []):
+            english = self.zh_to_en.get(word)
+            if english is None and self.known is not None and len(word) >= 2 and word not in _TOO_COMMON:
+                english = english_words(word, self.known)
+            for token in english or []:
                 if token not in tokens:
                     tokens.append(token)
         tokens += [t for t in re.findall(r"[A-Za-z][A-Za-z0-9-]+|\d{2,}", question) if t not in tokens]
@@ -358,6 +375,8 @@ class BilingualTable:
         for phrase in [m.group(1).lower() for m in _pattern().finditer(re.sub(r"(?<=\w)-(?=\w)", " ", question))]:
             out.append((" ".join(tokenize(phrase)), list(GLOSSARY[phrase])))
         for token in tokenize(question):
-            if token in self.en_to_zh and all(token != t for t, _ in out):
-                out.append((token, self.en_to_zh[token]))
+            if all(token != t for t, _ in out):
+                words = self.en_to_zh.get(token) or (chinese_words(token, self.known) if self.known else [])
+                if words:
+                    out.append((token, words))
         return out

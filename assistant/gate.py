@@ -64,6 +64,8 @@ def assess_evidence(data: GenerationInput) -> Evidence:
     candidates = candidate_sentences(data)
     best = max((0.5 * c.lexical + 0.5 * c.semantic for c in candidates), default=0.0)
     union = set().union(*(content_tokens(p.chunk.embed_text) for p in data.passages))
+    if any(role == "signature" for p in data.passages for _, _, role in p.chunk.sentences):
+        union |= {"sign", "signatur"}  # a signature line says "signed by" without the words
     question_tokens = content_tokens(data.question)
     if data.analysis is not None and data.analysis.focus_terms:
         # Judge coverage on what the question is about, not on its wording ("does it mention anything …").
@@ -73,6 +75,11 @@ def assess_evidence(data: GenerationInput) -> Evidence:
         coverage(question_tokens, union, data.idf),
         coverage(question_tokens | content_tokens(chinese_terms(data.question)), union, data.idf),
     )
+    if data.bilingual is not None and re.search(r"[\u4e00-\u9fff]", data.question):
+        # A Chinese question about English passages: judge coverage on its words in English.
+        english = content_tokens(data.bilingual.to_english(data.question))
+        if english:
+            covered = max(covered, coverage(english, union, data.idf))
     context = "\n".join(
         f"{p.meta.title} {p.meta.publisher} {p.meta.date} {_COUNTRY_NAMES.get(p.meta.country, '')} {p.chunk.text}"
         for p in data.passages

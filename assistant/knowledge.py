@@ -109,7 +109,10 @@ class LibraryKnowledge:
                     if snap.metas[other].language == "en":
                         catalog = self.library.catalog
                         parallel.append((catalog.source(source_id).text, catalog.source(other).text))
-            current = (snap.generation, BilingualTable(derive_term_pairs(parallel)))
+            def frequency(token: str) -> int:
+                return int(snap.doc_freq.get(token, 0))
+
+            current = (snap.generation, BilingualTable(derive_term_pairs(parallel), frequency))
             with self._lock:
                 self._bilingual = current
         return current[1]

@@ -36,6 +36,7 @@ RRF_K = 60
 SNAPSHOT_ATTEMPTS = 5
 CJK_DENSE_WEIGHT = 0.2
 ZH_TO_EN_WEIGHT = 1.0
+_FORMAL_ROLES = frozenset({"preamble", "recital", "boilerplate", "signature", "heading"})
 NAMED_WEIGHT = 0.5  # a named document's own best passages: a nudge, not a takeover (press items name it too)
 TRANSLATED_WEIGHT = 1.0  # as much as the other lists: 0.5 lost English questions on Chinese-only sources
 
@@ -239,7 +240,17 @@ class HybridRetriever:
             if allowed:
                 side_named = {s for s in named or set() if s in allowed}
                 fused = self._fused(query, snap, allowed, mode, side_named, translated_query=translated_query)
-                sides.append(self._select(fused, k, diversify))
+                side = self._select(fused, k, diversify)
+                # A document the question names is one side of the comparison: its best passage is
+                # among the side's first two, never crowded out by documents of the same country.
+                for source_id in sorted(side_named):
+                    own = [p for p in side if p.chunk.source_id == source_id]
+                    own += [p for p in fused if p.chunk.source_id == source_id and p not in own]
+                    # Not a passage that is only a preamble or signature: it states nothing to compare.
+                    best = next((p for p in own if _substantive(p.chunk)), own[0] if own else None)
+                    if best is not None and best not in side[:2]:
+                        side = [*side[:1], best, *[p for p in side[1:] if p is not best]][:k]
+                sides.append(side)
         merged: list[Passage] = []
         for i in range(k):
             for side in sides:
@@ -262,6 +273,7 @@ class HybridRetriever:
         dense: list[tuple[str, float]] = []
         keyword: list[tuple[str, float]] = []
         translated: list[tuple[str, float]] = []
+        other = ""
         in_named: list[tuple[str, float]] = []
         if mode in ("hybrid", "dense"):
             vector = embed_query_cached(self.library.embeddings, query)
@@ -289,6 +301,9 @@ class HybridRetriever:
             named_chunks = {cid for cid, c in snap.chunks.items() if c.source_id in named}
             own_words = f"{named_query or query} {keyword_extra}".strip()
             in_named = _interleave(in_named, snap.keyword.search(own_words, n, named_chunks))
+            if other:
+                # A named source in the other language is reached through the translated terms.
+                in_named = _interleave(in_named, snap.keyword.search(other, n, named_chunks))
         # The packaged embedding model is English-only: for a Chinese question its ranking is mostly noise.
         dense_weight = CJK_DENSE_WEIGHT if has_chinese(query) else 1.0
         # Chinese -> English terms come from a small table and a glossary: a weaker list than the other way.
@@ -329,6 +344,11 @@ class HybridRetriever:
                 return chosen
         # Fewer distinct sources than slots: fill with the best of the rest.
         return chosen + overflow[: k - len(chosen)]
+
+
+def _substantive(chunk: Chunk) -> bool:
+    """Whether a chunk has a sentence that is more than a preamble, recital, boilerplate or signature."""
+    return any(role not in _FORMAL_ROLES for _, _, role in chunk.sentences) if chunk.sentences else True
 
 
 def _interleave(first: list[tuple[str, float]], second: list[tuple[str, float]]) -> list[tuple[str, float]]:

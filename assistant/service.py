@@ -54,7 +54,7 @@ class Turn:
     generation: int | None = None
 
 
-_FOREIGN = re.compile(r"美国|联合国|拜登|特朗普|白宫|欧盟|日本|七国集团|英国")
+_FOREIGN = re.compile(r"美国|中美|美中|联合国|拜登|特朗普|白宫|欧盟|日本|七国集团|英国|中国日报")
 
 
 def abstention_text(query: str, n_sources: int, filters_note: str) -> str:
@@ -183,6 +183,8 @@ class AnswerService:
         analysis = turn.analysis
         if analysis is not None and analysis.answer_type == "date" and analysis.doc_refs:
             self._add_dated_passages(turn, snap, analysis.doc_refs)
+        if analysis is not None and analysis.doc_refs and _ASKS_SIGNER.search(analysis.question):
+            self._add_signature_passages(turn, snap, analysis.doc_refs)
         if analysis is not None and analysis.kind == "status":
             self._add_evidence_passages(turn, snap, self.knowledge.relations(snap))
         if analysis is None or analysis.kind not in ("summary", "definition"):
@@ -242,6 +244,16 @@ class AnswerService:
             if dated is not None and dated.chunk_id not in have:
                 turn.passages = turn.passages + [Passage(dated, meta, 0.0)]
                 have.add(dated.chunk_id)
+
+    def _add_signature_passages(self, turn: Turn, snap: Any, source_ids: tuple[str, ...]) -> None:
+        """For "who signed <document>?": the document's chunks that hold a signature line."""
+        have = {p.chunk_id for p in turn.passages}
+        for source_id in source_ids:
+            meta = snap.metas.get(source_id)
+            chunks = [c for c in snap.chunks.values() if c.source_id == source_id and c.chunk_id not in have]
+            signed = [c for c in chunks if any(role == "signature" for _, _, role in c.sentences)]
+            if meta is not None and signed:
+                turn.passages = turn.passages + [Passage(max(signed, key=lambda c: c.position), meta, 0.0)]
 
     def generation_input(self, turn: Turn) -> GenerationInput:
         """What a generator gets for a prepared turn: the question, passages, analysis, cards, standings."""
@@ -340,6 +352,9 @@ class AnswerService:
         if filters is None or filters.is_empty():
             return len(snap.metas)
         return len(self.retriever.allowed_sources(snap, filters) or ())
+
+
+_ASKS_SIGNER = re.compile(r"\bwho\b.{0,40}\bsign(?:ed|s)?\b|\bsigned by\b|谁签署|谁签发|签署人|由谁签署", re.I)
 
 
 def _on_quote_pages(citations: list[Citation], snap: Any) -> list[Citation]:

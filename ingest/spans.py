@@ -87,7 +87,10 @@ _PATTERNS: dict[str, list[re.Pattern[str]]] = {
         re.compile(_ACRONYM),
         re.compile(r"(?:国家|国务院|中央|省级|地方)?[\u4e00-\u9fff]{0,10}(?:部门|委员会|办公室|网信办|部|委|局|署|院|中心|机构|协会|联盟)"),
     ],
-    "person": [],
+    "person": [
+        # a signature in capitals: "JOSEPH R. BIDEN JR."
+        re.compile(r"\b[A-Z]{2,}(?:\s+[A-Z]\.)?(?:\s+[A-Z]{2,}\.?){1,3}(?=\s|$)"),
+    ],
     "product": [
         re.compile(r"\b(?:GPT|Llama|Qwen|Claude|Gemini|Ernie|Grok|DeepSeek)(?:[- ]?[A-Z]?\d[\w.]*)?\b"),
         re.compile(r"\b[A-Z][a-z]+[A-Z][A-Za-z]*(?:-[A-Z]?\d[\w.]*)?\b"),
@@ -95,7 +98,8 @@ _PATTERNS: dict[str, list[re.Pattern[str]]] = {
         re.compile(r"\b(?:[A-Z][\w.-]*\s+){1,3}(?=(?:chips?|models?|GPUs?|accelerators?|processors?)\b)"),
     ],
     "place": [
-        re.compile(r"\b(?:in|at|to|from|near)\s+((?:the\s+)?[A-Z][a-z]+(?:[\s,]+[A-Z][a-z]+){0,3})"),
+        re.compile(r"\b(?:in|at|to|from|near)\s+((?:the\s+)?[A-Z][a-z]+(?:[\s,]+[A-Z][a-z]+){0,3}"
+                   r"(?:\s+of\s+(?:the\s+)?[A-Z][a-z]+)?)"),
     ],
     "document": [
         re.compile(r"“[A-Z][^”]{5,160}?(?:Provisions|Measures|Regulations|Rules|Law|Act|Order|Framework|Guidelines|"
@@ -262,6 +266,10 @@ def find_spans(sentence: str, answer_type: str) -> list[Span]:
     return sorted(chosen, key=lambda s: s.start)
 
 
+_CAPITAL_NOT_NAMES = frozenset(
+    "THE WHITE HOUSE EXECUTIVE ORDER SECTION UNITED STATES AMERICA PRESIDENT OF AND FOR ON AI NIST BIS PRC USA "
+    "DEPARTMENT COMMERCE NATIONAL SECURITY MEMORANDUM FACT SHEET RESOLUTION GENERAL ASSEMBLY ACT RULE".split()
+)
 _NOT_PRODUCT_WORDS = frozenset(
     "U.S US USA AI American Chinese PRC China Advanced Certain The These Such Frontier Leading Top Foreign Domestic "
     "Large Open Closed Generative Most Many Some All Other New Covered Controlled Specific Several Any".split()
@@ -272,6 +280,8 @@ def _plausible(answer_type: str, text: str) -> bool:
     """Drop matches that are a type's lookalikes (a capitalised sentence start read as a name, …)."""
     words = text.split()
     if answer_type == "person":
+        if text.isupper():
+            return not (set(w.strip(".") for w in words) & _CAPITAL_NOT_NAMES)
         return not _NOT_PERSON_WORDS.search(text) and words[0] not in _SENTENCE_START and len(words) <= 4
     if answer_type == "body":
         if re.fullmatch(_ACRONYM, text):

@@ -295,7 +295,7 @@ def compose(data: GenerationInput) -> Draft:
         dates = {p.chunk.source_id: p.meta.date for p in data.passages if p.chunk.source_id in analysis.doc_refs}
         chunk_texts = {p.chunk_id: p.chunk.text for p in data.passages}
         lead = (
-            document_date_lead(analysis, candidates, dates)
+            document_date_lead(analysis, candidates + reserve_sentences(data), dates)
             or factoid_lead(analysis, candidates, data.doc_freq, chunk_texts)
             # only a preamble, a dateline or a credit line states it
             or factoid_lead(analysis, reserve_sentences(data), data.doc_freq, chunk_texts)

@@ -86,13 +86,16 @@ class Candidate:
     cjk: bool = False
 
     bonus: float = 0.0
+    semantic_weight: float = 0.35
+    """Less for a Chinese question: the English-only embedding model's similarity is mostly noise there."""
     """From the question's own specifics: a document it names, a number or year it states."""
 
     @property
     def score(self) -> float:
         """Combined relevance used to rank sentences."""
         return (
-            0.45 * self.lexical + 0.35 * self.semantic + 0.1 * self.focus + 0.1 / (1 + self.passage_rank) + self.bonus
+            0.45 * self.lexical + self.semantic_weight * self.semantic + 0.1 * self.focus
+            + 0.1 / (1 + self.passage_rank) + self.bonus
         )
 
 
@@ -119,6 +122,8 @@ def _is_empty_lead_in(plain: str, cjk: bool) -> bool:
     return match is not None and (cjk or len(plain[: match.start()].split()) < LEAD_IN_MIN_WORDS)
 
 
+CJK_SEMANTIC_SHARE = 0.3
+_SIGNATURE_TOKENS = frozenset({"sign", "signatur"})
 MAX_SENTENCE = 800
 _CLAUSE_BREAK = re.compile(r"[;；]\s+|,\s*\n(?=\s*[a-z])|,\s+(?=(?:and|as well as|including|while|whereas)\s)")
 
@@ -217,7 +222,10 @@ def _scored(data: GenerationInput) -> list[Candidate]:
             candidate = Candidate(
                 rank, passage.chunk_id, passage.chunk.source_id, passage.meta.country, start, end, plain, role, cjk=cjk
             )
-            raw.append((candidate, content_tokens(plain)))
+            tokens = content_tokens(plain)
+            if role == "signature":
+                tokens |= _SIGNATURE_TOKENS  # a signature line says "signed by" without the words
+            raw.append((candidate, tokens))
     local_df = Counter(t for c, tokens in raw for t in tokens & zh_query_tokens)
     n = len(raw)
     focus_boost = content_tokens(data.focus) if data.focus else set()
@@ -267,6 +275,11 @@ def _scored(data: GenerationInput) -> list[Candidate]:
             candidate.bonus += YEAR_MATCH_BONUS  # "where did they meet in nov 2023?": the 2023 readout
         candidates.append(candidate)
     _add_similarities(data, candidates)
+    if question_zh:
+        # The packaged embedding model is English-only: a Chinese question's similarity to any
+        # sentence is mostly noise (high for every Chinese string), so it counts for little.
+        for candidate in candidates:
+            candidate.semantic_weight *= CJK_SEMANTIC_SHARE
     candidates.sort(key=lambda c: (-c.score, c.passage_rank, c.start))
     data.scored_sentences = candidates
     return candidates
