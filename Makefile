@@ -46,7 +46,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $@
 
 lint: setup
-	$(BIN)/ruff check assistant ingest eval tests $(wildcard bench)
+	$(BIN)/ruff check policychat assistant ingest eval tests $(wildcard bench)
 	@status=0; $(BIN)/mypy || status=$$?; \
 	if [ $$status -ne 0 ]; then \
 		if [ "$(MYPY_STRICT)" = 1 ]; then exit $$status; fi; \

@@ -20,8 +20,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from assistant.errors import ConfigError, PolicychatError
-from assistant.settings import Settings, get_settings, quiet_network_clients
+from policychat.errors import ConfigError, PolicychatError
+from policychat.settings import Settings, get_settings, quiet_network_clients
 
 if TYPE_CHECKING:
     from ingest.progress import IngestControl

@@ -27,8 +27,8 @@ from assistant.conversation_models import (
     RatedMessage,
     Rating,
 )
-from assistant.errors import ConversationNotFoundError, PolicychatError, StorageFullError, is_disk_full
 from assistant.models import Answer, Filters
+from policychat.errors import ConversationNotFoundError, PolicychatError, StorageFullError, is_disk_full
 
 DEFAULT_TITLE = "New conversation"
 AUTO_TITLE_CHARS = 80

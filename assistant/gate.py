@@ -17,7 +17,7 @@ from assistant.crosslingual import chinese_terms
 from assistant.evidence import content_tokens, coverage, key_names, mentions
 from assistant.generators import GenerationInput
 from assistant.question import opposite_words
-from assistant.settings import Settings
+from policychat.settings import Settings
 
 
 @dataclass

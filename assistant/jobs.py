@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.errors import JobFinishedError, JobNotFoundError, PolicychatError
 from ingest.progress import FileStatus, IngestControl
+from policychat.errors import JobFinishedError, JobNotFoundError, PolicychatError
 
 if TYPE_CHECKING:
     from assistant.api.runtime import Runtime

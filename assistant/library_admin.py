@@ -15,8 +15,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from assistant.api.runtime import Runtime
-from assistant.errors import IngestError, SourceNotFoundError
 from ingest.pipeline import ingest_paths
+from policychat.errors import IngestError, SourceNotFoundError
 
 MAX_LOG_LINES = 2000
 _LOG_LOCK = threading.Lock()

@@ -24,11 +24,11 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Literal
 
-from assistant.errors import PageUnavailableError, SourceNotFoundError
 from assistant.models import Citation
 from assistant.quote_locator import Box, locate_quote
 from ingest.catalog import Catalog
 from ingest.models import Source
+from policychat.errors import PageUnavailableError, SourceNotFoundError
 
 SCALE = 1.5
 """Pixels per PDF point (108 dpi): a US-letter page is 918 × 1188 px."""

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING
 from langchain_core.messages import BaseMessage
 from langchain_core.prompts import ChatPromptTemplate
 
-from assistant.errors import GeneratorError
 from assistant.models import Passage
+from policychat.errors import GeneratorError
 
 if TYPE_CHECKING:
     from assistant.question import QuestionAnalysis

@@ -20,16 +20,16 @@ from typing import Literal
 import numpy as np
 
 from assistant.crosslingual import chinese_terms, has_chinese
-from assistant.errors import IndexUnavailableError, RetrievalError
 from assistant.models import Filters, Passage
 from assistant.question import topic_query
-from assistant.settings import Settings
 from ingest.directory import DocumentDirectory
 from ingest.embed import common_words, embed_query_cached
 from ingest.keywords import KeywordIndex, tokenize
 from ingest.library import Library
 from ingest.models import Chunk, PageSpan, SourceMeta, date_to_int
 from ingest.spelling import Vocabulary
+from policychat.errors import IndexUnavailableError, RetrievalError
+from policychat.settings import Settings
 
 Mode = Literal["hybrid", "dense", "bm25"]
 RRF_K = 60

@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager, contextmanager
 
 from fastapi import FastAPI
 
-from assistant.settings import Settings, get_settings, quiet_network_clients
+from policychat.settings import Settings, get_settings, quiet_network_clients
 
 
 def create_app(settings: Settings, *, warm_up: bool = True) -> FastAPI:

@@ -17,7 +17,6 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from assistant.compose.leads import same_date
 from assistant.crosslingual import has_chinese
-from assistant.errors import GeneratorError
 from assistant.gate import Evidence, assess_evidence
 from assistant.generators import GenerationInput, Generator, create_generator
 from assistant.knowledge import LibraryKnowledge
@@ -25,7 +24,6 @@ from assistant.models import Answer, AnswerRequest, Citation, Draft, Passage, Re
 from assistant.question import QuestionAnalysis, analyze_question, is_comparison
 from assistant.retrieve import HybridRetriever
 from assistant.rewrite import standalone_question
-from assistant.settings import Settings
 from assistant.status_notes import add_status_notes
 from assistant.verify import verify_draft
 from ingest.cards import Card
@@ -33,6 +31,8 @@ from ingest.library import Library
 from ingest.relations import Relation
 from ingest.sentence_vectors import sentence_vectors_for
 from ingest.spans import find_spans
+from policychat.errors import GeneratorError
+from policychat.settings import Settings
 
 
 @dataclass

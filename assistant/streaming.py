@@ -41,13 +41,13 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from assistant.errors import GeneratorError
 from assistant.generators import GenerationInput, Generator
 from assistant.generators.chat import ChatGenerator, ReplyStream
 from assistant.models import Answer, DroppedSentence, RetrievedPassage, TokenUsage
 from assistant.status_notes import add_status_notes
 from assistant.stream_verify import Outcome, SentenceChecker, SentenceSplitter
 from assistant.verify import UNSUPPORTED_TAG, answer_sentences
+from policychat.errors import GeneratorError
 
 if TYPE_CHECKING:
     from assistant.models import AnswerRequest

@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from assistant import settings as settings_module
 from bench.workload import REPO_ROOT, build_workload, fresh_dir, make_settings
+from policychat import settings as settings_module
 
 SECTIONS = (
     "ingestion", "retrieval", "answering", "cold-start", "langchain", "local-llm", "pages", "cards", "llm-stream",

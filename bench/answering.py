@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 
 from assistant.server import background_server
-from assistant.settings import Settings
 from bench.stats import latency_summary, ratio
+from policychat.settings import Settings
 
 P95_AT_1_TARGET_MS = 300.0
 COLD_START_TARGET_S = 15.0

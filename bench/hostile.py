@@ -41,7 +41,7 @@ from generated_inputs import (  # noqa: E402 - tests/ holds the generators share
 _RUN = r"""
 import json, sys, time
 from pathlib import Path
-from assistant.settings import Settings
+from policychat.settings import Settings
 from ingest.embed import load_token_counter
 from ingest.library import Library
 from ingest.pipeline import ingest_paths

@@ -55,8 +55,8 @@ def llama_server() -> Iterator[str | None]:
     """``python -m llama_cpp.server`` with the packaged SmolLM2 on a free loopback port; its /v1 URL (None: absent)."""
     import httpx
 
-    from assistant.errors import GeneratorError
     from assistant.generators.local import packaged_model_path
+    from policychat.errors import GeneratorError
 
     try:
         model = packaged_model_path()

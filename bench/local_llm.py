@@ -21,10 +21,10 @@ def bench_local_llm(library: Library, questions: list[str]) -> dict[str, Any]:
         ``{"questions", "ttft": {p50_ms, p95_ms, ...}, "tokens_per_s": {"mean", "min", "max"}, "n_threads"}``,
         or ``{"skipped": reason}`` when llama-cpp-python or the model is not installed.
     """
-    from assistant.errors import PolicychatError
     from assistant.generators import GenerationInput
     from assistant.generators.local import ChatGenerator
     from assistant.retrieve import HybridRetriever
+    from policychat.errors import PolicychatError
 
     settings = library.settings.model_copy(update={"generator": "local"})
     try:

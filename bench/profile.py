@@ -31,8 +31,8 @@ def profile_answers(data_dir: Path, questions: list[str], out_dir: Path) -> Path
 
     from assistant.models import AnswerRequest
     from assistant.service import AnswerService
-    from assistant.settings import Settings, quiet_network_clients
     from ingest.embed import clear_query_cache
+    from policychat.settings import Settings, quiet_network_clients
 
     quiet_network_clients()
     settings = Settings(data_dir=data_dir, _env_file=None)  # type: ignore[call-arg]
@@ -65,7 +65,7 @@ def profile_answers(data_dir: Path, questions: list[str], out_dir: Path) -> Path
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line, profile, print where the report went; return the exit code."""
-    from assistant.settings import Settings
+    from policychat.settings import Settings
 
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
     parser.add_argument("--data-dir", type=Path, default=None, help="Ingested library (default: the configured one).")

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.settings import Settings
+from policychat.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 GOLD = REPO_ROOT / "eval" / "data" / "gold.jsonl"

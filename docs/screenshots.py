@@ -20,7 +20,7 @@ import httpx
 from playwright.sync_api import expect, sync_playwright
 
 from assistant.server import background_server
-from assistant.settings import Settings
+from policychat.settings import Settings
 
 OUT = Path(__file__).resolve().parent / "img"
 FINISHED = "#pc-chat .pc-answer:not(.pc-pending):not(.pc-streaming)"

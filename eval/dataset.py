@@ -8,8 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from assistant.errors import ConfigError
 from assistant.models import ChatTurn
+from policychat.errors import ConfigError
 
 DEFAULT_DATASET = Path(__file__).parent / "data" / "gold.jsonl"
 

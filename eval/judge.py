@@ -31,11 +31,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import SecretStr
 
-from assistant.errors import ConfigError, PolicychatError
-from assistant.settings import Settings
 from eval.dataset import GoldItem
 from eval.metrics import ItemResult
 from ingest.sentences import split_sentences
+from policychat.errors import ConfigError, PolicychatError
+from policychat.settings import Settings
 
 METRICS = ("faithfulness", "answer_relevancy", "context_precision", "context_recall")
 DEFAULT_LIMIT = 20

@@ -15,8 +15,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from assistant.errors import PolicychatError
-from assistant.settings import Settings, get_settings
 from eval.dataset import GoldItem
 from eval.drafting import NewDocument, doc_name, draft_document
 from ingest.cards import build_card
@@ -29,6 +27,8 @@ from ingest.models import Source
 from ingest.pipeline import IngestReport, discover_files, ingest_paths
 from ingest.relations import library_relations
 from ingest.roles import tag_chunks
+from policychat.errors import PolicychatError
+from policychat.settings import Settings, get_settings
 
 
 def read_new_documents(folder: Path, known_sources: set[str], settings: Settings) -> list[NewDocument]:

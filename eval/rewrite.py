@@ -14,9 +14,9 @@ import re
 
 from pydantic import SecretStr
 
-from assistant.settings import Settings
 from eval.draft_phrases import copies_evidence
 from eval.drafting import Draft
+from policychat.settings import Settings
 
 log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 60.0

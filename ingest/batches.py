@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.errors import FileBudgetError, StorageFullError
 from ingest.embed import Span
 from ingest.library import Library
 from ingest.models import Chunk, Source
 from ingest.progress import FileBudget, FileStatus, IngestControl
 from ingest.sentence_vectors import SpanVectors, chunk_sentence_spans, pool_chunk_sentences
+from policychat.errors import FileBudgetError, StorageFullError
 
 
 @dataclass(eq=False)

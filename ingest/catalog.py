@@ -15,8 +15,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.errors import IngestError, SourceNotFoundError, StorageFullError, is_disk_full
 from ingest.models import Chunk, PageSpan, Source, SourceMeta
+from policychat.errors import IngestError, SourceNotFoundError, StorageFullError, is_disk_full
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sources (

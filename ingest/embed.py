@@ -17,8 +17,8 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-from assistant.errors import ConfigError
 from ingest.chunk import TokenCounter
+from policychat.errors import ConfigError
 
 _LOCK = threading.Lock()  # the query-vector cache
 # Model and tokenizer loads, one at a time: ``transformers`` resolves its names lazily and

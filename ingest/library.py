@@ -39,8 +39,6 @@ from typing import cast
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.errors import IngestError, PolicychatError, StorageFullError
-from assistant.settings import Settings
 from ingest.card_store import CardStore
 from ingest.cards import Card, build_card
 from ingest.catalog import Catalog
@@ -51,6 +49,8 @@ from ingest.relations import Relation, library_relations
 from ingest.replica import Publisher, publisher_for, sync_from_chroma
 from ingest.sentence_vectors import SentenceVectorStore
 from ingest.vectors import VectorIndex, open_vector_index
+from policychat.errors import IngestError, PolicychatError, StorageFullError
+from policychat.settings import Settings
 
 
 @dataclass(frozen=True)

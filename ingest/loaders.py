@@ -20,10 +20,10 @@ from typing import Protocol
 
 import yaml
 
-from assistant.errors import IngestError, UnsupportedFileError
 from ingest.clean import clean_pdf_pages, clean_text
 from ingest.embed import common_words
 from ingest.models import PageSpan, ParsedDocument
+from policychat.errors import IngestError, UnsupportedFileError
 
 MAX_TEXT_BYTES = 64 * 1024 * 1024
 MAX_DOCX_UNCOMPRESSED = 200 * 1024 * 1024

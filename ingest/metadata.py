@@ -15,9 +15,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import IngestError
 from ingest.clean import looks_chinese
 from ingest.models import COUNTRIES, ParsedDocument, SourceMeta
+from policychat.errors import IngestError
 
 CATALOG_NAME = "catalog.csv"
 _COUNTRY_ALIASES = {

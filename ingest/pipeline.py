@@ -35,7 +35,6 @@ from typing import Any
 
 import numpy as np
 
-from assistant.errors import IngestCancelledError, IngestError, PolicychatError
 from ingest.batches import BatchEmbedder, PendingFile
 from ingest.cards import Card, build_card
 from ingest.chunk import chunk_source
@@ -47,6 +46,7 @@ from ingest.metadata import catalog_row_for, read_catalog, resolve_source_meta, 
 from ingest.models import Source
 from ingest.progress import FileBudget, FileStatus, IngestControl
 from ingest.roles import tag_chunks
+from policychat.errors import IngestCancelledError, IngestError, PolicychatError
 
 __all__ = ["FileError", "IngestReport", "discover_files", "ingest_paths"]
 

@@ -13,8 +13,8 @@ import threading
 from dataclasses import dataclass, replace
 from typing import Any
 
-from assistant.errors import FileBudgetError, IngestCancelledError
-from assistant.settings import Settings
+from policychat.errors import FileBudgetError, IngestCancelledError
+from policychat.settings import Settings
 
 FILE_STATES = ("queued", "parsing", "embedding", "storing", "added", "updated", "unchanged", "failed", "cancelled")
 """What a file goes through; the last five are final."""

@@ -64,10 +64,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from assistant.errors import ConfigError, IndexUnavailableError, PolicychatError
-from assistant.settings import Settings
 from ingest.models import Chunk, PageSpan, Source, SourceMeta
 from ingest.sentence_vectors import pool_chunk_sentences
+from policychat.errors import ConfigError, IndexUnavailableError, PolicychatError
+from policychat.settings import Settings
 
 if TYPE_CHECKING:
     from ingest.library import Library

@@ -15,9 +15,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from assistant.errors import IndexUnavailableError, PolicychatError, StorageFullError, is_disk_full
-from assistant.settings import Settings
 from ingest.models import Chunk, SourceMeta
+from policychat.errors import IndexUnavailableError, PolicychatError, StorageFullError, is_disk_full
+from policychat.settings import Settings
 
 Where = dict[str, Any]
 

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 import pytest
 from testsupport import QUIET_ENV, free_port
 
-from assistant import settings as settings_module
-from assistant.settings import Settings
+from policychat import settings as settings_module
+from policychat.settings import Settings
 
 if TYPE_CHECKING:  # imported lazily below: collection stays fast
     from ingest.library import Library

@@ -14,7 +14,7 @@ from typing import Any
 
 from testsupport import write_docs
 
-from assistant.settings import Settings
+from policychat.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_CORPUS = (REPO_ROOT / ".." / "shared" / "corpus").resolve()

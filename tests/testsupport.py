@@ -150,7 +150,7 @@ LLM_HARD_QUESTIONS = (
 
 def llm_settings(data_dir: Path, llm_url: str, **overrides: object) -> Any:
     """Settings for the ``openai`` backend on llama.cpp's server (greedy decoding, short replies)."""
-    from assistant.settings import Settings
+    from policychat.settings import Settings
 
     values: dict[str, object] = {"generator": "openai", "llm_base_url": llm_url, "llm_model": "smollm2",
                                  "llm_max_tokens": 120, "llm_temperature": 0.0, "llm_context_tokens": 2048, **overrides}

@@ -21,8 +21,8 @@ from assistant.api.errors import status_for
 from assistant.api.openai_errors import openai_error
 from assistant.api.schemas import Usage
 from assistant.api.sse import sse_event
-from assistant.errors import PolicychatError
 from assistant.models import Answer
+from policychat.errors import PolicychatError
 
 _MARKER = re.compile(r"\[(\d+)\]")
 

@@ -28,9 +28,9 @@ from assistant.conversation_models import (
     MessageRequest,
     NewConversation,
 )
-from assistant.errors import PolicychatError
 from assistant.export import MEDIA_TYPES, ExportFormat, Turn, export, file_name, with_pages
 from assistant.pages import citation_pages
+from policychat.errors import PolicychatError
 
 router = APIRouter(prefix="/conversations", tags=["conversations"])
 READ_ERRORS = error_responses(404)

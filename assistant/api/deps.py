@@ -16,7 +16,7 @@ from fastapi.security.utils import get_authorization_scheme_param
 
 from assistant.api.runtime import Runtime
 from assistant.service import AnswerService
-from assistant.settings import Settings
+from policychat.settings import Settings
 
 _bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer KEY (needed for writes when a key is set).")
 _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="X-API-Key: KEY (alternative).")

@@ -34,7 +34,7 @@ from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 
 from assistant.api.schemas import Problem
 from assistant.api.writes import UploadTooLargeError
-from assistant.errors import (
+from policychat.errors import (
     ConversationNotFoundError,
     IndexUnavailableError,
     JobFinishedError,

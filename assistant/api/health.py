@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 
 from assistant.api.deps import RuntimeDep
 from assistant.api.schemas import Health, Ready
-from assistant.errors import PolicychatError
+from policychat.errors import PolicychatError
 
 router = APIRouter(tags=["health"])
 

@@ -24,7 +24,7 @@ from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.api.deps import API_KEY_REQUIRED, key_matches, offered_keys
-from assistant.settings import Settings
+from policychat.settings import Settings
 
 MAX_HEADER_BYTES = 32 * 1024
 MAX_JSON_BODY_BYTES = 8 * 1024 * 1024

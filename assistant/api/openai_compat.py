@@ -33,8 +33,8 @@ from assistant.api.schemas import ChatChoice, ChatCompletion, ChatCompletionRequ
 from assistant.api.sse import SSE_DOC, sse_response, started
 from assistant.generators import available_generators
 from assistant.models import Answer, AnswerRequest, ChatTurn
-from assistant.settings import Settings
 from ingest.embed import load_token_counter
+from policychat.settings import Settings
 
 router = APIRouter(tags=["openai-compatible"])
 

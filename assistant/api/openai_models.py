@@ -16,9 +16,9 @@ from pydantic import BaseModel, Field
 
 from assistant.api.deps import SettingsDep
 from assistant.api.openai_errors import openai_error_responses
-from assistant.errors import PolicychatError
 from assistant.generators import available_generators, create_generator
-from assistant.settings import Settings
+from policychat.errors import PolicychatError
+from policychat.settings import Settings
 
 router = APIRouter(tags=["openai-compatible"])
 

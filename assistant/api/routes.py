@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from assistant.api import answers, cards, conversations, health, jobs, openai_compat, openai_models, pages
 from assistant.api.sources import sources_router
-from assistant.settings import Settings
+from policychat.settings import Settings
 
 health_router = health.router
 

@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.errors import PolicychatError
 from assistant.jobs import JobQueue
-from assistant.settings import Settings
+from policychat.errors import PolicychatError
+from policychat.settings import Settings
 
 if TYPE_CHECKING:
     from assistant.conversations import ConversationStore

@@ -28,8 +28,8 @@ from assistant.api.writes import (
     save_upload,
 )
 from assistant.card_view import library_standings
-from assistant.errors import SourceNotFoundError
-from assistant.settings import Settings
+from policychat.errors import SourceNotFoundError
+from policychat.settings import Settings
 
 # Room for the multipart envelope and the metadata fields on top of the file bytes.
 ENVELOPE_BYTES = 64 * 1024

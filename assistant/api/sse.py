@@ -16,7 +16,7 @@ from fastapi.responses import StreamingResponse
 from fastapi.sse import format_sse_event
 from starlette.concurrency import run_in_threadpool
 
-from assistant.errors import PolicychatError
+from policychat.errors import PolicychatError
 
 T = TypeVar("T")
 

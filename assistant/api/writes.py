@@ -18,11 +18,11 @@ from typing import BinaryIO
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.api.runtime import Runtime
-from assistant.errors import IngestError, StorageFullError, UnsupportedFileError, is_disk_full
 from ingest.loaders import supported_extensions
 from ingest.metadata import slugify
 from ingest.pipeline import ingest_paths
 from ingest.progress import IngestControl
+from policychat.errors import IngestError, StorageFullError, UnsupportedFileError, is_disk_full
 
 _COPY_BLOCK = 1 << 20
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")

@@ -17,14 +17,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from langchain_core.embeddings import Embeddings
 
-from assistant.errors import GeneratorError
 from assistant.evidence import Idf
 from assistant.models import Draft, Passage
-from assistant.settings import Settings
 from ingest.cards import Card
 from ingest.models import Chunk, SourceMeta
 from ingest.relations import Relation, Standing
 from ingest.sentence_vectors import SpanVectors
+from policychat.errors import GeneratorError
+from policychat.settings import Settings
 
 if TYPE_CHECKING:
     from assistant.question import QuestionAnalysis

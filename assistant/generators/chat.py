@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 
 from langchain_core.language_models import BaseChatModel
 
-from assistant.errors import GeneratorError
 from assistant.evidence import content_tokens, looks_like_instruction, strip_markers
 from assistant.generators import GenerationInput
 from assistant.models import Draft, DraftSentence
 from assistant.prompts import STOP_SEQUENCES, Prompt, TokenCounter, build_prompt, estimate_message_tokens
 from ingest.sentences import split_sentences
+from policychat.errors import GeneratorError
 
 _PASSAGE_TAG = re.compile(r"</?\s*passage\b[^>]*>", re.I)
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from assistant.compose import compose
 from assistant.generators import GenerationInput, register
 from assistant.models import Draft
-from assistant.settings import Settings
+from policychat.settings import Settings
 
 
 class ExtractiveGenerator:

@@ -23,10 +23,10 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import PrivateAttr
 
-from assistant.errors import GeneratorError
 from assistant.generators import register
 from assistant.generators.chat import ChatGenerator, answer_sentences
-from assistant.settings import Settings
+from policychat.errors import GeneratorError
+from policychat.settings import Settings
 
 if TYPE_CHECKING:
     from llama_cpp import Llama

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from pydantic import SecretStr
 
-from assistant.errors import GeneratorError
 from assistant.generators import register
 from assistant.generators.chat import ChatGenerator
-from assistant.settings import Settings
+from policychat.errors import GeneratorError
+from policychat.settings import Settings
 
 MAX_RETRIES = 1
 OPENAI_MAX_PASSAGES = 5

@@ -18,11 +18,11 @@ from pydantic import ValidationError
 
 from assistant.api.runtime import Runtime
 from assistant.api.writes import SavedUpload, UploadFields, max_upload_bytes, save_upload
-from assistant.errors import JobFinishedError, JobNotFoundError, PolicychatError
 from assistant.jobs import FINAL_STATES
 from assistant.models import Filters
 from assistant.ui import render
 from assistant.ui.cards import source_rows
+from policychat.errors import JobFinishedError, JobNotFoundError, PolicychatError
 
 SHOWN_JOBS = 5  # uploads of one browser session shown in the Library tab
 PASSAGES_PLACEHOLDER = '<div class="pc-muted">Passages retrieved for the last question appear here.</div>'

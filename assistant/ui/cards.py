@@ -15,10 +15,10 @@ import gradio as gr
 from assistant.api.runtime import Runtime
 from assistant.card_export import card_file_name, card_markdown
 from assistant.card_view import library_standings, source_card
-from assistant.errors import PolicychatError, SourceNotFoundError
 from assistant.ui import render
 from assistant.ui.card_render import PICK_FOR_CARD, provision_rows, render_card
 from assistant.ui.timeline import timeline_image
+from policychat.errors import PolicychatError, SourceNotFoundError
 
 STATUS_CHOICES = ["in force", "revoked", "rescinded", "superseded", "amended", "draft", "unknown"]
 

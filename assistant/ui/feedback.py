@@ -14,9 +14,9 @@ import gradio as gr
 from pydantic import ValidationError
 
 from assistant.conversation_models import FeedbackIn
-from assistant.errors import PolicychatError
 from assistant.ui import render
 from assistant.ui.threads import KEY_NEEDED, ThreadCallbacks
+from policychat.errors import PolicychatError
 
 NOT_SAVED = "This answer is not saved in a thread, so it cannot be rated (enter the API key to save threads)."
 

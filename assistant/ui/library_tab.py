@@ -7,12 +7,12 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.settings import Settings
 from assistant.ui.card_render import CARD_JS, PICK_FOR_CARD, PROVISION_HEADERS
 from assistant.ui.cards import STATUS_CHOICES
 from assistant.ui.sources import PICK_FIRST
 from ingest.loaders import supported_extensions
 from ingest.models import COUNTRIES
+from policychat.settings import Settings
 
 TABLE_HEADERS = ["id", "title", "country", "date", "type", "chunks", "status"]
 

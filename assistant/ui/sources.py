@@ -15,11 +15,11 @@ from typing import Any
 import gradio as gr
 
 from assistant.api.writes import delete_source
-from assistant.errors import PolicychatError
 from assistant.library_admin import IngestErrorLog, IngestProblem, reingest_source
 from assistant.ui import render
 from assistant.ui.callbacks import LibraryCallbacks
 from assistant.ui.threads import ThreadCallbacks
+from policychat.errors import PolicychatError
 
 PICK_FIRST = '<div class="pc-muted">Pick a source to see its details and ingest errors.</div>'
 

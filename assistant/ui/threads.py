@@ -20,13 +20,13 @@ from pydantic import ValidationError
 from assistant import threads
 from assistant.api.runtime import Runtime
 from assistant.conversation_models import Conversation, Message, MessageRequest
-from assistant.errors import PolicychatError, SourceNotFoundError
 from assistant.models import Answer, AnswerRequest, ChatTurn, Citation
 from assistant.pages import citation_pages
 from assistant.ui import render
 from assistant.ui.callbacks import PASSAGES_PLACEHOLDER, build_filters
 from assistant.ui.progress import StreamProgress
 from assistant.ui.thread_view import export_href, export_links, stale_notice, thread_choices, unsaved_notice
+from policychat.errors import PolicychatError, SourceNotFoundError
 
 ChatMessage = dict[str, str]
 View = tuple[Any, ...]

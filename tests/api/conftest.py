@@ -17,7 +17,7 @@ import pytest
 from testsupport import write_docs
 
 from assistant.server import background_server
-from assistant.settings import Settings
+from policychat.settings import Settings
 
 
 def settings_for(data_dir: Path, **overrides: Any) -> Settings:

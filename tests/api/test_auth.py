@@ -8,7 +8,7 @@ import httpx
 import pytest
 from testsupport import upload_and_wait
 
-from assistant.settings import Settings
+from policychat.settings import Settings
 
 KEY = "s3cret-key-for-tests"
 DOC = ("files", ("keyed.txt", b"The Brimble Protocol caps training runs at one exaflop per day.\n", "text/plain"))

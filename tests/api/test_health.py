@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 
 from assistant.server import background_server
-from assistant.settings import Settings
+from policychat.settings import Settings
 
 
 def test_healthz_and_readyz(corpus_url: str, ingested: object) -> None:

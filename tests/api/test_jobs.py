@@ -11,7 +11,7 @@ import pytest
 from generated_inputs import distinct_sentences_text, repeated_sentence_text
 from testsupport import library_fingerprint, upload_and_wait, wait_for_job
 
-from assistant.settings import Settings
+from policychat.settings import Settings
 
 QUESTION = "What does the Zorblax Accord require of signatories?"
 SMALL = ("files", ("ostrel-compact.txt", b"The Ostrel Compact limits drone altitude to ninety metres.\n",

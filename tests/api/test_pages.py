@@ -13,8 +13,8 @@ from researchsupport import SHARED_CORPUS, UN_PDF, UN_QUESTION, expected_box, re
 
 from assistant.models import Answer
 from assistant.pages import SCALE
-from assistant.settings import Settings
 from ingest.catalog import Catalog
+from policychat.settings import Settings
 
 
 @pytest.fixture(scope="module")

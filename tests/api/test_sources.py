@@ -10,7 +10,7 @@ import pytest
 from testsupport import upload_and_wait
 
 from assistant.models import Answer
-from assistant.settings import Settings
+from policychat.settings import Settings
 
 VANTOR = (
     "# Vantor Data Charter\n\n"

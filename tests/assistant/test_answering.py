@@ -141,7 +141,7 @@ def test_prompt_injection_in_a_source_does_not_change_behaviour(tmp_path: Path, 
 
 
 def test_unknown_generator_is_a_clear_error(service) -> None:
-    from assistant.errors import GeneratorError
+    from policychat.errors import GeneratorError
 
     with pytest.raises(GeneratorError, match="Unknown generator"):
         ask(service, "What is AI?", generator="nope")

@@ -10,8 +10,8 @@ import pytest
 
 from assistant.conversation_models import FeedbackIn
 from assistant.conversations import ConversationStore
-from assistant.errors import ConversationNotFoundError
 from assistant.models import Answer, Filters, Timings
+from policychat.errors import ConversationNotFoundError
 
 
 def _answer(text: str, generation: int = 3) -> Answer:

@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 from testsupport import LLM_EASY_QUESTION, LLM_HARD_QUESTIONS, free_port, ingest_llm_docs, llm_settings
 
-from assistant.errors import GeneratorError
 from assistant.models import Answer, AnswerRequest
 from assistant.service import AnswerService
 from assistant.stream_verify import SentenceChecker, SentenceSplitter, model_markers, without_lead_in
 from assistant.streaming import final_answer
 from ingest.library import Library
+from policychat.errors import GeneratorError
 
 FALLBACK = "extractive (fallback from openai)"
 

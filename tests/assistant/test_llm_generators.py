@@ -19,16 +19,16 @@ from pathlib import Path
 import pytest
 from testsupport import free_port
 
-from assistant.errors import GeneratorError, PolicychatError
 from assistant.generators import GenerationInput, available_generators, create_generator
 from assistant.generators.chat import ChatGenerator, answer_sentences
 from assistant.generators.local import N_CTX, packaged_model_path
 from assistant.models import Answer, AnswerRequest, Passage
 from assistant.prompts import format_passages
 from assistant.service import AnswerService
-from assistant.settings import Settings
 from ingest.library import Library
 from ingest.pipeline import ingest_paths
+from policychat.errors import GeneratorError, PolicychatError
+from policychat.settings import Settings
 
 pytestmark = pytest.mark.slow
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.errors import GeneratorError
 from assistant.models import Passage
 from assistant.prompts import PROMPT_VERSION, build_prompt, estimate_message_tokens, estimate_tokens
 from assistant.question import QuestionAnalysis
 from ingest.models import Chunk, SourceMeta
 from ingest.relations import Standing
+from policychat.errors import GeneratorError
 
 
 def passage(n: int, words: int = 30) -> Passage:

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from assistant.retrieve import HybridRetriever
-from assistant.settings import Settings
 from eval.dataset import load_gold
 from ingest.library import Library
 from ingest.pipeline import ingest_paths
+from policychat.settings import Settings
 
 
 def test_a_second_fresh_ingest_ranks_every_question_the_same(ingested: Any, tmp_path: Path, corpus_dir: Path) -> None:

@@ -18,8 +18,6 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import ConfigError
-from assistant.settings import Settings
 from eval.dataset import GoldItem
 from eval.judge import (
     METRICS,
@@ -32,6 +30,8 @@ from eval.judge import (
 )
 from eval.metrics import ItemResult
 from eval.runner import check_gates, load_baseline, write_report
+from policychat.errors import ConfigError
+from policychat.settings import Settings
 
 RAGAS_FIELDS = {"user_input", "response", "retrieved_contexts", "reference"}
 

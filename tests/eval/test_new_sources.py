@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from assistant.settings import Settings
 from eval.dataset import KINDS, GoldItem, load_gold
 from eval.newsources import draft_questions
 from ingest.loaders import load_document
+from policychat.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHARED = (REPO_ROOT / ".." / "shared").resolve()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.settings import Settings
 from eval.dataset import Evidence, GoldItem
 from eval.drafting import Draft
 from eval.rewrite import acceptable, rewrite_drafts
+from policychat.settings import Settings
 
 EVIDENCE = ("Within 90 days of the date of this order, the Secretary of Commerce shall publish guidelines for "
             "red-team testing of dual-use foundation models.")

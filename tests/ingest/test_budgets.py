@@ -16,13 +16,13 @@ from typing import Any
 from generated_inputs import NORMAL_DOC, distinct_sentences_text, one_line_per_page_pdf, text_pdf
 from testsupport import QUIET_ENV, write_docs
 
-from assistant.settings import Settings
 from ingest.library import Library
 from ingest.pipeline import ingest_paths
+from policychat.settings import Settings
 
 TESTS = Path(__file__).resolve().parents[1]
 _FINGERPRINT = ("import json, sys; sys.path.insert(0, sys.argv[2]); from testsupport import library_fingerprint; "
-                "from assistant.settings import Settings; print(json.dumps(library_fingerprint(Settings("
+                "from policychat.settings import Settings; print(json.dumps(library_fingerprint(Settings("
                 "data_dir=sys.argv[1], sources=None, _env_file=None))))")
 
 

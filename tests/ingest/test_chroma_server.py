@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import IndexUnavailableError
 from assistant.models import AnswerRequest
 from assistant.service import AnswerService
-from assistant.settings import Settings
 from ingest.library import Library
 from ingest.pipeline import ingest_paths
+from policychat.errors import IndexUnavailableError
+from policychat.settings import Settings
 
 
 def test_ingest_and_answer_through_a_chroma_server_across_a_restart(tmp_path: Path, chroma_server) -> None:

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from assistant.errors import SourceNotFoundError
 from ingest.keywords import KeywordIndex
 from ingest.pipeline import ingest_paths
+from policychat.errors import SourceNotFoundError
 
 TOPICS = {
     "alpha": ("chip export licensing", "Commerce", "licence"),

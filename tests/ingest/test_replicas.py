@@ -19,15 +19,15 @@ from typing import Any
 import httpx
 import pytest
 
-from assistant.errors import ConfigError
 from assistant.models import AnswerRequest
 from assistant.server import background_server
 from assistant.service import AnswerService
-from assistant.settings import Settings
 from ingest.library import Library
 from ingest.models import Source
 from ingest.pipeline import ingest_paths
 from ingest.replica import BACKFILLED, SYNCED_STAMP, sync_from_chroma
+from policychat.errors import ConfigError
+from policychat.settings import Settings
 
 DOCS = {
     "talks.md": (

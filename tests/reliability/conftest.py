@@ -37,7 +37,7 @@ from testsupport import free_port as free_port_number
 from testsupport import write_docs as write_doc_files
 
 from assistant.server import background_server
-from assistant.settings import Settings
+from policychat.settings import Settings
 
 CHROMA = Path(sys.executable).with_name("chroma")
 
@@ -330,7 +330,7 @@ def fill_disk() -> Callable[[Path, int], Path]:
 _STATE_SCRIPT = r"""
 import json, sys
 from pathlib import Path
-from assistant.settings import Settings
+from policychat.settings import Settings
 from ingest.keywords import KeywordIndex
 from ingest.library import Library
 

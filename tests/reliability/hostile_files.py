@@ -620,9 +620,9 @@ def snapshot_stores(library: Any) -> dict[str, Any]:
 
 def run_steps(data_dir: Path, steps: list[tuple[str, list[Path]]]) -> dict[str, Any]:
     """Ingest each step's paths into ``data_dir`` in turn; return reports, snapshots and peak memory."""
-    from assistant.settings import Settings
     from ingest.library import Library
     from ingest.pipeline import ingest_paths
+    from policychat.settings import Settings
 
     library = Library(Settings(data_dir=data_dir, sources=None, _env_file=None))  # type: ignore[call-arg]
     out: dict[str, Any] = {"steps": {}}

@@ -38,7 +38,7 @@ from schemathesis.specs.openapi.checks import (
 )
 from testsupport import wait_for_job
 
-from assistant.settings import Settings
+from policychat.settings import Settings
 
 KEY = "fuzz-key-3c9f0a2b"
 AUTH = {"Authorization": f"Bearer {KEY}"}

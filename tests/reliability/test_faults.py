@@ -23,7 +23,7 @@ import httpx
 from testsupport import wait_for_job
 
 from assistant.server import background_server
-from assistant.settings import Settings
+from policychat.settings import Settings
 
 KEY = "faults-key-77d1"
 AUTH = {"Authorization": f"Bearer {KEY}"}

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from assistant.server import background_server
-from assistant.settings import Settings
+from policychat.settings import Settings
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",

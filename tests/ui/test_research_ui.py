@@ -27,8 +27,8 @@ from researchsupport import (
 )
 
 from assistant.server import background_server
-from assistant.settings import Settings
 from eval.dataset import load_gold
+from policychat.settings import Settings
 
 Shot = Callable[[Any, str], Path]
 KEY = "ui-key-for-tests"

@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from assistant.errors import ConfigError
+from policychat.errors import ConfigError
 
 DEFAULT_SHARED_CORPUS = Path("../shared/corpus")
 
