@@ -330,16 +330,7 @@ class AnswerService:
             answer=text,
             abstained=abstained,
             citations=citations,
-            retrieved=[
-                RetrievedPassage(
-                    chunk_id=p.chunk_id,
-                    source_id=p.chunk.source_id,
-                    score=round(p.score, 6),
-                    page=p.chunk.page,
-                    text=p.chunk.text,
-                )
-                for p in turn.passages
-            ],
+            retrieved=listed_passages(turn, citations, turn.request.top_k or self.settings.top_k),
             generator=turn.generator,
             timings_ms=turn.timings,
             index_generation=turn.generation,
@@ -385,3 +376,21 @@ def _filters_note(request: AnswerRequest) -> str:
     parts = [f"{k}={v}" for k, v in filters.model_dump(exclude_none=True).items()]
     return f" (filters: {', '.join(parts)})"
 
+
+def listed_passages(turn: Turn, citations: list[Citation], top_k: int) -> list[RetrievedPassage]:
+    """The passages an answer was drawn from, as the answer contract lists them: at most ``top_k``.
+
+    Passages added beside the ranked ones (a translated article, a card's quotes, a relation's
+    evidence) are listed when the answer cites them, in place of the lowest-ranked uncited ones.
+    """
+    cited = {c.chunk_id for c in citations}
+    ranked = list(turn.passages[:top_k])
+    for extra in [p for p in turn.passages[top_k:] if p.chunk_id in cited]:
+        uncited = [i for i, p in enumerate(ranked) if p.chunk_id not in cited]
+        if len(ranked) >= top_k and not uncited:
+            break
+        if len(ranked) >= top_k:
+            del ranked[uncited[-1]]
+        ranked.append(extra)
+    return [RetrievedPassage(chunk_id=p.chunk_id, source_id=p.chunk.source_id, score=round(p.score, 6),
+                             page=p.chunk.page, text=p.chunk.text) for p in ranked]

@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.generators import GenerationInput, Generator
 from assistant.generators.chat import ChatGenerator, ReplyStream
-from assistant.models import Answer, DroppedSentence, RetrievedPassage, TokenUsage
+from assistant.models import Answer, DroppedSentence, TokenUsage
 from assistant.status_notes import add_status_notes
 from assistant.stream_verify import Outcome, SentenceChecker, SentenceSplitter
 from assistant.verify import UNSUPPORTED_TAG, answer_sentences
@@ -116,12 +116,6 @@ def release(answer: Answer, started: float) -> Iterator[Event]:
 def answer_event(answer: Answer) -> Event:
     """The final event: the answer as JSON (``data``) and as the object (``answer``, for in-process callers)."""
     return {"event": "answer", "data": answer.model_dump(mode="json"), "answer": answer}
-
-
-def retrieved(turn: Turn) -> list[RetrievedPassage]:
-    """The passages an answer was drawn from, as the answer contract lists them."""
-    return [RetrievedPassage(chunk_id=p.chunk_id, source_id=p.chunk.source_id, score=round(p.score, 6),
-                             page=p.chunk.page, text=p.chunk.text) for p in turn.passages]
 
 
 class LiveAnswer:
@@ -233,7 +227,7 @@ class LiveAnswer:
                 "dropped": list(self.dropped), "usage": usage}
 
     def _answer(self, generate_s: float) -> Answer:
-        from assistant.service import _missing_side_note, _on_quote_pages
+        from assistant.service import _missing_side_note, _on_quote_pages, listed_passages
 
         turn, timings = self.turn, self.turn.timings
         meta = self._llm_metadata()
@@ -256,7 +250,8 @@ class LiveAnswer:
         timings.total = round((time.perf_counter() - turn.started) * 1000, 1)
         finish = "length" if self.reply and self.reply.finish_reason == "length" else "stop"
         return Answer(answer=text, abstained=not self.released, citations=citations,
-                      retrieved=retrieved(turn), generator=turn.generator, timings_ms=timings,
+                      retrieved=listed_passages(turn, citations, turn.request.top_k or self.service.settings.top_k),
+                      generator=turn.generator, timings_ms=timings,
                       index_generation=turn.generation, finish_reason=finish, **meta)
 
     def _fall_back(self, reason: str) -> Iterator[Event]:
