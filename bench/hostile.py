@@ -43,9 +43,9 @@ import json, sys, time
 from pathlib import Path
 from policychat.settings import Settings
 from ingest.embed import load_token_counter
-from ingest.publish import open_library
+from ingest.library import Library
 from ingest.pipeline import ingest_paths
-library = open_library(Settings(data_dir=sys.argv[1], sources=None, _env_file=None))
+library = Library(Settings(data_dir=sys.argv[1], sources=None, _env_file=None))
 library.embeddings.embed_query("warm up")
 load_token_counter(library.settings.embedding_model)
 started = time.perf_counter()
