@@ -59,10 +59,10 @@ def _progress_bar(label: str) -> Progress:
 
 
 def _open_library(settings: Settings):  # noqa: ANN202 - import kept lazy for fast --help
-    from ingest.library import Library
+    from ingest.publish import open_library
 
     try:
-        return Library(settings)
+        return open_library(settings)
     except PolicychatError as exc:
         _fail(exc)
 
@@ -510,7 +510,7 @@ def sync(
     full: Annotated[bool, typer.Option(help="Re-read every source even if nothing changed.")] = False,
 ) -> None:
     """Chroma server mode: update this machine's catalog and BM25 index from the server."""
-    from ingest.replica import sync_from_chroma
+    from ingest.sync import sync_from_chroma
 
     try:
         report = sync_from_chroma(_open_library(_settings()), full=full)

@@ -28,6 +28,7 @@ from assistant.status_notes import add_status_notes
 from assistant.verify import verify_draft
 from ingest.cards import Card
 from ingest.library import Library
+from ingest.publish import open_library
 from ingest.relations import Relation
 from ingest.sentence_vectors import sentence_vectors_for
 from ingest.spans import find_spans
@@ -72,7 +73,7 @@ class AnswerService:
     def __init__(self, settings: Settings, library: Library | None = None) -> None:
         """Open the library (or use the given one) and build the chain."""
         self.settings = settings
-        self.library = library or Library(settings)
+        self.library = library or open_library(settings)
         self.retriever = HybridRetriever(self.library, settings)
         self._generators: dict[str, Generator] = {}
         self.knowledge = LibraryKnowledge(self.library)

@@ -44,7 +44,7 @@ def run(size: str, out_dir: Path, sections: tuple[str, ...] = SECTIONS, library_
     from bench.report import write_results
     from bench.retrieval import bench_retrieval, bench_scaled
     from bench.stats import ratio
-    from ingest.library import Library
+    from ingest.publish import open_library
 
     started = time.perf_counter()
     results: dict[str, Any] = {"size": size, "machine": machine_info(), "notes": [], "sections": list(sections)}
@@ -66,8 +66,8 @@ def run(size: str, out_dir: Path, sections: tuple[str, ...] = SECTIONS, library_
         else:
             from ingest.pipeline import ingest_paths
 
-            ingest_paths(Library(make_settings(data_1x)), [workload.sources])
-        library = Library(make_settings(data_1x))
+            ingest_paths(open_library(make_settings(data_1x)), [workload.sources])
+        library = open_library(make_settings(data_1x))
 
         if "retrieval" in sections:
             _step("retrieval 1x")

@@ -21,8 +21,8 @@ import ingest.pipeline as pipeline_module
 from bench.stats import ratio
 from bench.workload import make_settings
 from ingest.card_store import CardStore
-from ingest.library import Library
 from ingest.pipeline import ingest_paths
+from ingest.publish import open_library
 
 ADDED_TARGET = 0.20
 
@@ -78,12 +78,12 @@ def bench_cards(sources: Path, data_dir: Path) -> dict[str, Any]:
     settings = make_settings(data_dir, sources)
     full, again = _Timer(), _Timer()
     with timed_cards(full):
-        report = ingest_paths(Library(settings), [sources])
+        report = ingest_paths(open_library(settings), [sources])
     with timed_cards(again):
-        unchanged = ingest_paths(Library(settings), [sources])
+        unchanged = ingest_paths(open_library(settings), [sources])
     card_s = sum(full.seconds.values())
     rest_s = max(report.seconds - card_s, 1e-9)
-    library = Library(settings)
+    library = open_library(settings)
     stored = sum(1 for r in library.catalog.records() if library.cards.get(r.meta.id, r.content_hash) is not None)
     return {
         "sources": len(report.ingested),

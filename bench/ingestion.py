@@ -10,9 +10,9 @@ from typing import Any
 from bench.stats import peak_rss_mb, ratio
 from bench.workload import make_settings
 from ingest.embed import load_embeddings, resolve_model_path
-from ingest.library import Library
 from ingest.loaders import load_document
 from ingest.pipeline import discover_files, ingest_paths
+from ingest.publish import open_library
 
 _FORMATS = {".pdf": "pdf", ".md": "markdown", ".markdown": "markdown", ".txt": "text"}
 
@@ -29,7 +29,7 @@ def bench_ingestion(sources: Path, data_dir: Path) -> tuple[dict[str, Any], dict
     load_embeddings(settings.embedding_model, settings.embedding_batch_size).embed_query("warm up")
     model_load_s = time.perf_counter() - t0
 
-    library = Library(settings)
+    library = open_library(settings)
     report = ingest_paths(library, [sources])
     pipeline_cps = report.chunks_per_second
 
@@ -38,7 +38,7 @@ def bench_ingestion(sources: Path, data_dir: Path) -> tuple[dict[str, Any], dict
     raw_seconds, vectors = _raw_encode(texts)
     raw_cps = len(texts) / raw_seconds if raw_seconds else 0.0
 
-    again = ingest_paths(Library(settings), [sources])
+    again = ingest_paths(open_library(settings), [sources])
     figures: dict[str, Any] = {
         "sources": len(report.ingested),
         "errors": [f"{e.path}: {e.reason}" for e in report.errors],

@@ -21,6 +21,7 @@ from bench.workload import make_settings
 from ingest.embed import clear_query_cache
 from ingest.library import Library
 from ingest.models import Chunk, Source
+from ingest.publish import open_library
 
 MODES: tuple[Mode, ...] = ("dense", "bm25", "hybrid")
 HYBRID_P95_TARGET_MS = 100.0
@@ -72,7 +73,7 @@ def build_scaled_library(base: Library, vectors: dict[str, list[float]], factor:
         The scaled library, its BM25 index synced.
     """
     rng = np.random.default_rng(0)
-    scaled = Library(make_settings(data_dir))
+    scaled = open_library(make_settings(data_dir))
     records = base.catalog.records()
     with scaled.write_lock():
         for n in range(factor):

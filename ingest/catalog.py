@@ -197,7 +197,7 @@ class Catalog:
 
         The generation moves on (only when a source changed) in the same commit, so
         readers see the whole change at once. Replicas apply what they read from the Chroma
-        server this way (:mod:`ingest.replica`).
+        server this way (:mod:`ingest.sync`).
         """
         with self.connect() as db:
             for source, path, chunks in puts:

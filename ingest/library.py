@@ -22,8 +22,10 @@ file lock on the data directory.
 
 With a Chroma server, each write also publishes its source records there
 between steps 1 and 2 (removals: before the catalog), and ``repair`` first
-syncs the catalog from the server, so several machines share one library
-(:mod:`ingest.replica`).
+syncs the catalog from the server, so several machines share one library. That
+is the job of the *publisher* the library is given (:class:`Publishing`,
+implemented by :class:`ingest.publish.Publisher`; :func:`ingest.publish.open_library`
+opens a library with the right one): this module never imports it.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import Protocol, cast
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -46,10 +48,10 @@ from ingest.embed import load_embeddings
 from ingest.keywords import KeywordIndex
 from ingest.models import Chunk, Source
 from ingest.relations import Relation, library_relations
-from ingest.replica import Publisher, publisher_for, sync_from_chroma
+from ingest.remote import Record, RemoteStore
 from ingest.sentence_vectors import SentenceVectorStore
 from ingest.vectors import VectorIndex, open_vector_index
-from policychat.errors import IngestError, PolicychatError, StorageFullError
+from policychat.errors import ConfigError, IngestError, PolicychatError, StorageFullError
 from policychat.settings import Settings
 
 
@@ -62,11 +64,50 @@ class RepairReport:
     keyword_rebuilt: bool
 
 
+class Publishing(Protocol):
+    """What a server-mode library writes through: :class:`ingest.publish.Publisher`.
+
+    Every method raises :class:`~policychat.errors.IndexUnavailableError` when the
+    Chroma server cannot be reached or does not answer in time.
+    """
+
+    @property
+    def remote(self) -> RemoteStore:
+        """The library's collections on the Chroma server."""
+        ...
+
+    def publish(self, items: Sequence[Record]) -> None:
+        """Publish ``(source, path, chunks)`` records (after their vectors, before the catalog)."""
+        ...
+
+    def unpublish(self, source_ids: Sequence[str]) -> None:
+        """Delete the records of ``source_ids`` (before the catalog and the vectors)."""
+        ...
+
+    def catch_up(self, library: Library) -> None:
+        """Sync ``library``'s catalog from the server, for a caller holding its write lock."""
+        ...
+
+    def repair(self, library: Library, stored: set[str]) -> tuple[list[str], list[str]]:
+        """Republish or delete records whose chunk vectors are not all in ``stored``."""
+        ...
+
+
 class Library:
     """Opens and writes the three stores of a data directory."""
 
-    def __init__(self, settings: Settings, embeddings: Embeddings | None = None) -> None:
-        """Open the catalog and the vector index; the embedding model loads on first use."""
+    def __init__(
+        self, settings: Settings, embeddings: Embeddings | None = None, *, publisher: Publishing | None = None
+    ) -> None:
+        """Open the catalog and the vector index; the embedding model loads on first use.
+
+        Args:
+            settings: the configuration (data directory, Chroma server or embedded store).
+            embeddings: the embedding model, when the caller has it loaded already.
+            publisher: with a Chroma server, what publishes each write for the other
+                machines (:func:`ingest.publish.open_library` passes it); without one a
+                server-mode library can be read but refuses writes. None in embedded mode.
+        """
         self.settings = settings
         self.data_dir = Path(settings.data_dir)
         try:
@@ -78,7 +119,7 @@ class Library:
         self.sentence_vectors = SentenceVectorStore(self.catalog)
         self.cards = CardStore(self.catalog)
         self.vectors: VectorIndex = open_vector_index(settings)
-        self.publisher: Publisher | None = publisher_for(settings)  # None in embedded mode
+        self.publisher = publisher  # None in embedded mode
         self._keyword_dir = self.data_dir / "bm25"
 
     @property
@@ -87,6 +128,20 @@ class Library:
         if self._embeddings is None:
             self._embeddings = load_embeddings(self.settings.embedding_model, self.settings.embedding_batch_size)
         return self._embeddings
+
+    def _writer(self) -> Publishing | None:
+        """The publisher of a write: None in embedded mode.
+
+        Raises:
+            ConfigError: a server-mode library opened without its publisher (the write would
+                never reach the other machines).
+        """
+        if self.publisher is None and self.settings.uses_chroma_server:
+            raise ConfigError(
+                "this library uses a Chroma server but was opened without its publisher, so writes would not "
+                "reach the other machines: open it with ingest.publish.open_library(settings)"
+            )
+        return self.publisher
 
     @contextmanager
     def write_lock(self) -> Iterator[None]:
@@ -118,6 +173,7 @@ class Library:
         chunks = [c for _source, _path, cs in items for c in cs]
         metas = [source.meta for source, _path, cs in items for _c in cs]
         ids = [c.chunk_id for c in chunks]
+        publisher = self._writer()
 
         def also(db: sqlite3.Connection) -> None:
             if staged_run is not None:
@@ -126,8 +182,8 @@ class Library:
 
         try:
             self.vectors.upsert(chunks, cast(Sequence[Sequence[float]], vectors), metas)
-            if self.publisher is not None:
-                self.publisher.publish(items)
+            if publisher is not None:
+                publisher.publish(items)
             olds = self.catalog.put_sources(items, also=also)
         except StorageFullError as exc:  # name the files that could not be stored, not only the store
             files = ", ".join(path for _source, path, _cs in items)
@@ -152,8 +208,9 @@ class Library:
         Raises:
             SourceNotFoundError: the catalog has no such source.
         """
-        if self.publisher is not None and source_id in self.catalog.hashes():
-            self.publisher.unpublish([source_id])
+        publisher = self._writer()
+        if publisher is not None and source_id in self.catalog.hashes():
+            publisher.unpublish([source_id])
         ids = self.catalog.remove_source(source_id)
         self.vectors.delete(ids)
         return ids
@@ -239,8 +296,9 @@ class Library:
 
     def repair_locked(self) -> RepairReport:
         """:meth:`repair` for a caller that already holds :meth:`write_lock`."""
-        if self.publisher is not None:  # server mode: first take in what other machines published
-            sync_from_chroma(self, locked=True)
+        publisher = self._writer()
+        if publisher is not None:  # server mode: first take in what other machines published
+            publisher.catch_up(self)
         by_source = self.catalog.chunk_ids_by_source()
         known = set().union(*by_source.values()) if by_source else set()
         stored = self.vectors.ids()
@@ -252,8 +310,8 @@ class Library:
         stale = sorted(sid for sid, ids in by_source.items() if not ids <= stored)
         for source_id in stale:
             self.catalog.forget_hash(source_id)
-        if self.publisher is not None:  # records whose vectors are gone: republished from here, or dropped
-            self.publisher.repair(self, stored - set(orphans))
+        if publisher is not None:  # records whose vectors are gone: republished from here, or dropped
+            publisher.repair(self, stored - set(orphans))
         rebuilt = self.sync_keyword_index()
         return RepairReport(len(orphans), stale, rebuilt)
 

@@ -10,13 +10,15 @@ The vectors live in the catalog's SQLite file, in their own table, keyed by chun
 id (which changes whenever the chunk's text changes). They are a cache, never
 the source of truth: they are written after the catalog, rows of deleted chunks
 are pruned, and a chunk without a row is pooled on the fly at answer time.
+A replica, which receives chunks but not their sentence vectors, pools its own
+in the background (:func:`fill_sentence_vectors`).
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -35,6 +37,8 @@ CREATE TABLE IF NOT EXISTS staged_sentence_vectors (
 );
 """
 SpanVectors = dict[Span, np.ndarray]
+FILL_PAGE = 1000  # chunk ids per look-up when finding chunks without sentence vectors
+POOL_BATCH = 32  # chunks per forward pass when a replica fills its sentence-vector cache
 
 
 def chunk_sentence_spans(chunk: Chunk) -> list[Span]:
@@ -77,6 +81,11 @@ class SentenceVectorStore:
         self._catalog = catalog
         with catalog.connect() as db:
             db.executescript(_SCHEMA)
+
+    @property
+    def catalog(self) -> Catalog:
+        """The catalog whose database holds the table."""
+        return self._catalog
 
     def put(self, rows: Iterable[tuple[str, SpanVectors]]) -> None:
         """Store ``(chunk_id, {span: vector})`` rows, replacing any earlier row of the same chunk."""
@@ -180,3 +189,27 @@ def sentence_vectors_for(
         _, pooled = pool_chunk_sentences(embeddings, missing)
         found.update({c.chunk_id: vectors for c, vectors in zip(missing, pooled, strict=True)})
     return found
+
+
+def fill_sentence_vectors(store: SentenceVectorStore, embeddings: Callable[[], Embeddings]) -> int:
+    """Pool and store the sentence vectors of catalog chunks that have none; return how many chunks.
+
+    A replica receives chunks but not the writer's sentence-vector cache; without
+    it every answer pools its passages' sentences on the fly (measured on the
+    shared corpus: about 1 s per answer instead of 50 ms). This runs the same
+    pooling as ingest, in batches, and stores the rows in the local cache.
+
+    Args:
+        store: the library's sentence vector table (its catalog gives the chunks).
+        embeddings: returns the model; called only when some chunk has no vectors.
+    """
+    chunks = store.catalog.chunks()
+    have: set[str] = set()
+    for i in range(0, len(chunks), FILL_PAGE):
+        have.update(store.get([c.chunk_id for c in chunks[i : i + FILL_PAGE]]))
+    missing = [c for c in chunks if c.chunk_id not in have]
+    for i in range(0, len(missing), POOL_BATCH):
+        part = missing[i : i + POOL_BATCH]
+        _, pooled = pool_chunk_sentences(embeddings(), part)
+        store.put(zip([c.chunk_id for c in part], pooled, strict=True))
+    return len(missing)

@@ -4,7 +4,7 @@
 lazily, so a server whose vector store is down still starts and reports 503)
 and the lock that serialises uploads and deletes within the process; the
 library's own file lock serialises them across processes. With a Chroma server, a
-:class:`~ingest.replica.ReplicaSync` keeps the local catalog and BM25 index in
+:class:`~assistant.replica_scheduler.ReplicaSync` keeps the local catalog and BM25 index in
 step with what other machines publish (first sync before the first read, then
 at most every ``POLICYCHAT_REPLICA_SYNC_SECONDS`` in the background).
 """
@@ -24,8 +24,8 @@ from policychat.settings import Settings
 if TYPE_CHECKING:
     from assistant.conversations import ConversationStore
     from assistant.pages import PageRenderer
+    from assistant.replica_scheduler import ReplicaSync
     from assistant.service import AnswerService
-    from ingest.replica import ReplicaSync
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +73,8 @@ class Runtime:
         if self._service is None:
             with self._open_lock:
                 if self._service is None:
+                    from assistant.replica_scheduler import replica_sync_for
                     from assistant.service import AnswerService
-                    from ingest.replica import replica_sync_for
 
                     service = AnswerService(self.settings)
                     self.replica = replica_sync_for(service.library)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -36,6 +38,16 @@ class ChromaServer:
             except httpx.HTTPError:
                 time.sleep(0.3)
         raise RuntimeError("chroma run did not come up within 60 s")
+
+    def pause(self) -> None:
+        """SIGSTOP: the server keeps its socket (connections are accepted) but answers nothing."""
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """SIGCONT after :meth:`pause`."""
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGCONT)
 
     def stop(self) -> None:
         if self.process is not None:

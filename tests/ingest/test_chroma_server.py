@@ -11,8 +11,8 @@ import pytest
 
 from assistant.models import AnswerRequest
 from assistant.service import AnswerService
-from ingest.library import Library
 from ingest.pipeline import ingest_paths
+from ingest.publish import open_library
 from policychat.errors import IndexUnavailableError
 from policychat.settings import Settings
 
@@ -29,7 +29,7 @@ def test_ingest_and_answer_through_a_chroma_server_across_a_restart(tmp_path: Pa
     settings = Settings(data_dir=tmp_path / "data", chroma_host="127.0.0.1", chroma_port=chroma_server.port,
                         _env_file=None)  # type: ignore[call-arg]
     assert settings.uses_chroma_server
-    library = Library(settings)
+    library = open_library(settings)
     report = ingest_paths(library, [docs])
     assert sorted(report.added) == ["chips", "talks"]
     assert not (tmp_path / "data" / "chroma").exists(), "server mode must not create an embedded store"
@@ -40,10 +40,10 @@ def test_ingest_and_answer_through_a_chroma_server_across_a_restart(tmp_path: Pa
 
     chroma_server.stop()
     with pytest.raises(IndexUnavailableError, match="Chroma server"):
-        AnswerService(settings, Library(settings)).answer(question)
+        AnswerService(settings, open_library(settings)).answer(question)
 
     chroma_server.start()
-    reopened = Library(settings)
+    reopened = open_library(settings)
     assert reopened.vectors.ids() == {c.chunk_id for c in reopened.catalog.chunks()}
     again = AnswerService(settings, reopened).answer(question)
     assert again.answer == first.answer

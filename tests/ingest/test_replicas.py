@@ -25,8 +25,10 @@ from assistant.service import AnswerService
 from ingest.library import Library
 from ingest.models import Source
 from ingest.pipeline import ingest_paths
-from ingest.replica import BACKFILLED, SYNCED_STAMP, sync_from_chroma
-from policychat.errors import ConfigError
+from ingest.publish import open_library
+from ingest.remote import CHROMA_TIMEOUT_S
+from ingest.sync import BACKFILLED, SYNCED_STAMP, sync_from_chroma
+from policychat.errors import ConfigError, IndexUnavailableError
 from policychat.settings import Settings
 
 DOCS = {
@@ -89,11 +91,11 @@ def bm25_sources(library: Library, query: str) -> list[str]:
 def test_replica_takes_the_writers_sources_and_follows_updates_and_removals(tmp_path: Path, server) -> None:
     docs = write_docs(tmp_path / "docs")
     (docs / "grid.md").write_text(GRID, encoding="utf-8")
-    a = Library(machine(tmp_path / "a", server, "follow"))
+    a = open_library(machine(tmp_path / "a", server, "follow"))
     assert sorted(ingest_paths(a, [docs]).added) == ["chips", "grid", "talks"]
 
     b_settings = machine(tmp_path / "b", server, "follow")
-    b = Library(b_settings)
+    b = open_library(b_settings)
     first = sync_from_chroma(b)
     assert sorted(first.added) == ["chips", "grid", "talks"] and first.keyword_rebuilt and not first.incomplete
     assert_same_library(a, b)
@@ -131,9 +133,9 @@ def test_replica_takes_the_writers_sources_and_follows_updates_and_removals(tmp_
 
 
 def test_half_published_sources_are_never_taken_and_repair_cleans_up(tmp_path: Path, server) -> None:
-    a = Library(machine(tmp_path / "a", server, "half"))
+    a = open_library(machine(tmp_path / "a", server, "half"))
     ingest_paths(a, [write_docs(tmp_path / "docs")])
-    b = Library(machine(tmp_path / "b", server, "half"))
+    b = open_library(machine(tmp_path / "b", server, "half"))
     sync_from_chroma(b)
     assert_same_library(a, b)
     publisher = a.publisher
@@ -180,7 +182,7 @@ def test_half_published_sources_are_never_taken_and_repair_cleans_up(tmp_path: P
 
 
 def test_a_catalog_from_before_publishing_is_published_once_not_lost(tmp_path: Path, server) -> None:
-    a = Library(machine(tmp_path / "a", server, "backfill"))
+    a = open_library(machine(tmp_path / "a", server, "backfill"))
     ingest_paths(a, [write_docs(tmp_path / "docs")])
     assert a.publisher is not None
     # What an older policychat left behind: vectors on the server, no source records, no marker.
@@ -189,7 +191,7 @@ def test_a_catalog_from_before_publishing_is_published_once_not_lost(tmp_path: P
     with db:
         db.execute("DELETE FROM state WHERE key IN (?, ?)", (BACKFILLED, SYNCED_STAMP))
     db.close()
-    b = Library(machine(tmp_path / "b", server, "backfill"))
+    b = open_library(machine(tmp_path / "b", server, "backfill"))
     assert sync_from_chroma(b).added == []
 
     report = sync_from_chroma(a)
@@ -205,6 +207,50 @@ def test_embedded_mode_has_no_replica_sync(make_library) -> None:
         sync_from_chroma(library)
 
 
+def test_a_paused_server_ends_a_publish_a_sync_and_an_ingest_clearly(tmp_path: Path, server) -> None:
+    """A server that stops answering after the libraries opened (SIGSTOP: connections still accepted)."""
+    docs = write_docs(tmp_path / "docs")
+    a = open_library(machine(tmp_path / "a", server, "paused"))
+    ingest_paths(a, [docs])
+    b = open_library(machine(tmp_path / "b", server, "paused"))
+    assert sorted(sync_from_chroma(b).added) == ["chips", "talks"]
+    assert a.publisher is not None
+    talks = (a.catalog.source("talks"), str(docs / "talks.md"), a.catalog.chunks("talks"))
+    where = f"Chroma server at 127.0.0.1:{server.port}"
+
+    def ends_clearly(call: Any) -> None:
+        started = time.monotonic()
+        with pytest.raises(IndexUnavailableError) as caught:
+            call()
+        seconds = time.monotonic() - started
+        assert where in str(caught.value) and f"no answer within {CHROMA_TIMEOUT_S:g} s" in str(caught.value)
+        assert seconds < 20, f"took {seconds:.1f} s: {caught.value}"
+
+    (docs / "grid.md").write_text(GRID, encoding="utf-8")
+    server.pause()
+    try:
+        ends_clearly(lambda: a.publisher.publish([talks]))  # type: ignore[union-attr]
+        ends_clearly(lambda: sync_from_chroma(b, full=True))
+        ends_clearly(lambda: ingest_paths(a, [docs]))  # its repair syncs first
+    finally:
+        server.resume()
+    assert sorted(ingest_paths(a, [docs]).added) == ["grid"]
+    assert sync_from_chroma(b).added == ["grid"]
+    assert_same_library(a, b)
+
+
+def test_a_server_mode_library_without_its_publisher_reads_but_refuses_writes(tmp_path: Path, server) -> None:
+    a = open_library(machine(tmp_path / "a", server, "nopublisher"))
+    ingest_paths(a, [write_docs(tmp_path / "docs")])
+    bare = Library(machine(tmp_path / "a", server, "nopublisher"))
+    assert bare.publisher is None and sorted(bare.catalog.hashes()) == ["chips", "talks"]
+    with pytest.raises(ConfigError, match="open_library"):
+        bare.remove_source("talks")
+    with pytest.raises(ConfigError, match="open_library"):
+        sync_from_chroma(bare)
+    assert sorted(a.publisher.remote.heads()) == ["chips", "talks"]  # type: ignore[union-attr]
+
+
 def wait_for(predicate: Any, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -215,7 +261,7 @@ def wait_for(predicate: Any, timeout: float = 60.0) -> None:
 
 def test_api_replica_serves_the_writers_library_without_ingesting(tmp_path: Path, server) -> None:
     docs = write_docs(tmp_path / "docs")
-    a = Library(machine(tmp_path / "a", server, "api"))
+    a = open_library(machine(tmp_path / "a", server, "api"))
     ingest_paths(a, [docs])
     replica_settings = machine(tmp_path / "replica", server, "api", replica_sync_seconds=0.3)
     with background_server(replica_settings) as url:
@@ -234,13 +280,13 @@ def test_api_replica_serves_the_writers_library_without_ingesting(tmp_path: Path
         assert not grid["abstained"] and grid["citations"][0]["source_id"] == "grid"
 
         # In the background, the replica pools the sentence vectors it did not receive (a cache for answering).
-        replica = Library(replica_settings)
+        replica = open_library(replica_settings)
         n_chunks = len(replica.catalog.chunks())
         wait_for(lambda: replica.sentence_vectors.count() == n_chunks)
 
 
 def test_sync_command(tmp_path: Path, server) -> None:
-    a = Library(machine(tmp_path / "a", server, "cli"))
+    a = open_library(machine(tmp_path / "a", server, "cli"))
     ingest_paths(a, [write_docs(tmp_path / "docs")])
     env = {k: v for k, v in os.environ.items() if not k.startswith("POLICYCHAT_")}
     env.update(POLICYCHAT_DATA_DIR=str(tmp_path / "b"), POLICYCHAT_CHROMA_HOST="127.0.0.1",

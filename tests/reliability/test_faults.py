@@ -273,14 +273,14 @@ def test_chroma_server_stopped_or_hung_mid_query(
     tmp_path: Path, chroma_process: Callable[[], Any], write_docs: Callable[..., Path],
     reliability_settings: Callable[..., Settings],
 ) -> None:
-    from ingest.library import Library
     from ingest.pipeline import ingest_paths
-    from ingest.vectors import CHROMA_TIMEOUT_S
+    from ingest.publish import open_library
+    from ingest.remote import CHROMA_TIMEOUT_S
 
     chroma = chroma_process()
     settings = reliability_settings(tmp_path / "data", chroma_host="127.0.0.1", chroma_port=chroma.port,
                                     api_key=KEY)
-    assert not ingest_paths(Library(settings), [write_docs(tmp_path / "docs")]).errors
+    assert not ingest_paths(open_library(settings), [write_docs(tmp_path / "docs")]).errors
     questions = ["What does the Zorblax Accord require?", "What must providers of synthetic audio embed?",
                  "What does the Brimble Protocol cap?"]
     with background_server(settings) as url:
