@@ -1,4 +1,4 @@
-"""Take the README's screenshots of the research workflow with Playwright and Debian's Chromium.
+"""Take the screenshots of the research workflow in docs/usage.md with Playwright and Debian's Chromium.
 
 Usage (on a data directory where the shared corpus is ingested; it is copied, never changed)::
 
