@@ -37,7 +37,8 @@ from assistant.evidence import content_tokens, numbers
 from assistant.generators import GenerationInput
 from assistant.models import Draft, DraftSentence
 from assistant.question import QuestionAnalysis, analyze_question
-from ingest.cards import Card, CardItem, OutlineItem
+from ingest.card_items import CardItem, OutlineItem
+from ingest.cards import Card
 from ingest.spans import has_span
 
 MAX_SUPPORT = 3
