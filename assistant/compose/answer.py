@@ -22,11 +22,11 @@ import re
 from dataclasses import replace
 
 from assistant.compose.candidates import Candidate, candidate_sentences, reserve_sentences
+from assistant.compose.factoid import factoid_lead
 from assistant.compose.leads import (
     Lead,
     definition_candidate,
     document_date_lead,
-    factoid_lead,
     who_lead,
     yes_no_lead,
 )
