@@ -23,7 +23,8 @@ from assistant.card_models import (
     StatusInfo,
 )
 from assistant.knowledge import display_name
-from ingest.cards import Card, CardItem
+from ingest.card_items import CardItem
+from ingest.cards import Card
 from ingest.library import Library
 from ingest.models import SourceMeta
 from ingest.relations import Relation, Standing, statuses

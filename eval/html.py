@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from eval.judge import JudgeReport
 
 
-def _png(figure) -> str:  # noqa: ANN001 - a matplotlib Figure
+def _png(figure) -> str:  # a matplotlib Figure
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
     return base64.b64encode(buffer.getvalue()).decode()

@@ -344,7 +344,7 @@ def _describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"[:300]
 
 
-def _chat_model(settings: Settings, base_url: str):  # noqa: ANN202 - langchain_openai is imported lazily
+def _chat_model(settings: Settings, base_url: str):  # a ChatOpenAI; langchain_openai is imported lazily
     from langchain_openai import ChatOpenAI
 
     return ChatOpenAI(
@@ -467,7 +467,7 @@ def judge_results(
         for metric, (prompt, count) in _prompts(sample).items():
             try:
                 reply = model.invoke([("system", SYSTEM_PROMPT), ("human", prompt)]).text
-            except Exception as exc:  # noqa: BLE001 - any endpoint failure is reported, never raised
+            except Exception as exc:  # any endpoint failure is reported, never raised
                 fatal = _fatal(exc, endpoint, settings.llm_model)
                 failed_in_a_row += 1
                 if fatal is None and failed_in_a_row >= MAX_FAILED_CALLS_IN_A_ROW:

@@ -14,7 +14,8 @@ import json
 import sqlite3
 from collections.abc import Iterable
 
-from ingest.cards import CARD_VERSION, Card, CardItem
+from ingest.card_items import CardItem
+from ingest.cards import CARD_VERSION, Card
 from ingest.catalog import Catalog
 from ingest.relations import Relation
 

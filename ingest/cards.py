@@ -8,8 +8,8 @@ shall …", "提供者应当 …"), its key figures (thresholds, percentages, am
 counts, dates) and a 3–5 sentence extractive summary chosen for coverage of its
 parts. Every item points at its exact span (chunk id and offsets into the chunk
 text, hence also into the source's stored text), so an answer can cite it like
-any passage. Status and relations come from the whole library
-(:mod:`ingest.relations`).
+any passage (the items and their extraction are in :mod:`ingest.card_items`).
+Status and relations come from the whole library (:mod:`ingest.relations`).
 
 :func:`build_card` is a pure function of the source's chunks (with their
 sentence roles) and, optionally, their sentence vectors.
@@ -25,9 +25,17 @@ from typing import Any
 import numpy as np
 
 from ingest.aliases import derive_aliases
+from ingest.card_items import (
+    CardItem,
+    Figure,
+    OutlineItem,
+    Provision,
+    body_sentences,
+    card_item,
+    extract_figures,
+    extract_provisions,
+)
 from ingest.models import Chunk, SourceMeta
-from ingest.roles import NOT_QUOTED
-from ingest.spans import find_spans
 
 CARD_VERSION = 5
 MAX_PROVISIONS = 200
@@ -60,54 +68,6 @@ _OUTLINE_JUNK = re.compile(
     r"November|December) \d{4}$|"
     r"^\d+ [A-Z][a-z]+ .{40,}$|^[\d\s.]+$|.*[。.]\s*\(?[a-z]\)?\s.{0,40}$"
 )
-
-
-@dataclass(frozen=True)
-class CardItem:
-    """A sentence of the source: its text and where it is (chunk span, source offsets, page)."""
-
-    text: str
-    chunk_id: str
-    start: int
-    end: int
-    source_start: int
-    source_end: int
-    page: int | None = None
-
-
-@dataclass(frozen=True)
-class OutlineItem:
-    """A top-level part of the document as it names itself, with its first substantive sentences.
-
-    ``heading`` is the heading line itself when it could be found in the text (so it can be quoted);
-    ``sentences`` are up to three body sentences of the part, the first one first.
-    """
-
-    title: str
-    first: CardItem | None
-    heading: CardItem | None = None
-    sentences: list[CardItem] = field(default_factory=list)
-    parts: list[CardItem] = field(default_factory=list)
-    """The headings of the part's own sub-parts, in order ("1. 提升模型基础能力。", "2. …")."""
-
-
-@dataclass(frozen=True)
-class Provision:
-    """An obligation or directive: who must do what, by when or under what condition."""
-
-    actor: str
-    action: str
-    deadline: str
-    item: CardItem
-
-
-@dataclass(frozen=True)
-class Figure:
-    """A key figure (threshold, percentage, amount, count, date, period) and the sentence it comes from."""
-
-    type: str
-    value: str
-    item: CardItem
 
 
 @dataclass
@@ -172,105 +132,6 @@ class Card:
         return ids
 
 
-def _item(chunk: Chunk, start: int, end: int) -> CardItem:
-    return CardItem(" ".join(chunk.text[start:end].split()), chunk.chunk_id, start, end,
-                    chunk.start + start, chunk.start + end, chunk.page)
-
-
-def _body_sentences(chunks: Sequence[Chunk]) -> list[tuple[Chunk, int, int, str]]:
-    """Sentences an answer may quote, in document order, without overlap repeats: (chunk, start, end, role)."""
-    seen_upto = -1
-    out = []
-    for chunk in chunks:
-        for start, end, role in chunk.sentences or [(s, e, "body") for s, e in chunk.sentence_spans()]:
-            if chunk.start + start < seen_upto:
-                continue  # the overlap a chunk repeats from the one before
-            seen_upto = chunk.start + end
-            text = chunk.text[start:end]
-            cjk = bool(re.search(r"[\u3400-\u9fff]", text))
-            if role in NOT_QUOTED or len(text) < (15 if cjk else 50) or len(text) > 600:
-                continue
-            out.append((chunk, start, end, role))
-    return out
-
-
-_MODAL = re.compile(
-    r"\b(?:shall|must|is directed to|are directed to|is required to|are required to)\b(?!\s+not\b)|"
-    r"应当|(?<![响适反相对供])应(?![用对急答变])|须|不得",
-)
-_CN_ACTOR_END = re.compile(r"(?:提供者|使用者|研发者|部门|机构|单位|组织|委员会|委|局|院|办|者|人员|企业)$")
-_LED_BY = re.compile(r"^(?:Led by|Under the leadership of)\s+(?P<actor>[^,]{3,160}?),\s*(?P<action>.+)$")
-_CN_ACTOR = re.compile(r"(?P<actor>[\u4e00-\u9fff（）()“”]{2,16})(?:应当|应|须|不得|要)")
-_DEADLINE = re.compile(
-    r"\b(?:within|no later than|not later than|by)\s+(?:\d+|[a-z]+)\s+(?:calendar\s+|business\s+)?"
-    r"(?:days?|months?|years?)\b[^,;]{0,60}|\b(?:by|before|no later than)\s+(?:January|February|March|April|May|June|"
-    r"July|August|September|October|November|December)\s+\d{1,2},\s+\d{4}|\bon an ongoing basis\b|"
-    r"\bannually\b|\d+(?:个)?(?:工作日|日|天|个月|年)(?:内|以内)|每(?:周|月|年)",
-    re.I,
-)
-
-
-def _provisions(sentences: list[tuple[Chunk, int, int, str]]) -> list[Provision]:
-    """Obligations and directives: the actor before the modal verb (or after "Led by"), the action, a deadline."""
-    found = []
-    for chunk, start, end, _role in sentences:
-        text = " ".join(chunk.text[start:end].split())
-        text = re.sub(r"^(?:\(\w{1,4}\)\s*|[-•*]\s*|\d+(?:\.\d+)*\.?\s+|[a-z]\)\s*)+", "", text)
-        deadline = _DEADLINE.search(text)
-        led = _LED_BY.match(text)
-        if led:
-            actor, action = led.group("actor"), led.group("action")
-        else:
-            modal = _MODAL.search(text)
-            if modal is None:
-                continue
-            before = text[: modal.start()]
-            if re.search(r"[\u3400-\u9fff]", text):
-                cn = _CN_ACTOR.search(re.split(r"[，,。；;：:]", before)[-1] + text[modal.start() : modal.end()])
-                actor = cn.group("actor") if cn and _CN_ACTOR_END.search(cn.group("actor")) else ""
-                actor = re.sub(r"^.*[（(]以下(?:简)?称|[)）]$", "", actor) if "以下" in actor else actor
-            else:
-                bodies = find_spans(before, "body")
-                actor = bodies[-1].text if bodies else ""
-            action = text[modal.start() :]
-        actor = re.split(r"\s+and\s+consistent\s+with|\s+in\s+coordination\s+with", actor)[0]
-        if not actor:
-            continue
-        found.append(Provision(actor.strip(" ,"), action.strip()[:300], deadline.group().strip() if deadline else "",
-                               _item(chunk, start, end)))
-    return found
-
-
-_FIGURE_TYPES = ("percentage", "money", "quantity", "duration", "date")
-
-
-def _meaningful(value: str) -> bool:
-    """A figure worth listing: a quantity needs a real unit word after its number ("320,000 GPUs", not "44 U")."""
-    unit = re.search(r"(\d[\d,.]*)\s*([A-Za-z\u3400-\u9fff%]+)", value)
-    if unit is None:
-        return True
-    number, word = unit.group(1).replace(",", ""), unit.group(2)
-    if re.match(r"[\u3400-\u9fff%]", word):
-        return True
-    if word[0].isupper() or word in {"and", "the", "www", "of", "for", "days", "months", "years", "percent"}:
-        return False  # "18 Now" is a footnote mark; "270 days of" is a period, listed as a duration
-    return len(word) >= 3 and (not number.replace(".", "").isdigit() or float(number) >= 10)
-
-
-def _figures(sentences: list[tuple[Chunk, int, int, str]]) -> list[Figure]:
-    """Thresholds, percentages, amounts, counts, periods and dates, each with its sentence (one per sentence)."""
-    found = []
-    for chunk, start, end, _role in sentences:
-        text = " ".join(chunk.text[start:end].split())
-        for figure_type in _FIGURE_TYPES:
-            spans = [s for s in find_spans(text, figure_type) if re.search(r"\d", s.text) and _meaningful(s.text)]
-            if spans:
-                found.append(Figure(figure_type, spans[0].text, _item(chunk, start, end)))
-                break
-    order = {t: i for i, t in enumerate(_FIGURE_TYPES)}
-    return sorted(found, key=lambda f: (order[f.type], f.item.source_start))
-
-
 def _heading(chunks: Sequence[Chunk], title: str) -> CardItem | None:
     """The heading sentence that opens the part ``title`` (searched in the part's first chunk)."""
     key = re.sub(r"\W", "", title).lower()
@@ -280,7 +141,7 @@ def _heading(chunks: Sequence[Chunk], title: str) -> CardItem | None:
         for start, end, role in chunk.sentences:
             text = re.sub(r"\W", "", chunk.text[start:end]).lower()
             if role == "heading" and key and (text.startswith(key[:12]) or key.startswith(text[:12])) and text:
-                return _item(chunk, start, end)
+                return card_item(chunk, start, end)
         return None
     return None
 
@@ -297,7 +158,7 @@ def _sub_headings(chunks: Sequence[Chunk], title: str, limit: int = 12) -> list[
         key = re.sub(r"\W", "", path[1]).lower()[:10]
         for start, end, role in chunk.sentences:
             if role == "heading" and key and re.sub(r"\W", "", chunk.text[start:end]).lower().startswith(key):
-                found.append(_item(chunk, start, end))
+                found.append(card_item(chunk, start, end))
                 break
         if len(found) >= limit:
             break
@@ -330,11 +191,11 @@ def build_card(
         meta.id, meta.title, meta.language, meta.publisher, meta.date, meta.doc_type, meta.country,
         aliases=sorted(derive_aliases(meta)),
     )
-    sentences = _body_sentences(chunks)
+    sentences = body_sentences(chunks)
     if not sentences:
         return card
-    card.provisions = _provisions(sentences)[:MAX_PROVISIONS]
-    card.figures = _figures(sentences)[:MAX_FIGURES]
+    card.provisions = extract_provisions(sentences)[:MAX_PROVISIONS]
+    card.figures = extract_figures(sentences)[:MAX_FIGURES]
     total = max(1, chunks[-1].end)
     purposes = [
         (chunk, start, end) for chunk, start, end, _role in sentences
@@ -343,11 +204,11 @@ def build_card(
     ]
     # The document states its purpose early; later matches are usually about other documents.
     purposes.sort(key=lambda s: (not _STRONG_PURPOSE.search(s[0].text[s[1] : s[2]]), s[0].start + s[1]))
-    card.purpose = [_item(c, a, b) for c, a, b in purposes[:2] if (c.start + a) / total < 0.5 or len(purposes) == 1]
+    card.purpose = [card_item(c, a, b) for c, a, b in purposes[:2] if (c.start + a) / total < 0.5 or len(purposes) == 1]
     if not card.purpose:  # a press release or readout says what it is about in its first sentence
         lead = next((s for s in sentences if s[3] == "body" and (s[0].start + s[1]) / total < 0.2
                      and _substance(s[0].text[s[1] : s[2]]) >= 0.8), None)
-        card.purpose = [_item(*lead[:3])] if lead else []
+        card.purpose = [card_item(*lead[:3])] if lead else []
     sections: dict[str, list[tuple[Chunk, int, int, str]]] = {}
     for sentence in sentences:
         title = _top_section(sentence[0])
@@ -355,7 +216,7 @@ def build_card(
             sections.setdefault(title, []).append(sentence)
     card.outline = [
         OutlineItem(
-            title, _item(*group[0][:3]), _heading(chunks, title), [_item(*g[:3]) for g in group[:3]],
+            title, card_item(*group[0][:3]), _heading(chunks, title), [card_item(*g[:3]) for g in group[:3]],
             _sub_headings(chunks, title),
         )
         for title, group in sections.items()
@@ -395,7 +256,7 @@ def _summary(
     step = max(1, len(groups) / max(1, size - len(chosen)))
     picks = [groups[int(i * step)] for i in range(size - len(chosen)) if int(i * step) < len(groups)]
     for group in picks:
-        item = _item(*central(group)[:3])
+        item = card_item(*central(group)[:3])
         if all(item.source_start != c.source_start for c in chosen):
             chosen.append(item)
     return sorted(chosen, key=lambda i: i.source_start)[:size]

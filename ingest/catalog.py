@@ -103,14 +103,6 @@ class Catalog:
             rows = db.execute("SELECT id, pages FROM sources").fetchall()
         return {source_id: [PageSpan(*p) for p in json.loads(pages)] for source_id, pages in rows}
 
-    def put_source(self, source: Source, path: str, chunks: list[Chunk]) -> list[str]:
-        """Replace a source and all its chunks in one transaction.
-
-        Returns:
-            The chunk ids the source had before, so the caller can drop stale vectors.
-        """
-        return self.put_sources([(source, path, chunks)])[0]
-
     def put_sources(
         self, items: list[tuple[Source, str, list[Chunk]]], also: Callable[[sqlite3.Connection], None] | None = None
     ) -> list[list[str]]:

@@ -153,10 +153,6 @@ class Library:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def put_source(self, source: Source, path: str, chunks: list[Chunk], vectors: list[list[float]]) -> None:
-        """Store one source with its chunks and vectors, in crash-safe order."""
-        self.put_sources([(source, path, chunks)], vectors)
-
     def put_sources(
         self, items: list[tuple[Source, str, list[Chunk]]], vectors: Sequence[Sequence[float]] | np.ndarray,
         *, staged_run: str | None = None, cards: Sequence[tuple[Card, str]] = (),

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ingest.cards import CardItem
+from ingest.card_items import CardItem
 from ingest.directory import DocumentDirectory
 from ingest.models import Chunk, SourceMeta
 from ingest.roles import NOT_QUOTED

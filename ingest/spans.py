@@ -229,7 +229,7 @@ def find_spans(sentence: str, answer_type: str) -> list[Span]:
 
     Args:
         sentence: one sentence (display text).
-        answer_type: the expected type (see :data:`assistant.question.AnswerType`).
+        answer_type: the expected type (see :data:`assistant.question_kind.AnswerType`).
 
     Returns:
         Non-overlapping spans in text order.

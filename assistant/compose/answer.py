@@ -22,11 +22,11 @@ import re
 from dataclasses import replace
 
 from assistant.compose.candidates import Candidate, candidate_sentences, reserve_sentences
+from assistant.compose.factoid import factoid_lead
 from assistant.compose.leads import (
     Lead,
     definition_candidate,
     document_date_lead,
-    factoid_lead,
     who_lead,
     yes_no_lead,
 )
@@ -37,7 +37,8 @@ from assistant.evidence import content_tokens, numbers
 from assistant.generators import GenerationInput
 from assistant.models import Draft, DraftSentence
 from assistant.question import QuestionAnalysis, analyze_question
-from ingest.cards import Card, CardItem, OutlineItem
+from ingest.card_items import CardItem, OutlineItem
+from ingest.cards import Card
 from ingest.spans import has_span
 
 MAX_SUPPORT = 3

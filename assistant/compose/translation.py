@@ -19,7 +19,7 @@ from ingest.roles import NOT_QUOTED
 MAX_PAIRS = 2
 
 
-def _first_sentence_of_article(chunk, number: int, articles) -> tuple[int, int] | None:  # noqa: ANN001
+def _first_sentence_of_article(chunk, number: int, articles) -> tuple[int, int] | None:
     """The first quotable sentence of article ``number`` in ``chunk``."""
     for start, end, role in chunk.sentences:
         if role in NOT_QUOTED or end - start < 8:

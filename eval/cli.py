@@ -1,0 +1,230 @@
+"""``policychat eval``: run the gold set (with ablations and the optional LLM judge), draft new gold items.
+
+The typer sub-app :data:`eval_app` is mounted as ``eval`` by :mod:`assistant.cli.app`; it uses the
+command line's shared helpers (:mod:`assistant.cli.common`), so its commands report errors, print
+and show progress like every other ``policychat`` command.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from assistant.cli.common import console, err_console, load_settings, progress_bar, translate_errors
+from policychat.errors import ConfigError, PolicychatError
+from policychat.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.service import AnswerService
+    from eval.dataset import GoldItem
+    from eval.judge import JudgeReport
+    from eval.metrics import ItemResult
+
+eval_app = typer.Typer(help="Evaluate answers on a gold question set.", no_args_is_help=True)
+
+
+@eval_app.command("run")
+@translate_errors
+def eval_run(
+    dataset: Annotated[Path | None, typer.Option(help="Gold JSONL; default eval/data/gold.jsonl.")] = None,
+    sources: Annotated[Path | None, typer.Option(help="New sources to evaluate in scratch libraries.")] = None,
+    generator: Annotated[str | None, typer.Option(help="Answer backend to evaluate.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Report folder; default eval/reports/<timestamp>.")] = None,
+    ablations: Annotated[bool, typer.Option(help="Also score retrieval variants and the LangChain baseline.")] = True,
+    judge: Annotated[
+        bool,
+        typer.Option(
+            "--judge",
+            help="Also score answers with an LLM judge (RAGAS metric names) at POLICYCHAT_LLM_BASE_URL; "
+            "reported separately in judge.json, never gating.",
+        ),
+    ] = False,
+    judge_limit: Annotated[int, typer.Option(min=1, help="Judge at most this many answered items.")] = 20,
+    split: Annotated[
+        str, typer.Option(help="Which items to answer: all, dev (tune on these) or test (report only).")
+    ] = "all",
+) -> None:
+    """Answer every gold question, write a report, and exit non-zero if a gate fails.
+
+    With --sources, the sources are ingested into scratch libraries (never the
+    main index) and the dataset is reported on the new sources alone and on the
+    whole library plus them. With --judge, an OpenAI-compatible endpoint also
+    scores up to --judge-limit answers; its figures are reported apart and never
+    change the exit code.
+    """
+    import time
+
+    from assistant.service import AnswerService
+    from eval.dataset import DEFAULT_DATASET, load_gold
+
+    settings = load_settings()
+    if judge:
+        from eval.judge import require_endpoint
+
+        require_endpoint(settings)
+    judge_with = judge_limit if judge else None
+    folder = out or Path("eval/reports") / time.strftime("%Y%m%d-%H%M%S")
+    items = load_gold(dataset or DEFAULT_DATASET)
+    if split not in ("all", "dev", "test"):
+        raise ConfigError(f"--split must be all, dev or test, not {split!r}")
+    items = [item for item in items if split in ("all", item.split)]
+    if sources is None:
+        failed = _evaluate(AnswerService(settings), items, generator, folder, ablations, "library", judge_with,
+                           feedback_dir=settings.data_dir)
+    else:
+        from eval.newsources import prepare_libraries
+
+        failed = False
+        for name, (library, report) in prepare_libraries(settings, sources).items():
+            err_console.print(f"{name}: {len(library.catalog.records())} sources ({len(report.ingested)} new)")
+            service = AnswerService(library.settings, library)
+            failed |= _evaluate(service, items, generator, folder / name, ablations, f"{name} sources", judge_with)
+    if failed:
+        raise typer.Exit(1)
+
+
+def _evaluate(
+    service: AnswerService,
+    items: list[GoldItem],
+    generator: str | None,
+    folder: Path,
+    ablations: bool,
+    scope: str,
+    judge_limit: int | None = None,
+    feedback_dir: Path | None = None,
+) -> bool:
+    """Run one evaluation, print and write its report; True when a gate failed (the judge never counts).
+
+    With ``feedback_dir`` (the data directory), the report lists its recent negative feedback.
+    """
+    from eval.metrics import summarize
+    from eval.runner import check_result_gates, run_eval, write_report
+
+    contexts: dict[str, list[str]] = {}
+    with progress_bar(f"evaluating ({scope})") as bar:
+        task = bar.add_task("eval", total=len(items))
+        results, summary = run_eval(
+            service, items, generator, progress=lambda done, _: bar.update(task, completed=done), contexts=contexts
+        )
+    variants: dict[str, dict] = {}
+    if ablations:
+        from eval.ablations import langchain_baseline, run_ablations
+
+        err_console.print("scoring retrieval ablations and the LangChain baseline…")
+        variants = run_ablations(service.retriever, items)
+        variants["langchain-baseline (1000/200, k=4)"] = langchain_baseline(service.library, items)
+    failures = check_result_gates(results)
+    judged = None if judge_limit is None else _judge(service.settings, items, results, contexts, judge_limit, scope)
+    label = f"{generator or service.settings.generator} on {len(items)} items, {scope}"
+    write_report(folder, results, summary, failures, label=label, ablations=variants, items=items, judge=judged,
+                 data_dir=feedback_dir)
+    splits = {name: summarize([r for r in results if r.split == name]) for name in ("all", "dev", "test")}
+    splits["all"] = summary
+    table = Table(title=f"Evaluation: {label} → {folder}")
+    table.add_column("metric")
+    for name in splits:
+        table.add_column(name, justify="right")
+    for metric in summary:
+        table.add_row(metric, *("n/a" if s.get(metric) is None else f"{s[metric]:.3f}" for s in splits.values()))
+    console.print(table)
+    if judged is not None:
+        _print_judge(judged)
+    if failures:
+        err_console.print("[bold red]gates failed:[/] " + "; ".join(failures))
+    else:
+        console.print("[green]all gates pass[/]")
+    return bool(failures)
+
+
+def _judge(
+    settings: Settings,
+    items: list[GoldItem],
+    results: list[ItemResult],
+    contexts: dict[str, list[str]],
+    limit: int,
+    scope: str,
+) -> JudgeReport:
+    """Run the optional LLM judge with a progress bar; its failures are reported, not raised."""
+    from eval.judge import judge_results
+
+    with progress_bar(f"LLM judge ({scope})") as bar:
+        task = bar.add_task("judge", total=None)
+        return judge_results(
+            items,
+            results,
+            settings,
+            contexts,
+            limit=limit,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+
+
+def _print_judge(report: JudgeReport) -> None:
+    """The judge's aggregate as its own table, or the reason it failed."""
+    if report.error:
+        err_console.print(f"[bold red]error:[/] LLM judge failed: {report.error} (the rest of the report is written)")
+    table = Table(title=f"LLM judge (not gating): {report.model}, {len(report.samples)} of {report.eligible} items")
+    for column in ("metric", "mean", "scored", "unparsed", "failed calls"):
+        table.add_column(column, justify="left" if column == "metric" else "right")
+    for metric, agg in report.aggregate().items():
+        mean = agg["mean"]
+        table.add_row(
+            metric,
+            "n/a" if mean is None else f"{mean:.3f}",
+            str(agg["scored"]),
+            str(agg["unparsed"]),
+            str(agg["failed"]),
+        )
+    console.print(table)
+
+
+@eval_app.command("generate")
+@translate_errors
+def eval_generate(
+    sources: Annotated[Path, typer.Option(help="Folder of new sources to draft questions for.")],
+    out: Annotated[Path, typer.Option(help="Where to write the unreviewed JSONL.")] = Path("eval/data/generated.jsonl"),
+    dataset: Annotated[Path | None, typer.Option(help="Existing gold set; its sources are skipped.")] = None,
+) -> None:
+    """Draft questions (marked unreviewed) for documents the gold set does not cover."""
+    from collections import Counter
+
+    from eval.dataset import DEFAULT_DATASET, load_gold
+    from eval.newsources import draft_questions
+
+    settings = load_settings()
+    known = {s for item in load_gold(dataset or DEFAULT_DATASET) for s in item.gold_sources}
+    items = draft_questions(sources, known, settings=settings)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("".join(item.model_dump_json() + "\n" for item in items), encoding="utf-8")
+    kinds = Counter(item.kind for item in items)
+    console.print(
+        f"wrote {len(items)} unreviewed questions ({', '.join(f'{k} {n}' for k, n in sorted(kinds.items()))}) for "
+        f"{len({i.id.rsplit('-', 1)[0] for i in items})} sources to {out}; review them, then: "
+        f"policychat eval run --sources {sources} --dataset {out}"
+    )
+
+
+@eval_app.command("candidates")
+@translate_errors
+def eval_candidates(
+    out: Annotated[Path, typer.Option(help="Where to write the draft JSONL.")],
+    since: Annotated[str | None, typer.Option(help="Only feedback given on or after this day (YYYY-MM-DD).")] = None,
+) -> None:
+    """Turn answers rated down in stored conversations into draft gold items (unreviewed, dev split)."""
+    from datetime import UTC, datetime
+
+    from assistant.conversations import ConversationStore
+    from eval.candidates import feedback_candidates, write_candidates
+
+    settings = load_settings()
+    try:
+        start = datetime.fromisoformat(since).replace(tzinfo=UTC) if since else None
+    except ValueError as exc:
+        raise PolicychatError(f"--since must be a date like 2026-01-31, not {since!r}") from exc
+    items = feedback_candidates(ConversationStore.for_data_dir(Path(settings.data_dir)), start)
+    write_candidates(items, out)
+    console.print(f"wrote {len(items)} draft gold items from negative feedback to {out}; review them (evidence, "
+                  "key facts, reviewed: true), then add them to the gold set")
