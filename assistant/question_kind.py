@@ -40,7 +40,8 @@ _SUMMARY = _rx(
 )
 # Comparing words; also what makes :func:`assistant.question.is_comparison` see a comparison.
 COMPARISON = re.compile(
-    r"\b(compar\w*|differ\w*|versus|vs\.?|contrast|both|similar\w*|between)\b|相比|比较|区别|异同|"
+    r"\b(compar\w*|differ\w*|versus|vs\.?|contrast|both|similar\w*|between)\b|相比|比较|对比|区别|异同|"
+    r"有何不同|有什么不同|一样吗|差异(?!化)|"
     r"^\s*how do\b.+\band\b",  # "How do the US plan and China's measures treat X?" asks for both sides
     re.I,
 )
