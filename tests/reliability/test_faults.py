@@ -258,6 +258,11 @@ def _bad_results(results: list[tuple[float, int, Any, float]]) -> list[str]:
     return bad
 
 
+def _cited_answer(body: Any) -> bool:
+    """Whether a 200 body is an answer that states something with citations (not a refusal)."""
+    return isinstance(body, dict) and not body.get("abstained", True) and bool(body.get("citations"))
+
+
 def _wait_answering(url: str, question: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while True:
@@ -317,7 +322,12 @@ def test_chroma_server_stopped_or_hung_mid_query(
         assert slowest < CHROMA_TIMEOUT_S * 2 + 10, f"a request took {slowest:.1f} s: the API hung on Chroma"
         during_stop = [r for r in results if t_stop + 0.5 < r[0] < t_restart]
         during_pause = [r for r in results if t_pause + 0.5 < r[0] < t_resume]
-        assert during_stop and all(r[1] == 503 for r in during_stop), "requests while Chroma was down"
+        # Reads are served from the in-memory snapshot of the last synced generation, so while
+        # Chroma is down a request either gets a cited answer from it or a clear 503.
+        assert during_stop, "no request was sent while Chroma was down"
+        assert all(_cited_answer(r[2]) if r[1] == 200 else r[1] == 503 for r in during_stop), (
+            "requests while Chroma was down: " + "; ".join(f"{r[1]} {str(r[2])[:200]}" for r in during_stop[:5])
+        )
         assert during_pause and all(r[1] in (200, 503) for r in during_pause)
         back = [r for r in results if t_back < r[0] and r[0] + r[3] < t_pause]
         after = [r for r in results if r[0] > t_resume + 1]
