@@ -1,5 +1,8 @@
 """The abstain gate: is the retrieved evidence strong enough to answer at all?
 
+:func:`admits` is the chain's gate step (between retrieve and generate);
+:func:`assess_evidence` scores the evidence it decides on.
+
 A last resort behind the composer's own refusal by answer type (a factoid whose
 type of fact no retrieved sentence holds is answered "the library does not
 state …" by :mod:`assistant.compose`): here the question is refused outright
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from assistant.compose import candidate_sentences
 from assistant.crosslingual import chinese_terms
@@ -18,6 +22,9 @@ from assistant.evidence import content_tokens, coverage, key_names, mentions
 from assistant.generators import GenerationInput
 from assistant.question import opposite_words
 from policychat.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.turn import Turn
 
 
 @dataclass
@@ -48,6 +55,17 @@ _AUTHOR = re.compile(
     r"memorandum|polic(?:y|ies)|government|white house|deal|team|statement)\b",
     re.I,
 )
+
+
+def admits(turn: Turn, data: GenerationInput, settings: Settings) -> bool:
+    """The gate: whether the turn's passages are strong enough to answer from (else the turn abstains).
+
+    Records the assessment in ``turn.evidence``. A summary of a document the library
+    holds is never refused: its card answers it.
+    """
+    turn.evidence = assess_evidence(data)
+    summarizing = bool(turn.cards) and turn.analysis is not None and turn.analysis.kind in ("summary", "definition")
+    return bool(turn.passages) and (summarizing or turn.evidence.sufficient(settings))
 
 
 def assess_evidence(data: GenerationInput) -> Evidence:

@@ -2,7 +2,7 @@
 
 ``POST /v1/sources`` and the UI's Library tab save the uploaded files, :meth:`JobQueue.submit`
 a job and return at once. The worker takes jobs in order and runs each as one atomic
-ingest (:func:`assistant.api.writes.ingest_uploads`, under the runtime's write lock), so
+ingest (:func:`assistant.writes.ingest_uploads`, under the runtime's write lock), so
 answers keep being served from the previous library generation until the job's sources
 appear together in one catalog transaction. Per-file progress (pages parsed, chunks
 embedded of those to embed), errors and timings are read from the run's
@@ -32,8 +32,8 @@ from ingest.progress import FileStatus, IngestControl
 from policychat.errors import JobFinishedError, JobNotFoundError, PolicychatError
 
 if TYPE_CHECKING:
-    from assistant.api.runtime import Runtime
-    from assistant.api.writes import SavedUpload, UploadFields, UploadReport
+    from assistant.runtime import Runtime
+    from assistant.writes import SavedUpload, UploadFields, UploadReport
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +181,7 @@ class JobQueue:
             self._run(job)
 
     def _run(self, job: Job) -> None:
-        from assistant.api.writes import ingest_uploads
+        from assistant.writes import ingest_uploads
 
         state, detail, report = "failed", None, None
         try:

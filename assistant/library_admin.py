@@ -14,7 +14,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from assistant.api.runtime import Runtime
+from assistant.runtime import Runtime
 from ingest.pipeline import ingest_paths
 from policychat.errors import IngestError, SourceNotFoundError
 

@@ -1,6 +1,6 @@
 """One server: the answer API under ``/v1``, OpenAPI docs at ``/docs``, the Gradio chat UI at ``/``.
 
-Both edges share one :class:`~assistant.api.runtime.Runtime` (settings, one
+Both edges share one :class:`~assistant.runtime.Runtime` (settings, one
 :class:`~assistant.service.AnswerService`, one write lock); the UI calls the
 service directly, never over HTTP.
 """
@@ -42,7 +42,7 @@ def create_app(settings: Settings, *, warm_up: bool = True) -> FastAPI:
     from assistant.api.errors import install_error_handlers
     from assistant.api.limits import EdgeGuard, write_routes
     from assistant.api.openai_errors import OpenAIErrorShape
-    from assistant.api.runtime import Runtime
+    from assistant.runtime import Runtime
     from assistant.ui import CSS, HEAD, build_ui, make_theme
 
     runtime = Runtime(settings)

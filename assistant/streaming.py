@@ -41,17 +41,19 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from assistant.assemble import missing_side_note, on_quote_pages, retrieved_passages
 from assistant.generators import GenerationInput, Generator
 from assistant.generators.chat import ChatGenerator, ReplyStream
 from assistant.models import Answer, DroppedSentence, TokenUsage
 from assistant.status_notes import add_status_notes
 from assistant.stream_verify import Outcome, SentenceChecker, SentenceSplitter
+from assistant.turn import Turn
 from assistant.verify import UNSUPPORTED_TAG, answer_sentences
 from policychat.errors import GeneratorError
 
 if TYPE_CHECKING:
     from assistant.models import AnswerRequest
-    from assistant.service import AnswerService, Turn
+    from assistant.service import AnswerService
 
 EARLY_STOP_MARGIN = 2
 """The model is stopped (and the answer falls back) once it has this many more unsupported than released sentences."""
@@ -79,8 +81,6 @@ def final_answer(events: Iterator[Event]) -> Answer:
 
 def answer_events(service: AnswerService, request: AnswerRequest) -> Iterator[Event]:
     """The events of one answer (see the module docstring); nothing runs until the first is asked for."""
-    from assistant.service import Turn
-
     name = request.generator or service.settings.generator
     generator = service.generator(name)  # an unknown backend fails before the first event
     turn = service.prepare.invoke(Turn(request=request, generator=name))
@@ -227,8 +227,6 @@ class LiveAnswer:
                 "dropped": list(self.dropped), "usage": usage}
 
     def _answer(self, generate_s: float) -> Answer:
-        from assistant.service import _missing_side_note, _on_quote_pages, listed_passages
-
         turn, timings = self.turn, self.turn.timings
         meta = self._llm_metadata()
         timings.generate = round(generate_s * 1000, 1)
@@ -237,20 +235,21 @@ class LiveAnswer:
             timings.first_sentence = round((self.first_sentence - turn.started) * 1000, 1)
         if not self.released and not turn.request.raw_draft:
             turn.draft = None
-            self.service._verify(turn)  # the service's own refusal text
+            self.service.verify(turn)  # the service's own refusal text
             assert turn.answer is not None
             return turn.answer.model_copy(update=meta)
         snap = self.service.retriever.snapshot()
         text = " ".join(self.parts if turn.request.raw_draft else self.released)
-        citations = _on_quote_pages(self.checker.citations, snap)
+        citations = on_quote_pages(self.checker.citations, snap)
         if turn.comparison and self.released:
-            text += _missing_side_note(citations)
+            text += missing_side_note(citations)
         # As for any answer: a cited source no longer in force is marked, and a cited note says so.
         text, citations = add_status_notes(text, citations, turn.passages, snap, self.service.knowledge, turn.analysis)
         timings.total = round((time.perf_counter() - turn.started) * 1000, 1)
         finish = "length" if self.reply and self.reply.finish_reason == "length" else "stop"
+        top_k = turn.request.top_k or self.service.settings.top_k
         return Answer(answer=text, abstained=not self.released, citations=citations,
-                      retrieved=listed_passages(turn, citations, turn.request.top_k or self.service.settings.top_k),
+                      retrieved=retrieved_passages(turn.passages, citations, top_k),
                       generator=turn.generator, timings_ms=timings,
                       index_generation=turn.generation, finish_reason=finish, **meta)
 

@@ -55,15 +55,16 @@ class _Timer:
 @contextmanager
 def timed_cards(timer: _Timer) -> Iterator[None]:
     """Time card building (as the pipeline does it), card writes and relation finding, for the block's duration."""
-    saved = (pipeline_module._Run._card, CardStore.put, CardStore.write, library_module.library_relations)
-    pipeline_module._Run._card = timer.wrap("build_card", saved[0])  # type: ignore[method-assign]
+    saved = (pipeline_module.build_staged_card, CardStore.put, CardStore.write, library_module.library_relations)
+    pipeline_module.build_staged_card = timer.wrap("build_card", saved[0])  # type: ignore[assignment]
     CardStore.put = timer.wrap("store_cards", saved[1])  # type: ignore[method-assign]
     CardStore.write = staticmethod(timer.wrap("store_cards", saved[2]))  # type: ignore[method-assign]
     library_module.library_relations = timer.wrap("relations", saved[3])  # type: ignore[assignment]
     try:
         yield
     finally:
-        pipeline_module._Run._card, CardStore.put = saved[0], saved[1]  # type: ignore[method-assign]
+        pipeline_module.build_staged_card = saved[0]  # type: ignore[assignment]
+        CardStore.put = saved[1]  # type: ignore[method-assign]
         CardStore.write = staticmethod(saved[2])  # type: ignore[method-assign]
         library_module.library_relations = saved[3]  # type: ignore[assignment]
 

@@ -159,7 +159,7 @@ def _run(service: Any, items: list[dict[str, Any]], extractive: bool) -> dict[st
 
 def _extractive_draft(service: Any, request: Any) -> tuple[int, int]:
     """(kept, dropped) sentences of the extractive draft for ``request``, by the whole-draft verifier."""
-    from assistant.service import Turn
+    from assistant.turn import Turn
     from assistant.verify import verify_draft
 
     turn = service.prepare.invoke(Turn(request=request, generator="extractive"))

@@ -1,4 +1,7 @@
-"""A self-contained HTML report: summary vs baseline, per-tag table, charts as embedded PNGs."""
+"""A self-contained HTML report: summary vs baseline, per-tag table, charts as embedded PNGs.
+
+Also the optional LLM judge's section, in HTML and (for report.md) in Markdown.
+"""
 
 from __future__ import annotations
 
@@ -92,6 +95,47 @@ def _fmt(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
+def judge_markdown_section(report: JudgeReport | None) -> list[str]:
+    """Lines of the "LLM judge (not gating)" section of report.md."""
+    if report is None:
+        return []
+    lines = [
+        "",
+        "## LLM judge (not gating)",
+        "",
+        f"Model `{report.model}` at {report.endpoint}; {len(report.samples)} of {report.eligible} answered "
+        f"items judged (limit {report.limit}) in {report.seconds:.0f} s. RAGAS metric names; "
+        "per-item scores in judge.json. No gate reads these figures.",
+    ]
+    if report.error:
+        lines += ["", f"**Judge failed:** {report.error}"]
+    lines += ["", "| metric | mean | scored | unparsed | failed calls |", "|---|---|---|---|---|"]
+    lines += [
+        f"| {metric} | {_fmt(agg['mean'])} | {agg['scored']} | {agg['unparsed']} | {agg['failed']} |"
+        for metric, agg in report.aggregate().items()
+    ]
+    return lines
+
+
+def judge_html_section(report: JudgeReport | None) -> str:
+    """The "LLM judge (not gating)" section of report.html (empty when the judge did not run)."""
+    if report is None:
+        return ""
+    rows = "".join(
+        f"<tr><td>{metric}</td><td>{_fmt(agg['mean'])}</td><td>{agg['scored']}</td>"
+        f"<td>{agg['unparsed']}</td><td>{agg['failed']}</td></tr>"
+        for metric, agg in report.aggregate().items()
+    )
+    failed = f'<p class="judge-error"><b>Judge failed:</b> {html.escape(report.error)}</p>' if report.error else ""
+    return (
+        f'<h2 id="llm-judge">LLM judge (not gating)</h2><p>Model <code>{html.escape(report.model)}</code> at '
+        f"{html.escape(report.endpoint)}; {len(report.samples)} of {report.eligible} answered items judged "
+        f"(limit {report.limit}) in {report.seconds:.0f} s. RAGAS metric names; per-item scores in judge.json. "
+        f"No gate reads these figures.</p>{failed}<table><tr><th>metric</th><th>mean</th><th>scored</th>"
+        f"<th>unparsed</th><th>failed calls</th></tr>{rows}</table>"
+    )
+
+
 def write_html(
     path: Path,
     label: str,
@@ -107,8 +151,6 @@ def write_html(
 
     With ``judge``, a separate "LLM judge (not gating)" section follows the gate verdict and summary.
     """
-    from eval.judge import html_section
-
     rows = []
     for metric, value in summary.items():
         base = (baseline or {}).get(metric)
@@ -150,7 +192,7 @@ td:first-child{{text-align:left}}.v{{font-weight:bold;color:{"#1a7f37" if not fa
 img{{max-width:100%;margin:0.5em}}</style></head><body>
 <h1>Evaluation: {html.escape(label)}</h1><p class="v">Gates: {html.escape(verdict)}</p>
 <h2>Summary (vs stored baseline)</h2><table><tr><th>metric</th><th>value</th><th>baseline</th><th>delta</th></tr>
-{"".join(rows)}</table>{html_section(judge)}<h2>Retrieval ablations</h2>
+{"".join(rows)}</table>{judge_html_section(judge)}<h2>Retrieval ablations</h2>
 <table><tr><th>variant</th>{ablation_head}</tr>{ablation_rows}</table>
 {images}<h2>By tag</h2><table><tr><th>tag</th><th>items</th><th>hit@5</th><th>key facts</th></tr>{"".join(tag_rows)}
 </table><h2>By gold source</h2><table><tr><th>source</th><th>items</th><th>hit@5</th><th>key facts</th></tr>

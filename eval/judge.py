@@ -15,13 +15,20 @@ Statements are split with the project's sentence splitter, never by the model;
 prompts are clipped to fit a 2048-token context so that small local models can
 judge too. A reply that cannot be read gives ``None`` for that metric (counted
 as *unparsed*), never an exception. The scores are written to ``judge.json``
-and a separate report section: they are not part of the summary and no gate
-reads them.
+and a separate report section (:func:`eval.html.judge_markdown_section`,
+:func:`eval.html.judge_html_section`): they are not part of the summary and no
+gate reads them.
+
+The client and the meaning of a failed call are those of the ``openai`` backend
+(:func:`assistant.generators.chat.openai_chat_model`, :func:`~assistant.generators.chat.endpoint_error`);
+replies are read by :mod:`eval.judge_parse`. The only exceptions raised are
+:class:`~policychat.errors.ConfigError` (no endpoint configured); why a run stopped
+early (an :class:`~policychat.errors.EndpointError` or a
+:class:`~policychat.errors.JudgeError`) is reported in ``error``.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -29,13 +36,25 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import SecretStr
-
+from assistant.generators.chat import endpoint_error, openai_chat_model
 from eval.dataset import GoldItem
+from eval.judge_parse import average_precision, parse_score, parse_verdicts, share
 from eval.metrics import ItemResult
 from ingest.sentences import split_sentences
-from policychat.errors import ConfigError, PolicychatError
+from policychat.errors import (
+    ConfigError,
+    EndpointError,
+    EndpointRefusedError,
+    EndpointUnreachableError,
+    JudgeError,
+    PolicychatError,
+)
 from policychat.settings import Settings
+
+__all__ = [
+    "METRICS", "JudgeError", "JudgeReport", "JudgeSample", "eligible_samples", "judge_results", "parse_score",
+    "parse_verdicts", "require_endpoint", "statements",
+]
 
 METRICS = ("faithfulness", "answer_relevancy", "context_precision", "context_recall")
 DEFAULT_LIMIT = 20
@@ -66,18 +85,6 @@ RELEVANCY_PROMPT = (
 
 _CJK = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _MARKER = re.compile(r"\s*\[\d+\]")
-_VERDICT_WORD = r"(yes|no|true|false|supported|unsupported|not supported|relevant|irrelevant|not relevant)"
-_NUMBERED_VERDICT = re.compile(
-    r"(?im)^[\s*#>\-]*(?:statement|passage|context)?\s*\[?(\d{1,2})\]?\s*[:.)=\-]\s*[*\"']*\s*"
-    + _VERDICT_WORD
-    + r"\b(?!\s*(?:or|/)\s*(?:no|yes)\b)"
-)
-_BARE_VERDICT = re.compile(r"(?i)(?<!or )(?<!/)\b" + _VERDICT_WORD + r"\b(?!\s*(?:or|/)\s*(?:no|yes)\b)")
-_POSITIVE = {"yes", "true", "supported", "relevant"}
-
-
-class JudgeError(PolicychatError):
-    """The judge endpoint cannot be used (unreachable, key refused, unknown model)."""
 
 
 @dataclass
@@ -178,122 +185,6 @@ def _format_lines(count: int) -> str:
     return "\n".join(f"{n}: yes or no" for n in range(1, count + 1))
 
 
-# Reply parsing -----------------------------------------------------------------------
-
-
-def _verdict(value: object) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | float):
-        return bool(value) if value in (0, 1) else None
-    if isinstance(value, dict):
-        for key in ("verdict", "supported", "answer", "useful", "relevant"):
-            if key in value:
-                return _verdict(value[key])
-        return None
-    if isinstance(value, str):
-        word = value.strip().strip(".!\"'*").lower()
-        if word in _POSITIVE or word == "1":
-            return True
-        if word in {"no", "false", "unsupported", "not supported", "irrelevant", "not relevant", "0"}:
-            return False
-    return None
-
-
-def _json_value(reply: str) -> object:
-    for opener, closer in (("{", "}"), ("[", "]")):
-        start, end = reply.find(opener), reply.rfind(closer)
-        if 0 <= start < end:
-            try:
-                return json.loads(reply[start : end + 1])
-            except json.JSONDecodeError:
-                continue
-    return None
-
-
-def parse_verdicts(reply: str, count: int) -> list[bool | None]:
-    """Yes/no verdicts for ``count`` numbered statements, read leniently from a model reply.
-
-    Understands ``{"1": "yes", "2": "no"}``, ``["yes", "no"]``, lines such as
-    ``1: yes`` / ``2. No`` / ``Statement 3 - supported``, and, when there is no
-    numbering, a bare sequence of exactly ``count`` yes/no words. A statement
-    without a readable verdict is ``None``; an echoed ``1: yes or no`` is not a verdict.
-    """
-    verdicts: list[bool | None] = [None] * count
-    data = _json_value(reply)
-    if isinstance(data, dict):
-        for key in ("verdicts", "statements", "passages", "results"):
-            if isinstance(data.get(key), list | dict):
-                data = data[key]
-                break
-    if isinstance(data, dict):
-        for key, value in data.items():
-            digits = re.sub(r"\D", "", str(key))
-            if digits and 1 <= int(digits) <= count:
-                verdicts[int(digits) - 1] = _verdict(value)
-    elif isinstance(data, list) and len(data) == count:
-        verdicts = [_verdict(v) for v in data]
-    if any(v is not None for v in verdicts):
-        return verdicts
-    for match in _NUMBERED_VERDICT.finditer(reply):
-        number = int(match.group(1))
-        if 1 <= number <= count and verdicts[number - 1] is None:
-            verdicts[number - 1] = match.group(2).lower() in _POSITIVE
-    if any(v is not None for v in verdicts):
-        return verdicts
-    words = [m.group(1).lower() in _POSITIVE for m in _BARE_VERDICT.finditer(reply)]
-    if count == 1 and words:
-        return [words[0]]
-    if len(words) == count:
-        return list(words)
-    return verdicts
-
-
-def parse_score(reply: str, scale: float = 10.0) -> float | None:
-    """A 0..1 score from a rating on ``0..scale`` ("7", "7/10", "70%", ``{"score": 7}``, or yes/no).
-
-    A decimal below 1 ("0.8") is read as already on 0..1. A number out of
-    range (a year, a date) is not a score: ``None``.
-    """
-    data = _json_value(reply)
-    if isinstance(data, dict):
-        numbers = [v for v in data.values() if isinstance(v, int | float) and not isinstance(v, bool)]
-        if numbers:
-            reply = str(numbers[0])
-    match = re.search(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(%|/\s*(\d+(?:\.\d+)?))?", reply)
-    if match:
-        value = float(match.group(1))
-        if match.group(2) == "%":
-            value, top = value / 100, 1.0
-        elif match.group(3):
-            top = float(match.group(3))
-            value = value / top if top else -1.0
-        elif "." in match.group(1) and value < 1.0:
-            top = 1.0  # "0.8": a 0..1 score despite the 0..10 scale asked for
-        else:
-            top = scale
-            value = value / scale
-        return round(value, 4) if 0.0 <= value <= 1.0 and top > 0 else None
-    verdicts = parse_verdicts(reply, 1)
-    return None if verdicts[0] is None else float(verdicts[0])
-
-
-def _share(verdicts: list[bool | None]) -> float | None:
-    read = [v for v in verdicts if v is not None]
-    return sum(read) / len(read) if read else None
-
-
-def _average_precision(verdicts: list[bool | None]) -> float | None:
-    """RAGAS's context precision: mean of precision@k over the ranks k of useful contexts (unread = not useful)."""
-    if all(v is None for v in verdicts):
-        return None
-    useful = [bool(v) for v in verdicts]
-    if not any(useful):
-        return 0.0
-    total = sum(sum(useful[: k + 1]) / (k + 1) for k, flag in enumerate(useful) if flag)
-    return total / sum(useful)
-
-
 # Endpoint calls ----------------------------------------------------------------------
 
 
@@ -315,48 +206,12 @@ def require_endpoint(settings: Settings) -> str:
     return settings.llm_base_url
 
 
-def _fatal(exc: Exception, endpoint: str, model: str) -> JudgeError | None:
-    """A JudgeError when ``exc`` means no later call can succeed either; None for a one-call failure."""
-    import openai
-
-    where = f"the OpenAI-compatible endpoint {endpoint}"
-    if isinstance(exc, openai.APITimeoutError):
-        return None
-    if isinstance(exc, openai.APIConnectionError):
-        return JudgeError(f"Could not reach {where} ({exc}); start the server or fix POLICYCHAT_LLM_BASE_URL.")
-    if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
-        return JudgeError(f"{where} refused the API key; set POLICYCHAT_LLM_API_KEY.")
-    if isinstance(exc, openai.NotFoundError):
-        return JudgeError(
-            f"{where} has no model {model!r} or no chat API at that path; check POLICYCHAT_LLM_MODEL "
-            "and that POLICYCHAT_LLM_BASE_URL ends in /v1."
-        )
-    return None
+_FATAL = (EndpointUnreachableError, EndpointRefusedError)
 
 
-def _describe(exc: Exception) -> str:
-    import openai
-
-    if isinstance(exc, openai.APITimeoutError):
-        return f"no reply within {TIMEOUT_SECONDS:.0f}s"
-    if isinstance(exc, openai.APIStatusError):
-        return f"HTTP {exc.status_code}: {exc.message}"[:300]
-    return f"{type(exc).__name__}: {exc}"[:300]
-
-
-def _chat_model(settings: Settings, base_url: str):  # a ChatOpenAI; langchain_openai is imported lazily
-    from langchain_openai import ChatOpenAI
-
-    return ChatOpenAI(
-        base_url=base_url,
-        model=settings.llm_model,
-        api_key=SecretStr(settings.llm_api_key or "not-needed"),
-        temperature=0.0,
-        # llama-cpp-python and older vLLM servers ignore `max_completion_tokens`; every server reads `max_tokens`.
-        extra_body={"max_tokens": MAX_REPLY_TOKENS},
-        timeout=TIMEOUT_SECONDS,
-        max_retries=0,
-    )
+def _describe(error: EndpointError) -> str:
+    """One failed call, for judge.json (``HTTP 500: …``, ``no reply within 60s``)."""
+    return error.detail[:300]
 
 
 def _prompts(sample: JudgeSample) -> dict[str, tuple[str, int]]:
@@ -403,7 +258,7 @@ def _score(metric: str, reply: str, count: int) -> float | None:
     if metric == "answer_relevancy":
         return parse_score(reply)
     verdicts = parse_verdicts(reply, count)
-    return _average_precision(verdicts) if metric == "context_precision" else _share(verdicts)
+    return average_precision(verdicts) if metric == "context_precision" else share(verdicts)
 
 
 def eligible_samples(
@@ -461,24 +316,28 @@ def judge_results(
     candidates = eligible_samples(items, results, contexts)
     report = JudgeReport(model=settings.llm_model, endpoint=endpoint, eligible=len(candidates), limit=limit)
     todo = candidates[: max(limit, 0)]
-    model = _chat_model(settings, base_url)
+    model = openai_chat_model(settings, base_url=base_url, temperature=0.0, max_tokens=MAX_REPLY_TOKENS,
+                              timeout=TIMEOUT_SECONDS, max_retries=0)
     failed_in_a_row = 0
     for done, sample in enumerate(todo, start=1):
         for metric, (prompt, count) in _prompts(sample).items():
             try:
                 reply = model.invoke([("system", SYSTEM_PROMPT), ("human", prompt)]).text
             except Exception as exc:  # any endpoint failure is reported, never raised
-                fatal = _fatal(exc, endpoint, settings.llm_model)
+                error = endpoint_error(exc, endpoint, model=settings.llm_model, timeout=TIMEOUT_SECONDS)
                 failed_in_a_row += 1
+                # Unreachable, key refused, no such model: no later call can succeed either.
+                fatal: PolicychatError | None = error if isinstance(error, _FATAL) else None
                 if fatal is None and failed_in_a_row >= MAX_FAILED_CALLS_IN_A_ROW:
-                    fatal = JudgeError(f"{failed_in_a_row} calls in a row to {endpoint} failed; last: {_describe(exc)}")
+                    fatal = JudgeError(f"{failed_in_a_row} calls in a row to {endpoint} failed; "
+                                       f"last: {_describe(error)}")
                 if fatal is not None:
                     report.error = str(fatal)
                     if any(getattr(sample, m) is not None for m in METRICS) or sample.failed:
                         report.samples.append(sample)
                     report.seconds = time.monotonic() - started
                     return report
-                sample.failed[metric] = _describe(exc)
+                sample.failed[metric] = _describe(error)
                 continue
             failed_in_a_row = 0
             value = _score(metric, reply, count)
@@ -490,53 +349,3 @@ def judge_results(
             progress(done, len(todo))
     report.seconds = time.monotonic() - started
     return report
-
-
-# Report sections ---------------------------------------------------------------------
-
-
-def _fmt(value: float | int | None) -> str:
-    return "n/a" if value is None else f"{value:.3f}"
-
-
-def markdown_section(report: JudgeReport | None) -> list[str]:
-    """Lines of the "LLM judge (not gating)" section of report.md."""
-    if report is None:
-        return []
-    lines = [
-        "",
-        "## LLM judge (not gating)",
-        "",
-        f"Model `{report.model}` at {report.endpoint}; {len(report.samples)} of {report.eligible} answered "
-        f"items judged (limit {report.limit}) in {report.seconds:.0f} s. RAGAS metric names; "
-        "per-item scores in judge.json. No gate reads these figures.",
-    ]
-    if report.error:
-        lines += ["", f"**Judge failed:** {report.error}"]
-    lines += ["", "| metric | mean | scored | unparsed | failed calls |", "|---|---|---|---|---|"]
-    lines += [
-        f"| {metric} | {_fmt(agg['mean'])} | {agg['scored']} | {agg['unparsed']} | {agg['failed']} |"
-        for metric, agg in report.aggregate().items()
-    ]
-    return lines
-
-
-def html_section(report: JudgeReport | None) -> str:
-    """The "LLM judge (not gating)" section of report.html (empty when the judge did not run)."""
-    import html
-
-    if report is None:
-        return ""
-    rows = "".join(
-        f"<tr><td>{metric}</td><td>{_fmt(agg['mean'])}</td><td>{agg['scored']}</td>"
-        f"<td>{agg['unparsed']}</td><td>{agg['failed']}</td></tr>"
-        for metric, agg in report.aggregate().items()
-    )
-    failed = f'<p class="judge-error"><b>Judge failed:</b> {html.escape(report.error)}</p>' if report.error else ""
-    return (
-        f'<h2 id="llm-judge">LLM judge (not gating)</h2><p>Model <code>{html.escape(report.model)}</code> at '
-        f"{html.escape(report.endpoint)}; {len(report.samples)} of {report.eligible} answered items judged "
-        f"(limit {report.limit}) in {report.seconds:.0f} s. RAGAS metric names; per-item scores in judge.json. "
-        f"No gate reads these figures.</p>{failed}<table><tr><th>metric</th><th>mean</th><th>scored</th>"
-        f"<th>unparsed</th><th>failed calls</th></tr>{rows}</table>"
-    )

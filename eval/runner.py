@@ -184,8 +184,7 @@ def write_report(
     separate "LLM judge (not gating)" section in both reports; the summary and
     the gate verdict are the same with or without it.
     """
-    from eval.html import write_html
-    from eval.judge import markdown_section
+    from eval.html import judge_markdown_section, write_html
 
     ablations = ablations or {}
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -234,7 +233,7 @@ def write_report(
             f"| {name} | " + " | ".join(_fmt(v) for v in values.values()) + " |" for name, values in ablations.items()
         ]
     lines += ["", "## Gates", "", "PASS" if not failures else "FAIL: " + "; ".join(failures)]
-    lines += markdown_section(judge)
+    lines += judge_markdown_section(judge)
     lines += ["", "## Worst dev items (test items are never listed: they must stay unseen while tuning)", ""]
     worst = worst_dev_items(results)
     for r in worst:

@@ -14,11 +14,15 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.embeddings import Embeddings
 
 from ingest.chunk import TokenCounter
 from policychat.errors import ConfigError
+
+if TYPE_CHECKING:
+    from langchain_huggingface import HuggingFaceEmbeddings
 
 _LOCK = threading.Lock()  # the query-vector cache
 # Model and tokenizer loads, one at a time: ``transformers`` resolves its names lazily and
@@ -67,13 +71,40 @@ def load_embeddings(model_path: str | None = None, batch_size: int = 64) -> Embe
 @lru_cache(maxsize=4)
 def _load_embeddings(model_path: str | None, batch_size: int) -> Embeddings:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from langchain_huggingface import HuggingFaceEmbeddings
-
-    return HuggingFaceEmbeddings(
+    embeddings_class = _embeddings_class()
+    return embeddings_class(
         model_name=resolve_model_path(model_path),
         model_kwargs={"device": "cpu", "local_files_only": True},
         encode_kwargs={"normalize_embeddings": True, "batch_size": batch_size},
     )
+
+
+@lru_cache(maxsize=1)
+def _embeddings_class() -> type[HuggingFaceEmbeddings]:
+    """LangChain's ``HuggingFaceEmbeddings`` with its SentenceTransformer public (imported on first use)."""
+    from langchain_huggingface import HuggingFaceEmbeddings
+
+    class SentenceTransformerEmbeddings(HuggingFaceEmbeddings):
+        """``HuggingFaceEmbeddings`` whose model is :attr:`sentence_model` (for token-level vectors)."""
+
+        @property
+        def sentence_model(self) -> Any:
+            """The ``sentence_transformers.SentenceTransformer`` that embeds the texts."""
+            return self._client
+
+    return SentenceTransformerEmbeddings
+
+
+def sentence_model(embeddings: Embeddings) -> Any:
+    """The ``SentenceTransformer`` behind embeddings returned by :func:`load_embeddings`.
+
+    Raises:
+        TypeError: ``embeddings`` did not come from :func:`load_embeddings`.
+    """
+    model = getattr(embeddings, "sentence_model", None)
+    if model is None:
+        raise TypeError(f"{type(embeddings).__name__} has no SentenceTransformer; use ingest.embed.load_embeddings()")
+    return model
 
 
 def embed_query_cached(embeddings: Embeddings, text: str) -> list[float]:
@@ -178,7 +209,7 @@ def encode_with_spans(
 
     if len(spans) != len(texts):
         raise ValueError(f"{len(texts)} texts but {len(spans)} span lists")
-    model = embeddings._client  # type: ignore[attr-defined]  # HuggingFaceEmbeddings keeps the SentenceTransformer here
+    model = sentence_model(embeddings)
     text_vectors: list[list[float]] = [[] for _ in texts]
     span_vectors: list[list[list[float] | None]] = [[] for _ in texts]
     # One batch at a time, longest texts together (little padding), so the token

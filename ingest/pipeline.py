@@ -305,10 +305,9 @@ class _Run:
         self.report.embed_seconds = self.embedder.embed_seconds
 
     def _card(self, item: PendingFile) -> Card:
-        """The card of an embedded file, from its chunks' roles and its staged sentence vectors."""
+        """The card of an embedded file (see :func:`build_staged_card`)."""
         self.control.check()
-        vectors = self.library.sentence_vectors.staged(self.id, [c.chunk_id for c in item.chunks])
-        return build_card(item.source.meta, item.chunks, vectors)
+        return build_staged_card(self.library, self.id, item)
 
     def discard_staged(self) -> None:
         """Drop what this run staged and did not commit (best effort: the next repair drops it anyway)."""
@@ -329,6 +328,12 @@ class _Run:
         for status in self.control.files:
             if status.state in ("queued", "parsing", "embedding", "storing"):
                 self.control.update(status, state=state, reason=reason)
+
+
+def build_staged_card(library: Library, run_id: str, item: PendingFile) -> Card:
+    """The card of a file embedded by run ``run_id``, from its chunks' roles and its staged sentence vectors."""
+    vectors = library.sentence_vectors.staged(run_id, [c.chunk_id for c in item.chunks])
+    return build_card(item.source.meta, item.chunks, vectors)
 
 
 def _prune(library: Library, paths: list[Path], seen_ids: dict[str, str]) -> list[str]:

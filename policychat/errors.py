@@ -18,7 +18,12 @@ They are translated only at the edges (CLI exit message, HTTP status, ``gr.Error
     ├── ConversationNotFoundError  a conversation or message id that is not stored
     ├── IndexUnavailableError the vector store cannot be reached (e.g. Chroma server down)
     ├── RetrievalError       a query could not be run
-    └── GeneratorError       an answer backend failed or is not installed
+    ├── GeneratorError       an answer backend failed or is not installed
+    │   └── EndpointError        a call to an OpenAI-compatible chat endpoint failed (LLM backend, eval judge)
+    │       ├── EndpointTimeoutError      no reply within the timeout
+    │       ├── EndpointUnreachableError  nothing answers at the URL
+    │       └── EndpointRefusedError      the key is refused, or the endpoint lacks the model
+    └── JudgeError           the eval's LLM judge stopped: its endpoint cannot be used
 """
 
 from __future__ import annotations
@@ -96,6 +101,36 @@ class RetrievalError(PolicychatError):
 
 class GeneratorError(PolicychatError):
     """An answer generator is unknown, not installed, or failed."""
+
+
+class EndpointError(GeneratorError):
+    """A call to an OpenAI-compatible chat endpoint failed.
+
+    The message says which URL failed and which setting to check; ``detail`` is the
+    failure alone (``HTTP 500: …``, ``no reply within 60s``) and ``status`` the HTTP
+    status when the endpoint answered with one.
+    """
+
+    def __init__(self, message: str, *, detail: str = "", status: int | None = None) -> None:
+        super().__init__(message)
+        self.detail = detail or message
+        self.status = status
+
+
+class EndpointTimeoutError(EndpointError):
+    """The endpoint did not reply within ``POLICYCHAT_LLM_TIMEOUT_SECONDS`` (the next call may succeed)."""
+
+
+class EndpointUnreachableError(EndpointError):
+    """Nothing answers at the endpoint's URL (no later call can succeed either)."""
+
+
+class EndpointRefusedError(EndpointError):
+    """The endpoint refused the API key or has no such model (no later call can succeed either)."""
+
+
+class JudgeError(PolicychatError):
+    """The eval's LLM judge stopped: its endpoint cannot be used (unreachable, key refused, calls keep failing)."""
 
 
 _DISK_FULL_WORDS = ("no space left on device", "database or disk is full", "disk is full", "(os error 28)",

@@ -1,7 +1,7 @@
 """``/v1/sources``: list, read, upload and delete library sources.
 
 Reads are open; uploads and deletes need the API key when one is set and go
-through :mod:`assistant.api.writes`, the same code path as the UI's Library tab.
+through :mod:`assistant.writes`, the same code path as the UI's Library tab.
 Uploads run as background jobs (:mod:`assistant.jobs`, followed at ``/v1/jobs``).
 """
 
@@ -17,7 +17,8 @@ from assistant.api.deps import RuntimeDep, ServiceDep, WriteAccess
 from assistant.api.errors import error_responses
 from assistant.api.jobs import job_info
 from assistant.api.schemas import Deleted, JobInfo, SourceDetail, SourceInfo
-from assistant.api.writes import (
+from assistant.card_view import library_standings
+from assistant.writes import (
     BadFileNameError,
     SavedUpload,
     UploadFields,
@@ -27,7 +28,6 @@ from assistant.api.writes import (
     max_upload_bytes,
     save_upload,
 )
-from assistant.card_view import library_standings
 from policychat.errors import SourceNotFoundError
 from policychat.settings import Settings
 

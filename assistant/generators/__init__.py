@@ -2,7 +2,9 @@
 
 A backend is a module in this package that decorates a factory with
 ``@register("name")``; the package imports its modules on first lookup, so
-adding a backend touches exactly one new file. Every backend returns a
+adding a backend touches exactly one new file. (The ``fake`` backend of
+:mod:`assistant.testing` registers the same way when that module is imported;
+discovery never imports it.) Every backend returns a
 :class:`Draft`; nothing a backend writes reaches the user before
 :mod:`assistant.verify` has checked it against the retrieved passages.
 """

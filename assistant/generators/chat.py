@@ -1,10 +1,17 @@
-"""What every LLM backend shares: :class:`ChatGenerator` over a LangChain chat model, and the reply clean-up.
+"""The chat-model plumbing every LLM user shares: the backends' :class:`ChatGenerator`, the endpoint client, its errors.
 
 The ``local`` backend (llama.cpp in-process) and the ``openai`` backend (any
 OpenAI-compatible endpoint) are a :class:`ChatGenerator` with a different chat
 model. The prompt comes from :mod:`assistant.prompts`; :meth:`ChatGenerator.reply`
 streams the model's tokens for :mod:`assistant.streaming`, which verifies each
 sentence as it ends. Nothing the model writes is trusted before that.
+
+The ``openai`` backend and the eval's LLM judge (:mod:`eval.judge`) build their
+client with :func:`openai_chat_model` (endpoint, key, model, temperature, reply cap
+and timeout from the settings) and explain a failed call with :func:`endpoint_error`
+(timeout, unreachable, key or model refused, HTTP status: the
+:class:`~policychat.errors.EndpointError` family); both backends cap the reply with
+:func:`reply_token_cap`.
 """
 
 from __future__ import annotations
@@ -12,15 +19,28 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.language_models import BaseChatModel
+from pydantic import SecretStr
 
 from assistant.evidence import content_tokens, looks_like_instruction, strip_markers
 from assistant.generators import GenerationInput
 from assistant.models import Draft, DraftSentence
 from assistant.prompts import STOP_SEQUENCES, Prompt, TokenCounter, build_prompt, estimate_message_tokens
 from ingest.sentences import split_sentences
-from policychat.errors import GeneratorError
+from policychat.errors import (
+    ConfigError,
+    EndpointError,
+    EndpointRefusedError,
+    EndpointTimeoutError,
+    EndpointUnreachableError,
+    GeneratorError,
+)
+from policychat.settings import Settings
+
+if TYPE_CHECKING:
+    from langchain_openai import ChatOpenAI
 
 _PASSAGE_TAG = re.compile(r"</?\s*passage\b[^>]*>", re.I)
 
@@ -181,3 +201,105 @@ class ChatGenerator:
     def failure(self, exc: Exception) -> GeneratorError:
         """The GeneratorError reported when the model call raised ``exc``."""
         return GeneratorError(f"The {self.name} model failed: {type(exc).__name__}: {exc}")
+
+
+# The OpenAI-compatible endpoint: one client factory, one error mapping -----------------
+
+
+def reply_token_cap(settings: Settings, context_tokens: int) -> int:
+    """The most tokens a reply may take: ``POLICYCHAT_LLM_MAX_TOKENS``, at most half the model's context."""
+    return min(settings.llm_max_tokens, context_tokens // 2)
+
+
+def openai_chat_model(
+    settings: Settings,
+    *,
+    base_url: str | None = None,
+    temperature: float | None = None,
+    max_tokens: int | None = None,
+    timeout: float | None = None,
+    max_retries: int = 1,
+    stream_usage: bool | None = None,
+) -> ChatOpenAI:
+    """A ``langchain_openai.ChatOpenAI`` for the endpoint of ``settings``; nothing is contacted yet.
+
+    Every argument left out comes from the settings: ``POLICYCHAT_LLM_BASE_URL``,
+    ``POLICYCHAT_LLM_TEMPERATURE``, ``POLICYCHAT_LLM_MAX_TOKENS``, ``POLICYCHAT_LLM_TIMEOUT_SECONDS``;
+    the model is ``POLICYCHAT_LLM_MODEL`` and the key ``POLICYCHAT_LLM_API_KEY`` (a local
+    server needs none).
+
+    Args:
+        settings: the endpoint's settings.
+        base_url: the endpoint, when not the configured one.
+        temperature: sampling temperature.
+        max_tokens: the reply cap, sent as ``max_tokens`` in the request body.
+        timeout: seconds to wait for the endpoint.
+        max_retries: retries of a failed call by the OpenAI client.
+        stream_usage: ask for token counts at the end of a stream (left to the client when None).
+
+    Raises:
+        ConfigError: no endpoint is configured.
+    """
+    from langchain_openai import ChatOpenAI
+
+    url = base_url or settings.llm_base_url
+    if not url:
+        raise ConfigError("No OpenAI-compatible endpoint is configured: set POLICYCHAT_LLM_BASE_URL.")
+    options: dict[str, Any] = {} if stream_usage is None else {"stream_usage": stream_usage}
+    return ChatOpenAI(
+        base_url=url,
+        model=settings.llm_model,
+        api_key=SecretStr(settings.llm_api_key or "not-needed"),
+        temperature=settings.llm_temperature if temperature is None else temperature,
+        # ChatOpenAI would send the cap as `max_completion_tokens`, which llama-cpp-python's and
+        # older llama.cpp/vLLM servers ignore (unbounded replies); every server reads `max_tokens`.
+        extra_body={"max_tokens": settings.llm_max_tokens if max_tokens is None else max_tokens},
+        timeout=settings.llm_timeout_seconds if timeout is None else timeout,
+        max_retries=max_retries,
+        **options,
+    )
+
+
+def endpoint_error(exc: Exception, endpoint: str, *, model: str, timeout: float) -> EndpointError:
+    """The policychat exception for a call to an OpenAI-compatible endpoint that raised ``exc``.
+
+    Args:
+        exc: what the OpenAI client raised.
+        endpoint: the endpoint's URL as it may be shown.
+        model: the model asked for.
+        timeout: the client's timeout in seconds.
+
+    Returns:
+        :class:`EndpointTimeoutError` (no reply in time), :class:`EndpointUnreachableError`
+        (nothing answers at the URL), :class:`EndpointRefusedError` (key refused, or no such
+        model or chat API), or :class:`EndpointError` (any other HTTP status, with ``status``,
+        or any other failure); the message says which setting to check.
+    """
+    import openai
+
+    where = f"the OpenAI-compatible endpoint {endpoint}"
+    if isinstance(exc, openai.APITimeoutError):  # before APIConnectionError, its base class
+        return EndpointTimeoutError(
+            f"No answer from {where} within {timeout:g} s; is the server overloaded? "
+            "(POLICYCHAT_LLM_TIMEOUT_SECONDS)",
+            detail=f"no reply within {timeout:.0f}s",
+        )
+    if isinstance(exc, openai.APIConnectionError):
+        return EndpointUnreachableError(
+            f"Could not reach {where} ({exc}); start the server or fix POLICYCHAT_LLM_BASE_URL.",
+            detail=f"{type(exc).__name__}: {exc}",
+        )
+    if isinstance(exc, openai.APIStatusError):
+        status, detail = exc.status_code, f"HTTP {exc.status_code}: {exc.message}"
+        if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
+            return EndpointRefusedError(f"{where} refused the API key; set POLICYCHAT_LLM_API_KEY.",
+                                        detail=detail, status=status)
+        if isinstance(exc, openai.NotFoundError):
+            return EndpointRefusedError(
+                f"{where} has no model {model!r} or no chat API at that path; check "
+                "POLICYCHAT_LLM_MODEL and that POLICYCHAT_LLM_BASE_URL ends in /v1.",
+                detail=detail, status=status,
+            )
+        return EndpointError(f"{where} answered {detail}", detail=detail, status=status)
+    return EndpointError(f"The request to {where} failed: {type(exc).__name__}: {exc}",
+                         detail=f"{type(exc).__name__}: {exc}")

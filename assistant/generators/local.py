@@ -24,7 +24,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import PrivateAttr
 
 from assistant.generators import register
-from assistant.generators.chat import ChatGenerator, answer_sentences
+from assistant.generators.chat import ChatGenerator, answer_sentences, reply_token_cap
 from policychat.errors import GeneratorError
 from policychat.settings import Settings
 
@@ -197,7 +197,7 @@ def _factory(settings: Settings) -> ChatGenerator:
     model_path = settings.local_model_path or str(packaged_model_path())
     if not Path(model_path).is_file():
         raise GeneratorError(f"GGUF model not found: {model_path}; set POLICYCHAT_LOCAL_MODEL_PATH to a .gguf file.")
-    reply_tokens = min(settings.llm_max_tokens, N_CTX // 2)
+    reply_tokens = reply_token_cap(settings, N_CTX)
     model = LlamaCppChat(model_path=model_path, temperature=settings.llm_temperature, max_tokens=reply_tokens)
     return ChatGenerator(
         "local", model, max_passages=LOCAL_MAX_PASSAGES, max_words=LOCAL_MAX_WORDS,

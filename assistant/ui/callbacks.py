@@ -16,12 +16,12 @@ from typing import Any
 import gradio as gr
 from pydantic import ValidationError
 
-from assistant.api.runtime import Runtime
-from assistant.api.writes import SavedUpload, UploadFields, max_upload_bytes, save_upload
 from assistant.jobs import FINAL_STATES
 from assistant.models import Filters
+from assistant.runtime import Runtime
 from assistant.ui import render
 from assistant.ui.cards import source_rows
+from assistant.writes import SavedUpload, UploadFields, max_upload_bytes, save_upload
 from policychat.errors import JobFinishedError, JobNotFoundError, PolicychatError
 
 SHOWN_JOBS = 5  # uploads of one browser session shown in the Library tab

@@ -12,9 +12,9 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.api.runtime import Runtime
 from assistant.card_export import card_file_name, card_markdown
 from assistant.card_view import library_standings, source_card
+from assistant.runtime import Runtime
 from assistant.ui import render
 from assistant.ui.card_render import PICK_FOR_CARD, provision_rows, render_card
 from assistant.ui.timeline import timeline_image

@@ -2,7 +2,7 @@
 
 Deleting asks for confirmation first; both writes need the API key when the
 server has one, and use the same code paths as the API
-(:func:`assistant.api.writes.delete_source`) and the CLI's ingest
+(:func:`assistant.writes.delete_source`) and the CLI's ingest
 (:func:`assistant.library_admin.reingest_source`).
 """
 
@@ -14,11 +14,11 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.api.writes import delete_source
 from assistant.library_admin import IngestErrorLog, IngestProblem, reingest_source
 from assistant.ui import render
 from assistant.ui.callbacks import LibraryCallbacks
 from assistant.ui.threads import ThreadCallbacks
+from assistant.writes import delete_source
 from policychat.errors import PolicychatError
 
 PICK_FIRST = '<div class="pc-muted">Pick a source to see its details and ingest errors.</div>'

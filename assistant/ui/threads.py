@@ -18,10 +18,10 @@ import gradio as gr
 from pydantic import ValidationError
 
 from assistant import threads
-from assistant.api.runtime import Runtime
 from assistant.conversation_models import Conversation, Message, MessageRequest
 from assistant.models import Answer, AnswerRequest, ChatTurn, Citation
 from assistant.pages import citation_pages
+from assistant.runtime import Runtime
 from assistant.ui import render
 from assistant.ui.callbacks import PASSAGES_PLACEHOLDER, build_filters
 from assistant.ui.progress import StreamProgress

@@ -61,15 +61,15 @@ def test_absent_quote_and_cjk_radicals() -> None:
 def test_a_citation_names_the_page_its_quote_starts_on_not_its_chunks_first_page() -> None:
     from collections import Counter
 
+    from assistant.assemble import on_quote_pages
     from assistant.models import Citation
     from assistant.retrieve import Snapshot
-    from assistant.service import _on_quote_pages
     from ingest.models import PageSpan
 
     snap = Snapshot(1, {}, {}, None, Counter(), pages={"doc": [PageSpan(1, 0, 100), PageSpan(2, 100, 250)]})  # type: ignore[arg-type]
     fields = {"title": "T", "publisher": "", "country": "US", "date": "", "url": None, "chunk_id": "doc:0"}
     on_two = Citation(marker=1, source_id="doc", page=1, quote="q", start=120, end=140, **fields)
     unpaged = Citation(marker=2, source_id="html", page=None, quote="q", start=5, end=9, **fields)
-    placed = _on_quote_pages([on_two, unpaged], snap)
+    placed = on_quote_pages([on_two, unpaged], snap)
     assert [c.page for c in placed] == [2, None]
     assert snap.page_at("doc", 99) == 1 and snap.page_at("doc", 300) == 2

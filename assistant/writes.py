@@ -17,7 +17,7 @@ from typing import BinaryIO
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from assistant.api.runtime import Runtime
+from assistant.runtime import Runtime
 from ingest.loaders import supported_extensions
 from ingest.metadata import slugify
 from ingest.pipeline import ingest_paths
