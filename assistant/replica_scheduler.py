@@ -1,6 +1,6 @@
 """The server's replica scheduler: keeps a serving library in step with the Chroma server.
 
-With a Chroma server, the server's :class:`~assistant.api.runtime.Runtime` makes
+With a Chroma server, the server's :class:`~assistant.runtime.Runtime` makes
 one :class:`ReplicaSync` (:func:`replica_sync_for`) when it opens the library and
 calls :meth:`ReplicaSync.before_read` before every read: the first call syncs
 (:func:`ingest.sync.sync_from_chroma`), later ones start a background sync at most
