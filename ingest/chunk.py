@@ -243,7 +243,9 @@ def _merge_tiny(source: Source, chunks: list[Chunk], count: TokenCounter, max_to
             continue
         if pending is not None:
             joined = source.text[pending.start : chunk.end]
-            if count([joined])[0] <= MODEL_MAX_TOKENS - 40:
+            # The merged chunk is embedded under the following chunk's header, which must fit too.
+            merged_header = f"{source.meta.title}\n{chunk.section}".strip()
+            if count([f"{merged_header}\n{joined}"])[0] <= MODEL_MAX_TOKENS:
                 spans.append((pending.start, chunk.end, chunk.section))
                 pending = None
                 continue

@@ -208,6 +208,7 @@ class Library:
         if publisher is not None and source_id in self.catalog.hashes():
             publisher.unpublish([source_id])
         ids = self.catalog.remove_source(source_id)
+        self.cards.prune()  # a removed source's card goes with it (a re-added one is built afresh)
         self.vectors.delete(ids)
         return ids
 
@@ -302,6 +303,7 @@ class Library:
         if orphans:
             self.vectors.delete(orphans)
         self.sentence_vectors.prune()
+        self.cards.prune()
         self.sentence_vectors.discard_staged()  # left by a run that was killed: no run is in progress now
         stale = sorted(sid for sid, ids in by_source.items() if not ids <= stored)
         for source_id in stale:

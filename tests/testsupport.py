@@ -96,6 +96,8 @@ def upload_and_wait(url: str, files: Any, *, data: dict[str, str] | None = None,
 def library_fingerprint(settings: Any) -> dict[str, Any]:
     """What a library holds, comparable byte for byte: every catalog table's rows, the Chroma ids, the BM25 files.
 
+    Cards are compared by source, content hash and recipe version, not by their cached text.
+
     Reads the catalog read-only and the vector ids through a :class:`~ingest.library.Library`
     on the same settings (safe beside an in-process server).
     """
@@ -109,6 +111,10 @@ def library_fingerprint(settings: Any) -> dict[str, Any]:
     try:
         tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
         rows = {table: sorted(repr(row) for row in db.execute(f'SELECT * FROM "{table}"')) for table in tables}
+        if "cards" in rows:
+            # A card is a cache a reader may rebuild; which sources have one, for which content, is the state.
+            card_keys = db.execute("SELECT source_id, content_hash, version FROM cards")
+            rows["cards"] = sorted(repr(row) for row in card_keys)
     finally:
         db.close()
     bm25 = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((data_dir / "bm25").iterdir())}
