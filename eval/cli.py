@@ -1,7 +1,7 @@
 """``policychat eval``: run the gold set (with ablations and the optional LLM judge), draft new gold items.
 
-The typer sub-app :data:`eval_app` is mounted as ``eval`` by :mod:`assistant.cli.app`; it uses the
-command line's shared helpers (:mod:`assistant.cli.common`), so its commands report errors, print
+The typer sub-app :data:`eval_app` is mounted as ``eval`` through the ``policychat.commands``
+entry point (pyproject.toml); it uses the command line's shared helpers (:mod:`assistant.cli.common`), so its commands report errors, print
 and show progress like every other ``policychat`` command.
 """
 
