@@ -1,8 +1,9 @@
 """``policychat eval``: run the gold set (with ablations and the optional LLM judge), draft new gold items.
 
 The typer sub-app :data:`eval_app` is mounted as ``eval`` through the ``policychat.commands``
-entry point (pyproject.toml); it uses the command line's shared helpers (:mod:`assistant.cli.common`), so its commands report errors, print
-and show progress like every other ``policychat`` command.
+entry point (pyproject.toml); it uses the command line's shared helpers
+(:mod:`assistant.cli.common`), so its commands report errors, print and show progress like
+every other ``policychat`` command.
 """
 
 from __future__ import annotations
