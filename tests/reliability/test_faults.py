@@ -299,8 +299,8 @@ def test_chroma_server_stopped_or_hung_mid_query(
         _wait_answering(url, questions[0])
         with Hammer(url, questions) as hammer:
             hammer.wait_for(3, 0.0, status=200)  # answering under load
+            chroma.stop()  # returns once the server process has exited
             t_stop = time.monotonic()
-            chroma.stop()
             hammer.wait_for(3, t_stop + 0.5)  # requests sent while Chroma is down have their replies
             down = httpx.get(f"{url}/readyz", timeout=CHROMA_TIMEOUT_S + 30)
             t_restart = time.monotonic()
