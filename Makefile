@@ -1,4 +1,4 @@
-# policychat developer tasks. `make test` is what CI runs (see .ci/run).
+# policychat developer tasks. `make test` is what CI runs (see .ci/run); `make test-fast` is the quick tier.
 #
 # The machine has no internet: pip resolves from the local mirrors configured in
 # pip.conf, and torch must come first because only torch==2.13.0 is on disk.
@@ -18,7 +18,7 @@ export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup test lint run ingest serve bench profile browser
+.PHONY: setup test test-fast lint run ingest serve bench profile browser
 
 setup: $(STAMP)
 
@@ -65,6 +65,14 @@ browser:
 
 test: setup lint browser
 	$(BIN)/pytest -q --durations=20
+
+# The fast tier (under 3 minutes on an idle machine): unit tests and the four-document mini library.
+# tests/conftest.py marks every test that needs the shared corpus, the local LLM, a server subprocess,
+# Chromium, or lives in tests/reliability or tests/bench; those are left out here.
+FAST_TIER := not (corpus or llm or process or browser or reliability or bench)
+
+test-fast: setup
+	$(BIN)/pytest -q -m "$(FAST_TIER)" --durations=25
 
 ingest: setup
 	$(BIN)/policychat ingest

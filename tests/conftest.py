@@ -1,8 +1,11 @@
-"""Shared fixtures: an isolated environment, the shared corpus, and one ingest of it per session.
+"""Shared fixtures and the test tiers: an isolated environment, the shared corpus, a mini library, LLM servers.
 
-Ingesting the whole corpus takes a minute or more on a small machine, so it
-happens once (``ingested``); tests that change data write their own small files
-into their own data directories (``make_library``).
+Ingesting the whole shared corpus takes a minute or more on a small machine, so it
+happens once (``ingested``); the fast tier uses the four-document ``mini_library``
+instead. Tests that change data write their own small files into their own data
+directories (``make_library``). Helpers live in ``testsupport``; this file adds the
+tier markers (``pytest_collection_modifyitems``) and turns skips for a missing
+requirement into failures when ``POLICYCHAT_REQUIRE`` names it.
 """
 
 from __future__ import annotations
@@ -11,14 +14,31 @@ import importlib.util
 import os
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from testsupport import QUIET_ENV, free_port
+from testsupport import (
+    QUIET_ENV,
+    REQUIRE_VAR,
+    FakeChatEndpoint,
+    ServeProcess,
+    build_mini_library,
+    child_env,
+    free_port,
+    http_ok,
+    make_settings,
+    missing_requirement,
+    parse_requirements,
+    require_corpus,
+    require_or_skip,
+    run_cli,
+    terminate,
+    tier_markers,
+    wait_until,
+)
 
 from policychat import settings as settings_module
 from policychat.settings import Settings
@@ -28,8 +48,64 @@ if TYPE_CHECKING:  # imported lazily below: collection stays fast
     from ingest.pipeline import IngestReport
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_CORPUS = (REPO_ROOT / ".." / "shared" / "corpus").resolve()
+TESTS = Path(__file__).resolve().parent
 
+__all__ = ["make_settings", "run_cli"]  # kept importable from here for older callers
+
+# --------------------------------------------------------------------------- tiers
+#
+# Every test is marked from the fixtures it uses and where it lives (the tables are
+# testsupport.TIER_FIXTURES and TIER_PATHS), so `make test-fast` can leave out the slow and
+# machine-dependent ones: `pytest -m "not (corpus or llm or process or browser or reliability or bench)"`.
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Add the tier markers (corpus, llm, process, browser, reliability, bench) from fixtures and paths."""
+    for item in items:
+        try:
+            where = Path(str(item.path)).resolve().relative_to(TESTS).as_posix()
+        except ValueError:
+            where = ""
+        for marker in tier_markers(getattr(item, "fixturenames", ()), where):
+            item.add_marker(marker)
+
+
+# --------------------------------------------------------------------------- no silent skips where required
+
+_REQUIRED = pytest.StashKey[frozenset[str]]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Read ``POLICYCHAT_REQUIRE`` once, before the fixtures below scrub every ``POLICYCHAT_*`` variable."""
+    try:
+        config.stash[_REQUIRED] = parse_requirements(os.environ.get(REQUIRE_VAR, ""))
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from exc
+
+
+TestReports = Generator[None, pytest.TestReport, pytest.TestReport]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> TestReports:
+    """A skip for a missing requirement (``testsupport.require_or_skip``) fails when that requirement is required."""
+    report = yield
+    if report.skipped and isinstance(report.longrepr, tuple):
+        reason = str(report.longrepr[2]).removeprefix("Skipped: ")
+        what = missing_requirement(reason)
+        if what is not None and what in item.config.stash.get(_REQUIRED, frozenset()):
+            report.outcome = "failed"
+            report.longrepr = f"{reason}\n{REQUIRE_VAR} includes {what!r}: a failure here, not a skip"
+    return report
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Say which requirements turn skips into failures in this run."""
+    required = sorted(config.stash.get(_REQUIRED, frozenset()))
+    return f"{REQUIRE_VAR}: {','.join(required) if required else '(none: missing requirements skip)'}"
+
+
+# --------------------------------------------------------------------------- environment
 
 
 def _policychat_vars() -> list[str]:
@@ -60,17 +136,13 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     settings_module.get_settings.cache_clear()
 
 
-def make_settings(data_dir: Path, sources: Path | None = None) -> Settings:
-    """Settings for a test data directory, ignoring any ``.env`` file in the working directory."""
-    return Settings(data_dir=data_dir, sources=sources, _env_file=None)  # type: ignore[call-arg]
+# --------------------------------------------------------------------------- libraries
 
 
 @pytest.fixture(scope="session")
 def corpus_dir() -> Path:
-    """The shared corpus (../shared/corpus beside the repository); skips when it is absent."""
-    if not (SHARED_CORPUS / "catalog.csv").is_file():
-        pytest.skip(f"shared corpus not found at {SHARED_CORPUS}")
-    return SHARED_CORPUS
+    """The shared corpus (../shared/corpus beside the repository); skips when it is absent (fails if required)."""
+    return require_corpus()
 
 
 @dataclass
@@ -115,25 +187,6 @@ def make_library(tmp_path: Path, open_library: Callable[[Path], Library]) -> Cal
     return make
 
 
-def run_cli(
-    *args: str, data_dir: Path, cwd: Path | None = None, timeout: float = 300
-) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m assistant.cli ARGS`` in a subprocess against ``data_dir``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("POLICYCHAT_")}
-    env.update(QUIET_ENV)
-    env["POLICYCHAT_DATA_DIR"] = str(data_dir)
-    env["COLUMNS"] = "250"  # rich wraps messages at 80 columns when not on a terminal
-    return subprocess.run(
-        [sys.executable, "-m", "assistant.cli", *args],
-        cwd=cwd or data_dir.parent,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
 @pytest.fixture
 def cli() -> Callable[..., subprocess.CompletedProcess[str]]:
     """The ``policychat`` command as a subprocess: ``cli("sources", "--json", data_dir=...)``."""
@@ -141,47 +194,75 @@ def cli() -> Callable[..., subprocess.CompletedProcess[str]]:
 
 
 @pytest.fixture(scope="session")
-def llama_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``python -m llama_cpp.server`` with the packaged SmolLM2 (alias ``smollm2``) on a loopback port; its /v1 URL.
+def mini_library(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The fast tier's library: the four small documents of ``testsupport.MINI_DOCS``, ingested once per session.
 
-    Started once per session for every test that needs an OpenAI-compatible endpoint; skips when the
-    ``local-llm`` extra is not installed.
+    Read-only for the tests (like ``ingested``); its settings are returned.
     """
-    import httpx
+    settings: Settings = build_mini_library(tmp_path_factory.mktemp("mini"))
+    return settings
 
-    for module in ("llama_cpp", "sse_starlette", "starlette_context", "uvicorn", "fastapi", "pydantic_settings"):
+
+@pytest.fixture(scope="session")
+def local_llm() -> Path:
+    """The packaged SmolLM2 GGUF for llama-cpp-python; skips (fails, if ``llm`` is required) without the extra."""
+    for module in ("llama_cpp", "sse_starlette", "starlette_context"):
         if importlib.util.find_spec(module) is None:
-            pytest.skip(f"llama_cpp.server needs {module} (pip install 'policychat[local-llm]')")
+            require_or_skip("llm", f"llama-cpp-python's server needs {module} (pip install 'policychat[local-llm]')")
     from assistant.generators.local import packaged_model_path
 
+    path: Path = packaged_model_path()
+    return path
+
+
+@pytest.fixture(scope="session")
+def llama_server_url(local_llm: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``python -m llama_cpp.server`` with the packaged SmolLM2 (alias ``smollm2``) on a loopback port; its /v1 URL.
+
+    Started once per session for every test that needs an OpenAI-compatible endpoint.
+    """
     port = free_port()
     log = tmp_path_factory.mktemp("llama-server") / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "llama_cpp.server", "--model", str(packaged_model_path()),
+            [sys.executable, "-m", "llama_cpp.server", "--model", str(local_llm),
              "--model_alias", "smollm2", "--host", "127.0.0.1", "--port", str(port),
              "--n_ctx", "2048", "--n_threads", "1", "--n_threads_batch", "1"],
-            stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "HF_HUB_OFFLINE": "1"},
+            stdout=out, stderr=subprocess.STDOUT, env=child_env(),
         )
     base_url = f"http://127.0.0.1:{port}/v1"
+
+    def up() -> bool:
+        if process.poll() is not None:
+            pytest.fail(f"llama_cpp.server exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        return http_ok(f"{base_url}/models")
+
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"llama_cpp.server exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{base_url}/models", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"llama_cpp.server did not answer within 120 s:\n{log.read_text()[-3000:]}")
-            time.sleep(0.5)
+        wait_until(up, 120, interval=0.2, message=lambda: f"llama_cpp.server to answer:\n{log.read_text()[-3000:]}")
         yield base_url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        terminate(process, timeout=20)
+
+
+@pytest.fixture(scope="module")
+def serve_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., ServeProcess]]:
+    """Factory ``serve_process(data_dir, **env)``: a not-yet-started :class:`ServeProcess` (killed at module end)."""
+    made: list[ServeProcess] = []
+
+    def make(data_dir: Path, **env: str) -> ServeProcess:
+        server = ServeProcess(data_dir, tmp_path_factory.mktemp("serve-logs"), env)
+        made.append(server)
+        return server
+
+    try:
+        yield make
+    finally:
+        for server in made:
+            server.kill()
+
+
+@pytest.fixture
+def fake_endpoint() -> Iterator[FakeChatEndpoint]:
+    """An OpenAI-compatible chat endpoint on loopback that replies with the texts queued in ``.replies``."""
+    with FakeChatEndpoint() as endpoint:
+        yield endpoint

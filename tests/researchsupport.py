@@ -12,27 +12,25 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from testsupport import write_docs
+from testsupport import SHARED_CORPUS, require_corpus, settings_for, write_docs
 
 from policychat.settings import Settings
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_CORPUS = (REPO_ROOT / ".." / "shared" / "corpus").resolve()
+__all__ = ["SHARED_CORPUS", "settings_for"]  # re-exported for the research tests
 UN_PDF = "un-ga-res-78-265-safe-secure-trustworthy-ai-2024"
 UN_QUESTION = "What does General Assembly resolution 78/265 encourage Member States to do?"
 ZORBLAX_QUESTION = "What must signatories of the Zorblax Accord register?"
 QUILLON_QUESTION = "What does the Quillon Labelling Rule oblige providers to embed?"
 
 
-def settings_for(data_dir: Path, **overrides: Any) -> Settings:
-    """Settings for a test data dir, ignoring any ``.env`` file and the environment's sources."""
-    return Settings(data_dir=data_dir, sources=None, _env_file=None, **overrides)  # type: ignore[call-arg]
-
-
 def write_research_docs(folder: Path, with_pdf: bool = True) -> Path:
-    """The tiny documents, and (``with_pdf``) the UN resolution PDF with its ``catalog.csv`` row."""
+    """The tiny documents, and (``with_pdf``) the UN resolution PDF with its ``catalog.csv`` row.
+
+    With the PDF, the caller should depend on the ``corpus_dir`` fixture (which marks the test ``corpus``).
+    """
     write_docs(folder)
     if with_pdf:
+        require_corpus()
         with (SHARED_CORPUS / "catalog.csv").open(encoding="utf-8", newline="") as handle:
             reader = csv.DictReader(handle)
             row = next(r for r in reader if r["id"] == UN_PDF)
@@ -50,7 +48,7 @@ def research_library(root: Path, with_pdf: bool = True, **overrides: Any) -> Set
     from ingest.library import Library
     from ingest.pipeline import ingest_paths
 
-    settings = settings_for(root / "data", **overrides)
+    settings: Settings = settings_for(root / "data", **overrides)
     report = ingest_paths(Library(settings), [write_research_docs(root / "docs", with_pdf)])
     assert not report.errors, report.errors
     return settings

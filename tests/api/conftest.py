@@ -14,15 +14,10 @@ from typing import Any
 
 import httpx
 import pytest
-from testsupport import write_docs
+from testsupport import make_settings, write_docs
 
 from assistant.server import background_server
 from policychat.settings import Settings
-
-
-def settings_for(data_dir: Path, **overrides: Any) -> Settings:
-    """Settings for a test data dir, ignoring any ``.env`` file and the environment's sources."""
-    return Settings(data_dir=data_dir, sources=None, _env_file=None, **overrides)  # type: ignore[call-arg]
 
 
 def write_tiny_docs(folder: Path) -> Path:
@@ -50,7 +45,7 @@ def small_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[
 
         def start(**overrides: Any) -> tuple[str, Settings]:
             root = tmp_path_factory.mktemp("small")
-            settings = settings_for(root / "data", **overrides)
+            settings: Settings = make_settings(root / "data", **overrides)
             report = ingest_paths(Library(settings), [write_tiny_docs(root / "docs")])
             assert not report.errors, report.errors
             return stack.enter_context(background_server(settings)), settings

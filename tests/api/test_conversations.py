@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -224,10 +223,8 @@ def test_a_thread_of_200_turns(url: str, client: httpx.Client) -> None:
     ids = []
     for turn in range(200):
         ids.append(_ask(client, url, conversation_id, questions[turn % 4])["id"])
-    started = time.perf_counter()
-    thread = client.get(f"{url}/v1/conversations/{conversation_id}")
-    elapsed = time.perf_counter() - started
-    assert thread.status_code == 200 and elapsed < 10
+    thread = client.get(f"{url}/v1/conversations/{conversation_id}")  # how fast: tests/bench/test_bench_threads.py
+    assert thread.status_code == 200
     messages = thread.json()["messages"]
     assert [m["id"] for m in messages] == ids and [m["position"] for m in messages] == list(range(200))
     refused = [m["question"] for m in messages if not m["answer"]["citations"]]

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import httpx
+from testsupport import free_port, make_settings
 
 from assistant.server import background_server
-from policychat.settings import Settings
 
 
 def test_healthz_and_readyz(corpus_url: str, ingested: object) -> None:
@@ -38,15 +37,8 @@ def test_ui_is_served_at_root(corpus_url: str) -> None:
     assert httpx.get(f"{corpus_url}/config", timeout=30).json()["title"] == "policychat"
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_unreachable_vector_store_is_503(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path / "data", sources=None, chroma_host="127.0.0.1",  # type: ignore[call-arg]
-                        chroma_port=_closed_port(), _env_file=None)
+    settings = make_settings(tmp_path / "data", chroma_host="127.0.0.1", chroma_port=free_port())
     with background_server(settings, warm_up=False) as url:
         assert httpx.get(f"{url}/healthz").status_code == 200
         ready = httpx.get(f"{url}/readyz", timeout=60)

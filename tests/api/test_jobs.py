@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 from generated_inputs import distinct_sentences_text, repeated_sentence_text
-from testsupport import library_fingerprint, upload_and_wait, wait_for_job
+from testsupport import library_fingerprint, upload_and_wait, wait_for_job, wait_until
 
 from policychat.settings import Settings
 
@@ -84,15 +84,14 @@ def test_cancel_mid_embedding_leaves_the_library_byte_identical(server: tuple[st
     text = distinct_sentences_text(4000).encode()  # several hundred distinct chunks: a minute of embedding
     response = _post(url, ("files", ("annex-review.txt", text, "text/plain")), SMALL)
     job_id = response.json()["id"]
-    deadline = time.monotonic() + 120
-    while True:
+
+    def embedding() -> dict | None:
         job = _state(url, job_id)
-        first = job["files"][0]
-        if first["state"] == "embedding" and first["chunks_embedded"] > 0:
-            break
         assert job["state"] in ("queued", "running"), job
-        assert time.monotonic() < deadline, job
-        time.sleep(0.05)
+        first = job["files"][0]
+        return first if first["state"] == "embedding" and first["chunks_embedded"] > 0 else None
+
+    first = wait_until(embedding, 120, message="the first file to be embedding")
     assert 0 < first["chunks_embedded"] < first["chunks_to_embed"], first
     assert first["pages"] == 0 and first["chunks"] >= first["chunks_to_embed"] > 200
 

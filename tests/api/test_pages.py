@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 from PIL import Image, ImageChops
-from researchsupport import SHARED_CORPUS, UN_PDF, UN_QUESTION, expected_box, research_library
+from researchsupport import UN_PDF, UN_QUESTION, expected_box, research_library
 
 from assistant.models import Answer
 from assistant.pages import SCALE
@@ -18,10 +18,8 @@ from policychat.settings import Settings
 
 
 @pytest.fixture(scope="module")
-def pdf_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Settings]]:
-    """A server on the tiny documents plus the 8-page UN resolution PDF."""
-    if not (SHARED_CORPUS / f"{UN_PDF}.pdf").is_file():
-        pytest.skip("the shared corpus (with the UN resolution PDF) is absent")
+def pdf_server(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Settings]]:
+    """A server on the tiny documents plus the 8-page UN resolution PDF (from the shared corpus)."""
     from assistant.server import background_server
 
     settings = research_library(tmp_path_factory.mktemp("pages"))

@@ -9,7 +9,6 @@ OpenAI-shaped errors, the fallback when the endpoint is down, and the API key on
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +18,14 @@ import httpx
 import openai
 import pytest
 from openai import OpenAI
-from testsupport import LLM_EASY_QUESTION, LLM_HARD_QUESTIONS, free_port, ingest_llm_docs, llm_settings
+from testsupport import (
+    LLM_EASY_QUESTION,
+    LLM_HARD_QUESTIONS,
+    assert_markers_match,
+    free_port,
+    ingest_llm_docs,
+    llm_settings,
+)
 
 from assistant.api.openai_compat import to_answer_request
 from assistant.api.schemas import ChatCompletionRequest
@@ -102,7 +108,8 @@ def test_openai_sdk_streams_only_verified_sentences_and_ends_with_citations(llm_
     last = next(c for c in reversed(chunks) if c.choices)
     assert last.choices[0].finish_reason in ("stop", "length") and last.model in ("openai", FALLBACK)
     citations = (last.model_extra or {})["citations"]
-    assert citations and set(re.findall(r"\[(\d+)\]", "".join(contents))) == {str(c["marker"]) for c in citations}
+    assert citations
+    assert_markers_match("".join(contents), [c["marker"] for c in citations])
     assert chunks[-1].choices == [] and chunks[-1].usage is not None and chunks[-1].usage.prompt_tokens > 100
 
 

@@ -9,13 +9,19 @@ a withheld one is never shown, and the final answer lists it with the reason.
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from testsupport import LLM_EASY_QUESTION, LLM_HARD_QUESTIONS, free_port, ingest_llm_docs, llm_settings
+from testsupport import (
+    LLM_EASY_QUESTION,
+    LLM_HARD_QUESTIONS,
+    free_port,
+    ingest_llm_docs,
+    llm_settings,
+    silent_listener,
+)
 
 from assistant.models import Answer, AnswerRequest
 from assistant.service import AnswerService
@@ -173,15 +179,10 @@ def test_endpoint_down_falls_back_to_extractive(llm_library: Library) -> None:
 
 
 def test_endpoint_that_never_answers_times_out_into_the_fallback(llm_library: Library) -> None:
-    with socket.socket() as silent:  # accepts connections (the kernel's backlog) and never replies
-        silent.bind(("127.0.0.1", 0))
-        silent.listen(8)
-        url = f"http://127.0.0.1:{silent.getsockname()[1]}/v1"
-        service = AnswerService(llm_settings(llm_library.settings.data_dir, url, llm_timeout_seconds=1.0),
+    with silent_listener() as silent:  # accepts connections and never replies
+        service = AnswerService(llm_settings(llm_library.settings.data_dir, f"{silent}/v1", llm_timeout_seconds=1.0),
                                 llm_library)
-        started = time.monotonic()
         answer = service.answer(AnswerRequest(question=LLM_EASY_QUESTION))
-    assert answer.generator == FALLBACK and "within 1 s" in (answer.fallback_reason or "")
-    assert time.monotonic() - started < 30
-    assert answer.citations
+    assert answer.generator == FALLBACK and "within 1 s" in (answer.fallback_reason or "")  # the timeout fired
+    assert not answer.abstained and answer.citations and "machine-generated" in answer.answer
 

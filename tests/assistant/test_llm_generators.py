@@ -13,10 +13,10 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import re
-import time
 from pathlib import Path
 
 import pytest
+import testsupport
 from testsupport import free_port
 
 from assistant.generators import GenerationInput, available_generators, create_generator
@@ -82,10 +82,10 @@ BENCH_QUESTIONS = [
 ]
 
 
-def make_settings(data_dir: Path, **overrides: object) -> Settings:
-    """Settings on ``data_dir`` that ignore any ``.env`` file; replies capped at 160 tokens to bound test time."""
-    values: dict[str, object] = {"llm_max_tokens": 160, **overrides}
-    return Settings(data_dir=data_dir, sources=None, _env_file=None, **values)  # type: ignore[arg-type]
+def capped_settings(data_dir: Path, **overrides: object) -> Settings:
+    """Test settings on ``data_dir`` (``testsupport.make_settings``) with replies capped at 160 tokens."""
+    settings: Settings = testsupport.make_settings(data_dir, **{"llm_max_tokens": 160, **overrides})
+    return settings
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +94,7 @@ def small_library(tmp_path_factory: pytest.TempPathFactory) -> Library:
     docs = tmp_path_factory.mktemp("llm-docs")
     for name, text in FIXTURE_DOCS.items():
         (docs / name).write_text(text, encoding="utf-8")
-    library = Library(make_settings(tmp_path_factory.mktemp("llm-data")))
+    library = Library(capped_settings(tmp_path_factory.mktemp("llm-data")))
     report = ingest_paths(library, [docs])
     assert report.errors == [] and len(report.added) == 3
     return library
@@ -113,14 +113,15 @@ def generation_input(service: AnswerService, question: str) -> GenerationInput:
 
 
 def assert_grounded(answer: Answer, library: Library, generator: str) -> None:
-    """What must hold whatever the model wrote: verbatim citations, a marker on every sentence, or abstention."""
+    """What must hold whatever the model wrote: an answer (the model's, or the extractive fallback's when the
+    model's sentences fail verification) with verbatim citations and a marker on every sentence.
+
+    The question is answerable from the library, so a refusal fails here rather than passing an empty check.
+    """
     assert isinstance(answer, Answer)
     assert answer.generator in (generator, f"extractive (fallback from {generator})")
     assert (answer.fallback_reason is not None) == (answer.generator != generator)
-    if answer.abstained:
-        assert answer.citations == []
-        assert answer.answer.startswith("I could not find enough support")
-        return
+    assert not answer.abstained, answer.answer
     assert answer.citations
     chunks = {c.chunk_id: c for c in library.catalog.chunks()}
     for citation in answer.citations:
@@ -164,9 +165,8 @@ def test_answer_sentences_drop_loops_and_cut_off_tail() -> None:
 
 
 @pytest.fixture(scope="module")
-def local_generator(small_library: Library) -> ChatGenerator:
-    if importlib.util.find_spec("llama_cpp") is None:
-        pytest.skip("llama-cpp-python is not installed (pip install 'policychat[local-llm]')")
+def local_generator(local_llm: Path, small_library: Library) -> ChatGenerator:
+    """The ``local`` backend (SmolLM2 in-process) on the module's library."""
     generator = create_generator("local", small_library.settings)
     assert isinstance(generator, ChatGenerator)
     return generator
@@ -209,14 +209,14 @@ def test_local_prompt_is_fitted_to_the_context_window(
 
 
 def test_local_model_path_override_or_install_hint(tmp_path: Path) -> None:
-    missing = make_settings(tmp_path, local_model_path=str(tmp_path / "nope.gguf"))
+    missing = capped_settings(tmp_path, local_model_path=str(tmp_path / "nope.gguf"))
     if importlib.util.find_spec("llama_cpp") is None:
         with pytest.raises(GeneratorError, match=re.escape("pip install 'policychat[local-llm]'")):
             create_generator("local", missing)
         return
     with pytest.raises(GeneratorError, match="POLICYCHAT_LOCAL_MODEL_PATH"):
         create_generator("local", missing)
-    explicit = make_settings(tmp_path, local_model_path=str(packaged_model_path()))
+    explicit = capped_settings(tmp_path, local_model_path=str(packaged_model_path()))
     assert create_generator("local", explicit).name == "local"
 
 
@@ -231,7 +231,7 @@ def llama_server(llama_server_url: str) -> str:
 
 @pytest.fixture(scope="module")
 def openai_service(small_library: Library, llama_server: str) -> AnswerService:
-    settings = make_settings(small_library.settings.data_dir, llm_base_url=llama_server, llm_model="smollm2")
+    settings = capped_settings(small_library.settings.data_dir, llm_base_url=llama_server, llm_model="smollm2")
     return AnswerService(settings, small_library)
 
 
@@ -250,17 +250,15 @@ def test_openai_draft_and_stream(openai_service: AnswerService) -> None:
 
 
 def test_openai_unreachable_endpoint_is_a_generator_error(tmp_path: Path, small_library: Library) -> None:
-    settings = make_settings(small_library.settings.data_dir, llm_base_url=f"http://127.0.0.1:{free_port()}/v1",
+    settings = capped_settings(small_library.settings.data_dir, llm_base_url=f"http://127.0.0.1:{free_port()}/v1",
                              llm_fallback=False)  # with the fallback (default) the answer is extractive
     service = AnswerService(settings, small_library)
-    started = time.monotonic()
-    with pytest.raises(PolicychatError, match="Could not reach") as raised:
+    with pytest.raises(PolicychatError, match="Could not reach") as raised:  # refused at once, no retries to wait for
         service.answer(AnswerRequest(question=QUESTION, generator="openai"))
     assert isinstance(raised.value, GeneratorError)
     assert "POLICYCHAT_LLM_BASE_URL" in str(raised.value)
-    assert time.monotonic() - started < 30
 
 
 def test_openai_without_base_url_says_what_to_set(tmp_path: Path) -> None:
     with pytest.raises(GeneratorError, match="POLICYCHAT_LLM_BASE_URL"):
-        create_generator("openai", make_settings(tmp_path))
+        create_generator("openai", capped_settings(tmp_path))

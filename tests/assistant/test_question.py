@@ -20,14 +20,12 @@ from ingest.models import SourceMeta
 
 DATA = Path(__file__).parent / "data" / "labelled_questions.jsonl"
 LABELLED = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line.strip()]
-CATALOG = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "catalog.csv"
 
 
 @pytest.fixture(scope="module")
-def directory() -> DocumentDirectory:
-    if not CATALOG.is_file():
-        pytest.skip(f"shared corpus catalog not found at {CATALOG}")
-    with CATALOG.open(encoding="utf-8") as handle:
+def directory(corpus_dir: Path) -> DocumentDirectory:
+    """The document directory of the shared corpus's catalog (its titles, publishers and dates)."""
+    with (corpus_dir / "catalog.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     metas = [
         SourceMeta(id=r["id"], title=r["title"], publisher=r["publisher"], country=r["country"], date=r["date"],

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-from researchsupport import SHARED_CORPUS, UN_PDF, research_library
+from researchsupport import research_library
 
 from bench.pages import bench_pages
 from bench.report import render_markdown
 from ingest.library import Library
 
 
-def test_pages_section_measures_renders(tmp_path: Path) -> None:
-    if not (SHARED_CORPUS / f"{UN_PDF}.pdf").is_file():
-        pytest.skip("the shared corpus (with the UN resolution PDF) is absent")
+def test_pages_section_measures_renders(corpus_dir: Path, tmp_path: Path) -> None:
     library = Library(research_library(tmp_path))
     figures = bench_pages(library, n=6)
     assert figures["quotes"] == 6 and figures["sources"] == 1

@@ -9,15 +9,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from testsupport import make_settings
+
 from assistant.retrieve import HybridRetriever
 from eval.dataset import load_gold
 from ingest.library import Library
 from ingest.pipeline import ingest_paths
-from policychat.settings import Settings
 
 
 def test_a_second_fresh_ingest_ranks_every_question_the_same(ingested: Any, tmp_path: Path, corpus_dir: Path) -> None:
-    second = Library(Settings(data_dir=tmp_path / "again", sources=corpus_dir, _env_file=None))  # type: ignore[call-arg]
+    second = Library(make_settings(tmp_path / "again", sources=corpus_dir))
     ingest_paths(second, [corpus_dir])
     first_retriever = HybridRetriever(ingested.library, ingested.settings)
     second_retriever = HybridRetriever(second, second.settings)

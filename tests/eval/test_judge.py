@@ -10,13 +10,11 @@ a small fake OpenAI-compatible endpoint on loopback that returns fixed replies.
 from __future__ import annotations
 
 import json
-import socket
-import threading
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from testsupport import FakeChatEndpoint, free_port, make_settings
 
 from eval.dataset import GoldItem
 from eval.judge import (
@@ -116,70 +114,17 @@ UNANSWERABLE = GoldItem(
 
 
 def judge_settings(tmp_path: Path, base_url: str | None, model: str = "fake-judge") -> Settings:
-    return Settings(  # type: ignore[call-arg]
-        data_dir=tmp_path / "data", sources=None, _env_file=None, llm_base_url=base_url, llm_model=model
-    )
+    settings: Settings = make_settings(tmp_path / "data", llm_base_url=base_url, llm_model=model)
+    return settings
 
 
 def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return free_port()
 
 
-# Fake OpenAI-compatible endpoint (fixed replies, for deterministic parsing) ---------------------
-
-
-class FakeEndpoint:
-    """Replies to /v1/chat/completions with the queued texts in order (an int is an HTTP error status)."""
-
-    def __init__(self) -> None:
-        self.replies: list[str | int] = []
-        self.requests: list[dict] = []
-        endpoint = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # http.server's naming
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                endpoint.requests.append(body)
-                reply = endpoint.replies.pop(0) if endpoint.replies else "banana"
-                if isinstance(reply, int):
-                    payload = {"error": {"message": "model crashed", "type": "server_error"}}
-                    status = reply
-                else:
-                    status = 200
-                    payload = {
-                        "id": "cmpl-1",
-                        "object": "chat.completion",
-                        "created": 0,
-                        "model": body["model"],
-                        "choices": [
-                            {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": reply}}
-                        ],
-                        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-                    }
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-
-
-@pytest.fixture
-def fake_endpoint() -> Iterator[FakeEndpoint]:
-    endpoint = FakeEndpoint()
-    thread = threading.Thread(target=endpoint.server.serve_forever, daemon=True)
-    thread.start()
-    yield endpoint
-    endpoint.server.shutdown()
-    endpoint.server.server_close()
+# The fake OpenAI-compatible endpoint (fixed replies, for deterministic parsing) is testsupport.FakeChatEndpoint,
+# handed out by the ``fake_endpoint`` fixture of tests/conftest.py.
+FakeEndpoint = FakeChatEndpoint
 
 
 def answered(item: GoldItem, answer: str, abstained: bool = False) -> ItemResult:

@@ -12,29 +12,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from testsupport import SHARED_EXTRA, make_settings, require_or_skip
 
 from eval.dataset import KINDS, GoldItem, load_gold
 from eval.newsources import draft_questions
 from ingest.loaders import load_document
-from policychat.settings import Settings
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED = (REPO_ROOT / ".." / "shared").resolve()
 CORPUS_DOCS = ("us-eo-14110-safe-secure-trustworthy-ai-2023", "us-eo-14179-removing-barriers-ai-2025",
                "cn-genai-interim-measures-2023-zh")
 
 
-def _copy_corpus_docs(folder: Path, ids: tuple[str, ...]) -> Path:
+def _copy_corpus_docs(corpus: Path, folder: Path, ids: tuple[str, ...]) -> Path:
     """Copy some shared-corpus documents with their catalog rows into ``folder`` (a new-sources folder)."""
-    if not (SHARED / "corpus" / "catalog.csv").is_file():
-        pytest.skip("the shared corpus is absent")
     folder.mkdir(parents=True, exist_ok=True)
-    with (SHARED / "corpus" / "catalog.csv").open(encoding="utf-8", newline="") as handle:
+    with (corpus / "catalog.csv").open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
         rows = [row for row in reader if row["id"] in ids]
         fields = list(reader.fieldnames or [])
     for row in rows:
-        shutil.copy(SHARED / "corpus" / row["file"], folder / row["file"])
+        shutil.copy(corpus / row["file"], folder / row["file"])
     with (folder / "catalog.csv").open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()
@@ -61,9 +57,9 @@ def _longest_shared_run(question: str, evidence: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def drafted(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[GoldItem], dict[str, str]]:
-    folder = _copy_corpus_docs(tmp_path_factory.mktemp("new-docs"), CORPUS_DOCS)
-    settings = Settings(data_dir=folder.parent / "data", _env_file=None)  # type: ignore[call-arg]
+def drafted(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[list[GoldItem], dict[str, str]]:
+    folder = _copy_corpus_docs(corpus_dir, tmp_path_factory.mktemp("new-docs"), CORPUS_DOCS)
+    settings = make_settings(folder.parent / "data")
     items = draft_questions(folder, known_sources=set(), settings=settings)
     texts = {p.stem: load_document(p).text for p in folder.glob("*.*") if p.suffix != ".csv"}
     return items, texts
@@ -141,9 +137,9 @@ def _names(source_id: str) -> tuple[str, ...]:
             "cn-genai-interim-measures-2023-zh": ("生成式人工智能服务管理暂行办法",)}[source_id]
 
 
-def test_known_sources_are_skipped(tmp_path: Path) -> None:
-    folder = _copy_corpus_docs(tmp_path / "new", CORPUS_DOCS[1:2])
-    settings = Settings(data_dir=tmp_path / "data", _env_file=None)  # type: ignore[call-arg]
+def test_known_sources_are_skipped(corpus_dir: Path, tmp_path: Path) -> None:
+    folder = _copy_corpus_docs(corpus_dir, tmp_path / "new", CORPUS_DOCS[1:2])
+    settings = make_settings(tmp_path / "data")
     assert draft_questions(folder, known_sources=set(CORPUS_DOCS), settings=settings) == []
 
 
@@ -156,13 +152,13 @@ def _digest(folder: Path) -> str:
 
 
 def test_generate_then_run_on_the_extra_documents_reports_per_kind_and_leaves_the_main_index_alone(
-    cli: Callable[..., Any], make_library: Callable[..., Any], tmp_path: Path
+    corpus_dir: Path, cli: Callable[..., Any], make_library: Callable[..., Any], tmp_path: Path
 ) -> None:
     from ingest.pipeline import ingest_paths
 
-    extra = SHARED / "extra"
+    extra = SHARED_EXTRA
     if not (extra / "catalog.csv").is_file():
-        pytest.skip("../shared/extra is absent")
+        require_or_skip("corpus", f"the extra shared documents are absent ({extra})")
     main_docs = tmp_path / "main-docs"
     main_docs.mkdir()
     (main_docs / "keep.md").write_text("# Keep\n\nThe grid board meets every spring to review reserve margins of "

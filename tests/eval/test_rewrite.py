@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from testsupport import free_port, make_settings
 
 from eval.dataset import Evidence, GoldItem
 from eval.drafting import Draft
 from eval.rewrite import acceptable, rewrite_drafts
-from policychat.settings import Settings
 
 EVIDENCE = ("Within 90 days of the date of this order, the Secretary of Commerce shall publish guidelines for "
             "red-team testing of dual-use foundation models.")
@@ -34,15 +36,15 @@ def test_only_checkable_rewrites_are_acceptable(rewritten: str, ok: bool) -> Non
     assert acceptable(rewritten, _draft()) is ok
 
 
-def test_a_failing_endpoint_leaves_the_templates(tmp_path: object) -> None:
-    settings = Settings(llm_base_url="http://127.0.0.1:9/v1", _env_file=None)  # type: ignore[call-arg]
+def test_a_failing_endpoint_leaves_the_templates(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "data", llm_base_url=f"http://127.0.0.1:{free_port()}/v1")
     drafts = [_draft(), _draft("Summarize Executive Order 14110.")]
     assert [d.item for d in rewrite_drafts(drafts, settings)] == [d.item for d in drafts]
 
 
 @pytest.mark.slow
-def test_rewrites_with_a_real_local_model_stay_valid_drafts(llama_server_url: str) -> None:
-    settings = Settings(llm_base_url=llama_server_url, llm_model="smollm2", _env_file=None)  # type: ignore[call-arg]
+def test_rewrites_with_a_real_local_model_stay_valid_drafts(llama_server_url: str, tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "data", llm_base_url=llama_server_url, llm_model="smollm2")
     drafts = [_draft(), _draft("Summarize Executive Order 14110.")]
     rewritten = rewrite_drafts(drafts, settings)
     assert len(rewritten) == len(drafts)

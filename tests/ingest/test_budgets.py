@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from generated_inputs import NORMAL_DOC, distinct_sentences_text, one_line_per_page_pdf, text_pdf
-from testsupport import QUIET_ENV, write_docs
+from testsupport import child_env, make_settings, wait_until, write_docs
 
 from ingest.library import Library
 from ingest.pipeline import ingest_paths
-from policychat.settings import Settings
 
 TESTS = Path(__file__).resolve().parents[1]
 _FINGERPRINT = ("import json, sys; sys.path.insert(0, sys.argv[2]); from testsupport import library_fingerprint; "
@@ -29,13 +26,13 @@ _FINGERPRINT = ("import json, sys; sys.path.insert(0, sys.argv[2]); from testsup
 def fingerprint(data_dir: Path) -> dict[str, Any]:
     """:func:`testsupport.library_fingerprint` read in a fresh process (no cached Chroma client)."""
     result = subprocess.run([sys.executable, "-c", _FINGERPRINT, str(data_dir), str(TESTS)], capture_output=True,
-                            text=True, timeout=120, check=False, env={**os.environ, **QUIET_ENV})
+                            text=True, timeout=120, check=False, env=child_env())
     assert result.returncode == 0, result.stderr[-2000:]
     return dict(json.loads(result.stdout.strip().splitlines()[-1]))
 
 
 def _library(data_dir: Path, **overrides: Any) -> Library:
-    return Library(Settings(data_dir=data_dir, sources=None, _env_file=None, **overrides))  # type: ignore[call-arg]
+    return Library(make_settings(data_dir, **overrides))
 
 
 def _chunk_ids(library: Library) -> set[str]:
@@ -77,11 +74,7 @@ def test_cli_names_the_file_and_the_chunk_limit_and_ingests_the_rest(
     (folder / "annex-long.txt").write_text(distinct_sentences_text(2000), encoding="utf-8")
     (folder / "harbour-compute-notice.md").write_text(NORMAL_DOC, encoding="utf-8")
     env_dir = tmp_path / "data"
-    result = subprocess.run(
-        [sys.executable, "-m", "assistant.cli", "ingest", str(folder)], cwd=tmp_path, capture_output=True, text=True,
-        timeout=300, check=False,
-        env={**{k: v for k, v in os.environ.items() if not k.startswith("POLICYCHAT_")}, **QUIET_ENV,
-             "POLICYCHAT_DATA_DIR": str(env_dir), "POLICYCHAT_MAX_CHUNKS_PER_FILE": "40", "COLUMNS": "250"})
+    result = cli("ingest", str(folder), data_dir=env_dir, cwd=tmp_path, env={"POLICYCHAT_MAX_CHUNKS_PER_FILE": "40"})
     assert result.returncode == 0, result.stderr
     skipped = [line for line in result.stderr.splitlines() if line.startswith("skipped")]
     assert len(skipped) == 1, result.stderr
@@ -126,15 +119,15 @@ def test_ctrl_c_cancels_cleanly_and_changes_nothing(tmp_path: Path) -> None:
     folder.mkdir()
     (folder / "annex-review.txt").write_text(distinct_sentences_text(4000), encoding="utf-8")
     (folder / "harbour-compute-notice.md").write_text(NORMAL_DOC, encoding="utf-8")
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("POLICYCHAT_")}, **QUIET_ENV,
-           "POLICYCHAT_DATA_DIR": str(data_dir), "COLUMNS": "250"}
+    env = child_env(POLICYCHAT_DATA_DIR=str(data_dir), COLUMNS="250")
     process = subprocess.Popen([sys.executable, "-m", "assistant.cli", "ingest", str(folder)], cwd=tmp_path,
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 240
-    while _staged_rows(data_dir / "catalog.sqlite") == 0:  # embedding has begun once a batch is staged
+
+    def embedding() -> bool:  # embedding has begun once a batch is staged
         assert process.poll() is None, process.communicate()
-        assert time.monotonic() < deadline, "embedding never started"
-        time.sleep(0.05)
+        return _staged_rows(data_dir / "catalog.sqlite") > 0
+
+    wait_until(embedding, 240, message="the ingest to start embedding")
     process.send_signal(signal.SIGINT)
     stdout, stderr = process.communicate(timeout=120)
     assert process.returncode == 130, (stdout, stderr)

@@ -8,13 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from testsupport import make_settings
 
 from assistant.models import AnswerRequest
 from assistant.service import AnswerService
 from ingest.pipeline import ingest_paths
 from ingest.publish import open_library
 from policychat.errors import IndexUnavailableError
-from policychat.settings import Settings
 
 
 def test_ingest_and_answer_through_a_chroma_server_across_a_restart(tmp_path: Path, chroma_server) -> None:
@@ -26,8 +26,7 @@ def test_ingest_and_answer_through_a_chroma_server_across_a_restart(tmp_path: Pa
     (docs / "chips.md").write_text(
         "# Chip rule\n\nThe export rule requires a license for advanced computing chips shipped to "
         "listed destinations.\n", encoding="utf-8")
-    settings = Settings(data_dir=tmp_path / "data", chroma_host="127.0.0.1", chroma_port=chroma_server.port,
-                        _env_file=None)  # type: ignore[call-arg]
+    settings = make_settings(tmp_path / "data", chroma_host="127.0.0.1", chroma_port=chroma_server.port)
     assert settings.uses_chroma_server
     library = open_library(settings)
     report = ingest_paths(library, [docs])

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from testsupport import child_env, wait_until
 
 from ingest.keywords import KeywordIndex
 from ingest.pipeline import ingest_paths
@@ -128,12 +129,10 @@ KILL_POINTS = [
 
 
 def start_ingest(folder: Path, data_dir: Path) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("POLICYCHAT_")}
-    env["POLICYCHAT_DATA_DIR"] = str(data_dir)  # the quiet-network variables come from conftest
     return subprocess.Popen(
         [sys.executable, "-m", "assistant.cli", "ingest", str(folder)],
         cwd=data_dir.parent,
-        env=env,
+        env=child_env(POLICYCHAT_DATA_DIR=str(data_dir)),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -141,21 +140,22 @@ def start_ingest(folder: Path, data_dir: Path) -> subprocess.Popen[bytes]:
 
 def kill_when(proc: subprocess.Popen[bytes], data_dir: Path, condition: Callable[[Path, float], bool]) -> int:
     """SIGKILL ``proc`` once ``condition`` holds; return how many sources were stored at that moment."""
-    deadline = time.monotonic() + 240
-    catalog_seen_at: float | None = None
-    while time.monotonic() < deadline:
+    catalog_seen_at: list[float] = []
+
+    def reached() -> bool:
         if proc.poll() is not None:
             pytest.fail(f"ingest finished (exit {proc.returncode}) before the kill point was reached")
-        if catalog_seen_at is None and (data_dir / "catalog.sqlite").exists():
-            catalog_seen_at = time.monotonic()
-        if catalog_seen_at is not None and condition(data_dir, time.monotonic() - catalog_seen_at):
+        if not catalog_seen_at and (data_dir / "catalog.sqlite").exists():
+            catalog_seen_at.append(time.monotonic())
+        return bool(catalog_seen_at) and condition(data_dir, time.monotonic() - catalog_seen_at[0])
+
+    try:
+        wait_until(reached, 240, interval=0.005, message="the kill point")
+    finally:
+        if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=30)
-            return stored_source_count(data_dir)
-        time.sleep(0.005)
-    proc.kill()
-    proc.wait(timeout=30)
-    pytest.fail("kill point not reached within 240 s")
+        proc.wait(timeout=30)
+    return stored_source_count(data_dir)
 
 
 def test_repeatedly_killed_ingest_recovers_to_the_same_library_as_a_clean_run(

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from testsupport import child_env
+
 
 def test_console_script_help_lists_the_commands(tmp_path: Path) -> None:
     script = Path(sys.executable).with_name("policychat")
     assert script.is_file(), "the policychat console script is not installed (pip install -e .)"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("POLICYCHAT_")}
     result = subprocess.run(
-        [str(script), "--help"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False
+        [str(script), "--help"], cwd=tmp_path, env=child_env(), capture_output=True, text=True, timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     for command in ("ingest", "sources", "repair"):

@@ -7,17 +7,16 @@ anything itself. Each test uses its own collection on the module's server.
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from testsupport import make_settings, wait_until
 
 from assistant.models import AnswerRequest
 from assistant.server import background_server
@@ -58,10 +57,9 @@ def server(module_chroma_server: Any) -> Any:
 
 def machine(data_dir: Path, server: Any, collection: str, **overrides: Any) -> Settings:
     """Settings of one machine: its own data dir, the shared server and collection."""
-    return Settings(  # type: ignore[call-arg]
-        data_dir=data_dir, sources=None, chroma_host="127.0.0.1", chroma_port=server.port, collection=collection,
-        _env_file=None, **overrides,
-    )
+    settings: Settings = make_settings(data_dir, chroma_host="127.0.0.1", chroma_port=server.port,
+                                       collection=collection, **overrides)
+    return settings
 
 
 def write_docs(folder: Path) -> Path:
@@ -251,12 +249,8 @@ def test_a_server_mode_library_without_its_publisher_reads_but_refuses_writes(tm
     assert sorted(a.publisher.remote.heads()) == ["chips", "talks"]  # type: ignore[union-attr]
 
 
-def wait_for(predicate: Any, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            pytest.fail("condition not met within the timeout")
-        time.sleep(0.2)
+def wait_for(predicate: Callable[[], bool], timeout: float = 60.0) -> None:
+    wait_until(predicate, timeout, interval=0.2)
 
 
 def test_api_replica_serves_the_writers_library_without_ingesting(tmp_path: Path, server) -> None:
@@ -285,16 +279,13 @@ def test_api_replica_serves_the_writers_library_without_ingesting(tmp_path: Path
         wait_for(lambda: replica.sentence_vectors.count() == n_chunks)
 
 
-def test_sync_command(tmp_path: Path, server) -> None:
+def test_sync_command(tmp_path: Path, server, cli: Callable[..., Any]) -> None:
     a = open_library(machine(tmp_path / "a", server, "cli"))
     ingest_paths(a, [write_docs(tmp_path / "docs")])
-    env = {k: v for k, v in os.environ.items() if not k.startswith("POLICYCHAT_")}
-    env.update(POLICYCHAT_DATA_DIR=str(tmp_path / "b"), POLICYCHAT_CHROMA_HOST="127.0.0.1",
-               POLICYCHAT_CHROMA_PORT=str(server.port), POLICYCHAT_COLLECTION="cli", COLUMNS="250")
-    run = subprocess.run([sys.executable, "-m", "assistant.cli", "sync"], cwd=tmp_path, env=env,
-                         capture_output=True, text=True, timeout=120, check=False)
+    env = {"POLICYCHAT_CHROMA_HOST": "127.0.0.1", "POLICYCHAT_CHROMA_PORT": str(server.port),
+           "POLICYCHAT_COLLECTION": "cli"}
+    run = cli("sync", data_dir=tmp_path / "b", cwd=tmp_path, env=env, timeout=120)
     assert run.returncode == 0, run.stderr
     assert "added 2 (chips, talks)" in run.stdout
-    again = subprocess.run([sys.executable, "-m", "assistant.cli", "sync"], cwd=tmp_path, env=env,
-                           capture_output=True, text=True, timeout=120, check=False)
+    again = cli("sync", data_dir=tmp_path / "b", cwd=tmp_path, env=env, timeout=120)
     assert again.returncode == 0 and "up to date" in again.stdout

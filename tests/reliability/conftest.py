@@ -6,9 +6,9 @@ as fixtures (test modules cannot import a ``conftest`` unambiguously):
 
 * ``tiny_docs`` / ``write_docs`` / ``reliability_settings``: small fixture documents and settings;
 * ``tiny_server``: an in-process server on a fresh library of the tiny documents;
-* ``serve_process``: ``python -m assistant.cli serve`` subprocesses that can be SIGKILLed and restarted;
+* ``serve_process`` (tests/conftest.py): ``policychat serve`` subprocesses that can be SIGKILLed and restarted;
 * ``chroma_process``: ``chroma run`` servers that can be stopped, paused (SIGSTOP) and started again;
-* ``tmpfs``: a size-limited tmpfs mount (skips when mounting is not allowed);
+* ``tmpfs``: a size-limited tmpfs mount (needs root, as in CI; skips otherwise unless ``root`` is required);
 * ``index_state``: what a data directory holds, read in a fresh process, with :meth:`IndexState.problems`
   listing every inconsistency between the catalog, the Chroma vectors and the BM25 index.
 """
@@ -17,11 +17,8 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -29,17 +26,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from testsupport import QUIET_ENV
 from testsupport import TINY_DOCS as BASE_DOCS
+from testsupport import ChromaServer, ServeProcess, child_env, chroma_cli, make_settings, require_root
 from testsupport import free_port as free_port_number
 from testsupport import write_docs as write_doc_files
 
 from assistant.server import background_server
 from policychat.settings import Settings
 
-CHROMA = Path(sys.executable).with_name("chroma")
+ChromaProcess = ChromaServer
+"""The ``chroma run`` server of ``testsupport`` (the name these tests knew it by)."""
+__all__ = ["ChromaProcess", "ServeProcess"]
 
 TINY_DOCS = {
     **BASE_DOCS,
@@ -52,29 +50,8 @@ TINY_DOCS = {
 }
 
 
-def _terminate(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM (graceful shutdown), SIGKILL after 30 s; always reaped."""
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=30)
-
-
 def _write_docs(folder: Path, docs: dict[str, str] | None = None) -> Path:
     return write_doc_files(folder, TINY_DOCS if docs is None else docs)
-
-
-def _settings(data_dir: Path, **overrides: Any) -> Settings:
-    return Settings(data_dir=data_dir, sources=None, _env_file=None, **overrides)  # type: ignore[call-arg]
-
-
-def _child_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("POLICYCHAT_")}
-    env.update(QUIET_ENV)
-    env.update(extra)
-    return env
 
 
 @pytest.fixture(scope="session")
@@ -98,7 +75,8 @@ def write_docs() -> Callable[..., Path]:
 @pytest.fixture(scope="session")
 def reliability_settings() -> Callable[..., Settings]:
     """``reliability_settings(data_dir, **overrides)``: settings ignoring ``.env`` and the default sources."""
-    return _settings
+    settings: Callable[..., Settings] = make_settings
+    return settings
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +92,7 @@ def tiny_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[.
 
         def start(**overrides: Any) -> tuple[str, Settings]:
             root = tmp_path_factory.mktemp("tiny")
-            settings = _settings(root / "data", **overrides)
+            settings = make_settings(root / "data", **overrides)
             report = ingest_paths(Library(settings), [_write_docs(root / "docs")])
             assert not report.errors, report.errors
             return stack.enter_context(background_server(settings)), settings
@@ -122,145 +100,13 @@ def tiny_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[.
         yield start
 
 
-# --------------------------------------------------------------------------- policychat serve subprocesses
-
-
-class ServeProcess:
-    """``python -m assistant.cli serve`` on a data directory; can be SIGKILLed and started again."""
-
-    def __init__(self, data_dir: Path, log_dir: Path, env: dict[str, str]) -> None:
-        self.data_dir = data_dir
-        self.log_dir = log_dir
-        self.env = env
-        self.process: subprocess.Popen[bytes] | None = None
-        self.port = 0
-        self.starts = 0
-
-    @property
-    def url(self) -> str:
-        """Base URL of the running server."""
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def log_path(self) -> Path:
-        """The current run's combined stdout/stderr."""
-        return self.log_dir / f"serve-{self.starts}.log"
-
-    def log_tail(self, chars: int = 3000) -> str:
-        """The end of the current run's log."""
-        return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else ""
-
-    def start(self, timeout: float = 180) -> str:
-        """Start on a fresh port and wait until ``/readyz`` answers 200; return the base URL."""
-        assert self.process is None, "already running"
-        self.starts += 1
-        self.port = free_port_number()
-        env = _child_env(POLICYCHAT_DATA_DIR=str(self.data_dir), **self.env)
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "assistant.cli", "serve", "--port", str(self.port)],
-                cwd=self.data_dir.parent, env=env, stdout=log, stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.process.poll() is not None:
-                code = self.process.returncode
-                self.process = None
-                pytest.fail(f"policychat serve exited with {code}:\n{self.log_tail()}")
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=10).status_code == 200:
-                    return self.url
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                self.kill()
-                pytest.fail(f"policychat serve not ready within {timeout:g} s:\n{self.log_tail()}")
-            time.sleep(0.2)
-
-    def kill(self) -> None:
-        """SIGKILL the server (no clean-up of any kind runs) and reap it."""
-        if self.process is not None:
-            if self.process.poll() is None:
-                os.kill(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=30)
-            self.process = None
-
-    def stop(self) -> None:
-        """SIGTERM (graceful shutdown), SIGKILL after 30 s."""
-        if self.process is not None:
-            _terminate(self.process)
-            self.process = None
-
-
-@pytest.fixture(scope="module")
-def serve_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., ServeProcess]]:
-    """Factory ``serve_process(data_dir, **env)``: a not-yet-started :class:`ServeProcess` (killed at module end)."""
-    made: list[ServeProcess] = []
-
-    def make(data_dir: Path, **env: str) -> ServeProcess:
-        server = ServeProcess(data_dir, tmp_path_factory.mktemp("serve-logs"), env)
-        made.append(server)
-        return server
-
-    try:
-        yield make
-    finally:
-        for server in made:
-            server.kill()
-
-
 # --------------------------------------------------------------------------- chroma run servers
-
-
-class ChromaProcess:
-    """``chroma run --path DIR`` on a fixed port: stop/start (data kept) and pause/resume (SIGSTOP/SIGCONT)."""
-
-    def __init__(self, path: Path, port: int) -> None:
-        self.path, self.port = path, port
-        self.process: subprocess.Popen[bytes] | None = None
-        self.paused = False
-
-    def start(self, timeout: float = 60) -> None:
-        """Start and wait for the heartbeat."""
-        self.process = subprocess.Popen(
-            [str(CHROMA), "run", "--path", str(self.path), "--host", "127.0.0.1", "--port", str(self.port)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_child_env(),
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{self.port}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        raise RuntimeError(f"chroma run did not come up within {timeout:g} s")
-
-    def pause(self) -> None:
-        """SIGSTOP: the server keeps its socket but answers nothing (a hung server)."""
-        assert self.process is not None
-        os.kill(self.process.pid, signal.SIGSTOP)
-        self.paused = True
-
-    def resume(self) -> None:
-        """SIGCONT after :meth:`pause`."""
-        assert self.process is not None
-        os.kill(self.process.pid, signal.SIGCONT)
-        self.paused = False
-
-    def stop(self) -> None:
-        """Terminate (resuming first if paused) and wait."""
-        if self.process is not None:
-            if self.paused:
-                self.resume()
-            _terminate(self.process)
-            self.process = None
 
 
 @pytest.fixture(scope="module")
 def chroma_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[], ChromaProcess]]:
     """Factory: a started :class:`ChromaProcess` on a fresh path and free port (stopped at module end)."""
-    if not CHROMA.exists() and shutil.which("chroma") is None:
-        pytest.skip("the chroma CLI is not installed")
+    chroma_cli()  # skips (or fails, when chroma is required) without the CLI
     made: list[ChromaProcess] = []
 
     def make() -> ChromaProcess:
@@ -281,7 +127,12 @@ def chroma_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callabl
 
 @pytest.fixture
 def tmpfs(tmp_path: Path) -> Iterator[Callable[[int], Path]]:
-    """Factory ``tmpfs(size_bytes)``: a fresh tmpfs of that size (unmounted after the test; skips if not allowed)."""
+    """Factory ``tmpfs(size_bytes)``: a fresh tmpfs of that size, unmounted after the test.
+
+    Needs root (as CI runs): skips otherwise, or fails when ``POLICYCHAT_REQUIRE`` includes ``root``.
+    As root, a mount that still fails is a failure.
+    """
+    require_root("mounting a tmpfs needs root")
     mounts: list[Path] = []
 
     def mount(size: int) -> Path:
@@ -289,8 +140,7 @@ def tmpfs(tmp_path: Path) -> Iterator[Callable[[int], Path]]:
         point.mkdir()
         result = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(point)],
                                 capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            pytest.skip(f"cannot mount a tmpfs (needs root or CAP_SYS_ADMIN): {result.stderr.strip()}")
+        assert result.returncode == 0, f"cannot mount a tmpfs as root: {result.stderr.strip()}"
         mounts.append(point)
         return point
 
@@ -409,7 +259,7 @@ class IndexState:
 def read_index_state(data_dir: Path, timeout: float = 120) -> IndexState:
     """Open the library in a fresh process (no cached Chroma client) and read all three stores."""
     result = subprocess.run([sys.executable, "-c", _STATE_SCRIPT, str(data_dir)], capture_output=True, text=True,
-                            env=_child_env(), timeout=timeout, check=False)
+                            env=child_env(), timeout=timeout, check=False)
     assert result.returncode == 0, f"reading the index state failed:\n{result.stderr[-3000:]}"
     raw = json.loads(result.stdout.strip().splitlines()[-1])
     raw["chunks"] = [tuple(c) for c in raw["chunks"]]

@@ -8,7 +8,6 @@ repair once the fault is gone.
 
 from __future__ import annotations
 
-import os
 import random
 import sqlite3
 import subprocess
@@ -20,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from testsupport import wait_for_job
+from testsupport import child_env, run_cli, wait_for_job, wait_until
 
 from assistant.server import background_server
 from policychat.settings import Settings
@@ -73,13 +72,14 @@ def source_text(url: str, source_id: str) -> str:
 
 def wait_repaired(url: str, timeout: float = 90) -> dict[str, Any]:
     """Wait until ``/readyz`` counts as many vectors as chunks (the start-up repair ran); return it."""
-    deadline = time.monotonic() + timeout
-    while True:
-        ready = httpx.get(f"{url}/readyz", timeout=60).json()
-        if ready.get("status") == "ready" and ready["vectors"] == ready["chunks"]:
-            return dict(ready)
-        assert time.monotonic() < deadline, f"vectors never matched chunks after the restart: {ready}"
-        time.sleep(0.5)
+    last: list[dict[str, Any]] = [{}]
+
+    def repaired() -> dict[str, Any] | None:
+        last[0] = ready = dict(httpx.get(f"{url}/readyz", timeout=60).json())
+        return ready if ready.get("status") == "ready" and ready["vectors"] == ready["chunks"] else None
+
+    return wait_until(repaired, timeout, interval=0.2,
+                      message=lambda: f"vectors to match chunks after the restart: {last[0]}")
 
 
 # --------------------------------------------------------------------------- kill -9 during an upload
@@ -162,11 +162,8 @@ def test_kill_9_during_uploads_leaves_a_consistent_library(
     ]
     for name, condition in kill_points:
         queue_top[0] = _chroma_queue_top(data_dir)
-        started = time.monotonic()
         _post_in_background(url, body, content_type)
-        while not condition():
-            assert time.monotonic() - started < 120, f"kill point not reached: {name}"
-            time.sleep(0.002)
+        wait_until(condition, 120, interval=0.002, message=f"the kill point {name!r}")
         server.kill()
         url = server.start()
         ready = wait_repaired(url)
@@ -179,10 +176,9 @@ def test_kill_9_during_uploads_leaves_a_consistent_library(
             assert source_text(url, sid) == before[sid], f"killed {name}: {sid} changed"
         assert ready["sources"] == len(listed) and ready["chunks"] == sum(s["chunks"] for s in listed.values())
         # The start-up repair also removes the files the killed job had saved (unless its sources made it).
-        deadline = time.monotonic() + 60
-        while _uploaded_files(data_dir) != len(listed):
-            assert time.monotonic() < deadline, f"{_uploaded_files(data_dir)} files in uploads/, {len(listed)} sources"
-            time.sleep(0.2)
+        stored = len(listed)
+        wait_until(lambda stored=stored: _uploaded_files(data_dir) == stored, 60, interval=0.2,
+                   message=f"uploads/ to hold exactly the {stored} stored sources' files")
         print(f"\nkill -9 {name}: {len(listed) - len(before)} of {len(upload)} uploaded sources were stored "
               f"(all or none); {_uploaded_files(data_dir)} files in uploads/")
 
@@ -211,6 +207,7 @@ class Hammer:
     def __init__(self, url: str, questions: list[str], threads: int = 6, timeout: float = 60) -> None:
         self.url, self.questions, self.timeout = url, questions, timeout
         self.results: list[tuple[float, int, Any, float]] = []  # (started, status (0: no response), body, seconds)
+        self.starts: list[float] = []  # when each request was sent, answered or not
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._threads = [threading.Thread(target=self._run, args=(i,), daemon=True) for i in range(threads)]
@@ -232,6 +229,8 @@ class Hammer:
                 question = self.questions[n % len(self.questions)]
                 n += 1
                 t0 = time.monotonic()
+                with self._lock:
+                    self.starts.append(t0)
                 try:
                     response = client.post(f"{self.url}/v1/answer", json={"question": question})
                     status, body = response.status_code, (
@@ -246,6 +245,19 @@ class Hammer:
         """Results of requests started at or after ``t0``."""
         with self._lock:
             return [r for r in self.results if r[0] >= t0]
+
+    def wait_for(self, count: int, t0: float, status: int | None = None, timeout: float = 120) -> None:
+        """Wait until ``count`` requests started at or after ``t0`` have finished (with ``status``, if given)."""
+        wait_until(lambda: len([r for r in self.since(t0) if status is None or r[1] == status]) >= count, timeout,
+                   message=f"{count} requests after t={t0:.1f} with status {status}")
+
+    def wait_sent(self, count: int, t0: float, timeout: float = 60) -> None:
+        """Wait until ``count`` requests were sent at or after ``t0`` (answered or not)."""
+        def sent() -> bool:
+            with self._lock:
+                return sum(t >= t0 for t in self.starts) >= count
+
+        wait_until(sent, timeout, message=f"{count} requests sent after t={t0:.1f}")
 
 
 def _bad_results(results: list[tuple[float, int, Any, float]]) -> list[str]:
@@ -264,14 +276,14 @@ def _cited_answer(body: Any) -> bool:
 
 
 def _wait_answering(url: str, question: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
+    """Poll ``/v1/answer`` until it answers 200 (only clear 503s are allowed on the way)."""
+
+    def answering() -> bool:
         response = httpx.post(f"{url}/v1/answer", json={"question": question}, timeout=60)
-        if response.status_code == 200:
-            return
-        assert response.status_code == 503, response.text
-        assert time.monotonic() < deadline, f"still {response.status_code} {response.text[:200]}"
-        time.sleep(0.5)
+        assert response.status_code in (200, 503), response.text
+        return response.status_code == 200
+
+    wait_until(answering, timeout, interval=0.2, message="answers to come back")
 
 
 def test_chroma_server_stopped_or_hung_mid_query(
@@ -291,26 +303,25 @@ def test_chroma_server_stopped_or_hung_mid_query(
     with background_server(settings) as url:
         _wait_answering(url, questions[0])
         with Hammer(url, questions) as hammer:
-            time.sleep(2)
+            hammer.wait_for(3, 0.0, status=200)  # answering under load
+            chroma.stop()  # returns once the server process has exited
             t_stop = time.monotonic()
-            chroma.stop()
-            time.sleep(4)
+            hammer.wait_for(3, t_stop + 0.5)  # requests sent while Chroma is down have their replies
             down = httpx.get(f"{url}/readyz", timeout=CHROMA_TIMEOUT_S + 30)
             t_restart = time.monotonic()
             chroma.start()
             _wait_answering(url, questions[1])
             t_back = time.monotonic()
-            time.sleep(2)
+            hammer.wait_for(3, t_back)  # answered again before the next fault
 
             t_pause = time.monotonic()
             chroma.pause()
-            time.sleep(2)
+            hammer.wait_sent(2, t_pause + 0.5)  # requests that meet a hung server
             hung = httpx.get(f"{url}/readyz", timeout=CHROMA_TIMEOUT_S + 30)
-            time.sleep(1)
             t_resume = time.monotonic()
             chroma.resume()
             _wait_answering(url, questions[2])
-            time.sleep(2)
+            hammer.wait_for(3, t_resume + 1, status=200)
         results = hammer.results
 
         assert down.status_code == 503 and down.json()["status"] == "unavailable", down.text
@@ -348,37 +359,24 @@ NOTICE = "# Gamma directive\n\n" + "\n\n".join(
 ) + "\n"
 
 
-def child_env(**extra: str) -> dict[str, str]:
-    """The environment for a subprocess: no POLICYCHAT_* variables leaking in, plus ``extra``."""
-    return {**{k: v for k, v in os.environ.items() if not k.startswith("POLICYCHAT_")}, **extra}
-
-
-def run_cli(*args: str, data_dir: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """``python -m assistant.cli ARGS`` against ``data_dir``."""
-    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], cwd=data_dir.parent,
-                          env={**env, "POLICYCHAT_DATA_DIR": str(data_dir), "COLUMNS": "250"},
-                          capture_output=True, text=True, timeout=300, check=False)
-
-
 def test_disk_full_fails_clearly_and_keeps_the_library(
     tmpfs: Callable[[int], Path], fill_disk: Callable[[Path, int], Path], index_state: Callable[[Path], Any],
     write_docs: Callable[..., Path], reliability_settings: Callable[..., Settings], tmp_path: Path,
 ) -> None:
     mount = tmpfs(16 * 1024 * 1024)
     data_dir = mount / "data"
-    env = child_env()
     docs = write_docs(tmp_path / "docs")
     big = tmp_path / "big"
     big.mkdir()
     (big / "gamma-directive.md").write_text(NOTICE, encoding="utf-8")
 
-    first = run_cli("ingest", str(docs), data_dir=data_dir, env=env)
+    first = run_cli("ingest", str(docs), data_dir=data_dir)
     assert first.returncode == 0, first.stderr
     before = index_state(data_dir)
     assert before.problems() == [] and len(before.texts) == 3
 
     filler = fill_disk(mount, 64 * 1024)
-    failed = run_cli("ingest", str(big), data_dir=data_dir, env=env)
+    failed = run_cli("ingest", str(big), data_dir=data_dir)
     assert failed.returncode != 0, failed.stdout
     message = " ".join(failed.stderr.split())
     print(f"\ndisk full, CLI: {message[:400]}")
@@ -416,7 +414,7 @@ def test_disk_full_fails_clearly_and_keeps_the_library(
         assert httpx.get(f"{url}/readyz", timeout=60).status_code == 200
 
     filler.unlink()
-    freed = run_cli("ingest", str(big), data_dir=data_dir, env=env)
+    freed = run_cli("ingest", str(big), data_dir=data_dir)
     assert freed.returncode == 0, freed.stderr
     final = index_state(data_dir)
     assert final.problems() == [], final.problems()

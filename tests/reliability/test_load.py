@@ -32,12 +32,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from testsupport import wait_for_job
+from testsupport import wait_for_job, wait_until
 
 KEY = "load-key-5e21"
 AUTH = {"Authorization": f"Bearer {KEY}"}
 CLIENTS = 16
-READ_SECONDS = 30
+MIN_READINGS = 8 * CLIENTS
+"""Answers to collect at the least (the clients keep asking until the writer has also done its cycles)."""
 MIN_WRITE_CYCLES = 2
 
 CHURN = {
@@ -119,8 +120,13 @@ def ask(url: str, questions: list[str], offset: int, stop: threading.Event, out:
                 out.append(Reading(sent, time.monotonic(), status, body))
 
 
-def churn(url: str, catalog: Path, stop: threading.Event, log: list[Generation], failures: list[str]) -> None:
-    """The writer: upload one churn source, delete the other, and so on, logging every generation."""
+def churn(url: str, catalog: Path, stop: threading.Event, log: list[Generation], failures: list[str],
+          answered_after: Callable[[float], bool]) -> None:
+    """The writer: upload one churn source, delete the other, and so on, logging every generation.
+
+    After each write it waits until some answer was asked after the write returned, so every
+    generation is served to the clients before the next write replaces it.
+    """
     names = list(CHURN)
     cycle = 0
     while not stop.is_set() or cycle < MIN_WRITE_CYCLES * 2:
@@ -141,7 +147,7 @@ def churn(url: str, catalog: Path, stop: threading.Event, log: list[Generation],
                 failures.append(f"{action} {name}: {response.status_code} {response.text[:300]}"
                                 + (f" job: {job}" if action == "upload" else ""))
             log.append(read_generation(catalog, started, done))
-            time.sleep(1.0)
+            wait_until(lambda done=done: answered_after(done), 180, message="an answer asked after the write")
         cycle += 1
 
 
@@ -200,12 +206,17 @@ def test_concurrent_answers_during_uploads_and_deletes(
     stop_readers, stop_writer = threading.Event(), threading.Event()
     readers = [threading.Thread(target=ask, args=(url, QUESTIONS, i, stop_readers, readings, lock), daemon=True)
                for i in range(CLIENTS)]
-    writer = threading.Thread(target=churn, args=(url, catalog, stop_writer, log, write_failures), daemon=True)
+    def answered_after(moment: float) -> bool:
+        with lock:
+            return any(r.sent > moment for r in readings)
+
+    writer = threading.Thread(target=churn, args=(url, catalog, stop_writer, log, write_failures, answered_after),
+                              daemon=True)
     started = time.monotonic()
     for thread in readers:
         thread.start()
     writer.start()
-    time.sleep(READ_SECONDS)
+    wait_until(lambda: len(readings) >= MIN_READINGS, 600, interval=0.5, message=f"{MIN_READINGS} answers")
     stop_writer.set()
     writer.join(timeout=300)
     stop_readers.set()

@@ -1,8 +1,9 @@
 """Real Chromium (Debian's /usr/bin/chromium) driving the UI of live servers.
 
 Install the browser with ``apt-get install -y chromium`` (never ``playwright install``);
-the tests skip when it is missing. Requests to anything but loopback are
-aborted, so a page never waits on the network.
+the tests skip when it is missing (and fail when ``POLICYCHAT_REQUIRE`` includes
+``chromium``). Requests to anything but loopback are aborted, so a page never waits
+on the network.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from testsupport import make_settings, require_or_skip
 
 from assistant.server import background_server
-from policychat.settings import Settings
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -27,7 +28,7 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 def browser() -> Iterator[Any]:
     """One headless Chromium per session."""
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.skip("Chromium is not installed: apt-get install -y chromium")
+        require_or_skip("chromium", "Chromium is not installed: apt-get install -y chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -65,8 +66,7 @@ def corpus_ui(ingested: Any) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def empty_ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of a server on a new, empty library (its tests upload into it)."""
-    settings = Settings(data_dir=tmp_path_factory.mktemp("ui-empty") / "data", sources=None,  # type: ignore[call-arg]
-                        _env_file=None)
+    settings = make_settings(tmp_path_factory.mktemp("ui-empty") / "data")
     with background_server(settings) as url:
         yield url
 

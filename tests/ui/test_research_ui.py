@@ -18,7 +18,6 @@ from PIL import Image, ImageChops
 from playwright.sync_api import expect
 from researchsupport import (
     QUILLON_QUESTION,
-    SHARED_CORPUS,
     UN_PDF,
     UN_QUESTION,
     ZORBLAX_QUESTION,
@@ -44,10 +43,8 @@ def _patient_expect() -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def research(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Settings]]:
-    """A server without a key on the tiny documents and the UN resolution PDF."""
-    if not (SHARED_CORPUS / f"{UN_PDF}.pdf").is_file():
-        pytest.skip("the shared corpus (with the UN resolution PDF) is absent")
+def research(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Settings]]:
+    """A server without a key on the tiny documents and the UN resolution PDF (from the shared corpus)."""
     settings = research_library(tmp_path_factory.mktemp("research-ui"))
     with background_server(settings) as url:
         yield url, settings
