@@ -682,7 +682,8 @@ def upload_and_wait(url: str, files: Any, *, data: dict[str, str] | None = None,
 def library_fingerprint(settings: Any) -> dict[str, Any]:
     """What a library holds, comparable byte for byte: every catalog table's rows, the Chroma ids, the BM25 files.
 
-    Cards are compared by source, content hash and recipe version, not by their cached text.
+    Cards are compared by source, content hash and recipe version, not by their cached text, and
+    derived values (relations cached per generation) by key.
 
     Reads the catalog read-only and the vector ids through a :class:`~ingest.library.Library`
     on the same settings (safe beside an in-process server).
@@ -701,6 +702,8 @@ def library_fingerprint(settings: Any) -> dict[str, Any]:
             # A card is a cache a reader may rebuild; which sources have one, for which content, is the state.
             card_keys = db.execute("SELECT source_id, content_hash, version FROM cards")
             rows["cards"] = sorted(repr(row) for row in card_keys)
+        if "derived" in rows:  # relations cached for a generation: a reader refreshes a stale one
+            rows["derived"] = sorted(repr(row) for row in db.execute("SELECT key FROM derived"))
     finally:
         db.close()
     bm25 = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((data_dir / "bm25").iterdir())}
