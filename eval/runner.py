@@ -123,9 +123,9 @@ def check_gates(
 
     Args:
         summary: metric values (see :func:`eval.metrics.summarize`).
-        gates_file: a TOML file with ``[<section>.min]``/``[<section>.max]`` tables, or plain
-            ``[min]``/``[max]`` tables (then ``section`` is ignored).
-        section: which table to judge against ("test" or "legacy").
+        gates_file: a TOML file with ``[<section>.min]``/``[<section>.max]`` tables and/or plain
+            ``[min]``/``[max]`` tables (used for a section the file has no table for).
+        section: which table to judge against ("test", or "legacy" for the plain tables).
 
     Returns:
         One line per failed gate; empty when every gate passes. A metric the summary cannot
@@ -148,18 +148,18 @@ def check_gates(
 def check_result_gates(results: list[ItemResult], gates_file: Path = GATES_FILE) -> list[str]:
     """Every gate table of ``gates_file`` judged on the results it is about.
 
-    ``[test]`` judges the test split (every result when the set has none). ``[legacy]`` judges
-    the items whose ids match its ``ids`` pattern, and only when all ``items`` of them were run
-    (a dev-only run is not judged on it). Failure lines are prefixed with the table's name.
+    ``[test]`` judges the test split (every result when the set has none). The plain
+    ``[min]``/``[max]`` tables judge the items whose ids match ``legacy_ids``, and only when all
+    ``legacy_items`` of them were run (a dev-only run is not judged on them); without ``[test]``
+    they judge every gated result. Failure lines are prefixed with the table's name.
     """
     gates = tomllib.loads(gates_file.read_text())
     if "test" not in gates:
         return check_gates(summarize(gated_results(results)), gates_file)
     failures = [f"test: {line}" for line in check_gates(summarize(gated_results(results)), gates_file, "test")]
-    legacy = gates.get("legacy")
-    if legacy:
-        chosen = [r for r in results if re.fullmatch(legacy["ids"], r.id)]
-        if chosen and len(chosen) == legacy.get("items", len(chosen)):
+    if "legacy_ids" in gates:
+        chosen = [r for r in results if re.fullmatch(gates["legacy_ids"], r.id)]
+        if chosen and len(chosen) == gates.get("legacy_items", len(chosen)):
             failures += [f"legacy: {line}" for line in check_gates(summarize(chosen), gates_file, "legacy")]
     return failures
 

@@ -46,8 +46,8 @@ def test_sectioned_gates_judge_the_test_split_and_the_legacy_items(tmp_path: Pat
 
     gates = tmp_path / "gates.toml"
     gates.write_text(
+        "legacy_ids = 'g\\d+'\nlegacy_items = 2\n[min]\nkey_fact_accuracy = 0.9\n"
         "[test.min]\nkey_fact_accuracy = 0.5\n"
-        "[legacy]\nids = 'g\\d+'\nitems = 2\n[legacy.min]\nkey_fact_accuracy = 0.9\n"
     )
 
     def result(item_id: str, split: str, key_facts: float) -> ItemResult:
