@@ -122,7 +122,8 @@ class Assembler:
             answer=text,
             abstained=abstained,
             citations=citations,
-            retrieved=retrieved_passages(turn.passages, citations, turn.request.top_k or self.retriever.settings.top_k),
+            retrieved=retrieved_passages(
+                turn.passages, citations, turn.request.top_k or self.retriever.settings.retrieval.top_k),
             generator=turn.generator,
             timings_ms=turn.timings,
             index_generation=turn.generation,

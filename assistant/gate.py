@@ -38,10 +38,10 @@ class Evidence:
 
     def sufficient(self, settings: Settings) -> bool:
         """Answer only if strong enough, and clearly stronger when a name the question is about is absent."""
-        threshold = settings.abstain_threshold * (0.5 if self.names_document else 1.0)
+        threshold = settings.answer.abstain_threshold * (0.5 if self.names_document else 1.0)
         if self.strength < threshold:
             return False
-        return not self.missing_names or self.strength >= settings.abstain_missing_name_threshold
+        return not self.missing_names or self.strength >= settings.answer.abstain_missing_name_threshold
 
 
 # A Chinese-language source never writes "China" in English; its country field says it.

@@ -81,7 +81,7 @@ def final_answer(events: Iterator[Event]) -> Answer:
 
 def answer_events(service: AnswerService, request: AnswerRequest) -> Iterator[Event]:
     """The events of one answer (see the module docstring); nothing runs until the first is asked for."""
-    name = request.generator or service.settings.generator
+    name = request.generator or service.settings.answer.generator
     generator = service.generator(name)  # an unknown backend fails before the first event
     turn = service.prepare.invoke(Turn(request=request, generator=name))
     if streams_tokens(generator):
@@ -170,7 +170,7 @@ class LiveAnswer:
         generate_s = time.perf_counter() - started - self.checker.seconds
         failure = failure or self._lost()
         if failure and not self.turn.request.raw_draft:
-            if self.service.settings.llm_fallback:
+            if self.service.settings.answer.llm_fallback:
                 yield from self._fall_back(failure)
                 return
             if endpoint_failed:
@@ -247,7 +247,7 @@ class LiveAnswer:
         text, citations = add_status_notes(text, citations, turn.passages, snap, self.service.knowledge, turn.analysis)
         timings.total = round((time.perf_counter() - turn.started) * 1000, 1)
         finish = "length" if self.reply and self.reply.finish_reason == "length" else "stop"
-        top_k = turn.request.top_k or self.service.settings.top_k
+        top_k = turn.request.top_k or self.service.settings.retrieval.top_k
         return Answer(answer=text, abstained=not self.released, citations=citations,
                       retrieved=retrieved_passages(turn.passages, citations, top_k),
                       generator=turn.generator, timings_ms=timings,

@@ -73,7 +73,7 @@ def build_workload(size: str, scratch: Path) -> Workload | None:
     PDF parse figure is absent there).
     """
     if size == "full":
-        sources = Settings().sources
+        sources = Settings().store.sources
         if sources is None or not Path(sources).is_dir():
             return None
         return Workload(size, Path(sources), load_questions(200), [1, 10, 100], {1: 40, 4: 40, 16: 40}, llm_questions=5)

@@ -102,7 +102,7 @@ def run_eval(
     """
     results = []
     # Latencies are measured as the server answers: with its torch thread count.
-    with torch_threads(service.settings.serve_torch_threads):
+    with torch_threads(service.settings.server.serve_torch_threads):
         for done, item in enumerate(items, start=1):
             results.append(evaluate_item(service, item, generator, contexts))
             if progress:

@@ -65,7 +65,7 @@ Record = tuple[Source, str, list[Chunk]]
 
 def server_address(settings: Settings) -> str:
     """``host:port`` of the configured Chroma server, as every message names it."""
-    return f"{settings.chroma_host}:{settings.chroma_port}"
+    return f"{settings.store.chroma_host}:{settings.store.chroma_port}"
 
 
 def chroma_client_settings() -> Any:
@@ -89,7 +89,7 @@ def _check_server_answers(settings: Settings) -> None:
     """
     import httpx
 
-    url = f"http://{settings.chroma_host}:{settings.chroma_port}/api/v2/heartbeat"
+    url = f"http://{settings.store.chroma_host}:{settings.store.chroma_port}/api/v2/heartbeat"
     httpx.get(url, timeout=_timeout()).raise_for_status()
 
 
@@ -118,7 +118,7 @@ def connect(settings: Settings) -> Any:
     with store_errors(settings):
         _check_server_answers(settings)
         client = chromadb.HttpClient(
-            host=settings.chroma_host or "127.0.0.1", port=settings.chroma_port, ssl=False, headers=None,
+            host=settings.store.chroma_host or "127.0.0.1", port=settings.store.chroma_port, ssl=False, headers=None,
             settings=chroma_client_settings(), tenant=DEFAULT_TENANT, database=DEFAULT_DATABASE,
         )
         _limit_http_waits(client)
@@ -153,15 +153,15 @@ def store_error(settings: Settings, exc: Exception) -> PolicychatError:
     """
     where = (
         f"Chroma server at {server_address(settings)}"
-        if settings.uses_chroma_server
-        else f"Chroma store in {settings.data_dir / 'chroma'}"
+        if settings.store.uses_chroma_server
+        else f"Chroma store in {settings.store.data_dir / 'chroma'}"
     )
     if is_disk_full(exc):
         return StorageFullError(
             f"no space left on the disk of the {where} ({type(exc).__name__}: {exc}); free some space and "
             "run the write again (what is stored is kept)"
         )
-    if not settings.uses_chroma_server:
+    if not settings.store.uses_chroma_server:
         return IndexUnavailableError(
             f"{where} is unavailable ({type(exc).__name__}: {exc}); start it or check the path."
         )
@@ -193,7 +193,7 @@ def store_errors(settings: Settings) -> Iterator[None]:
 
 def sources_collection_name(settings: Settings) -> str:
     """The collection holding the source records: ``<collection>-sources``."""
-    return f"{settings.collection}-sources"
+    return f"{settings.store.collection}-sources"
 
 
 def encode_record(source: Source, path: str, chunks: Sequence[Chunk]) -> tuple[str, dict[str, str | int]]:
@@ -287,7 +287,7 @@ class RemoteStore:
         with store_errors(settings):
             self._records = self._client.get_or_create_collection(name=self._name, embedding_function=None)
             self._chunks = self._client.get_or_create_collection(
-                name=settings.collection, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+                name=settings.store.collection, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
             )
 
     def stamp(self) -> str:

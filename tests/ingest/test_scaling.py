@@ -75,7 +75,7 @@ def test_repeated_sentence_file_ingests_in_linear_time(
         (folder / "harbour-compute-notice.md").write_text(NORMAL_DOC, encoding="utf-8")
         library = open_library(tmp_path / f"data-{factor}")
         library.embeddings  # noqa: B018 - the model loads once, outside the timing
-        load_token_counter(library.settings.embedding_model)
+        load_token_counter(library.settings.models.embedding_model)
         started = time.perf_counter()
         report = ingest_paths(library, [folder])
         times.append(time.perf_counter() - started)

@@ -9,7 +9,6 @@ repair once the fault is gone.
 from __future__ import annotations
 
 import random
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from testsupport import child_env, run_cli, wait_for_job, wait_until
+from testsupport import child_env, count_rows, run_cli, wait_for_job, wait_until
 
 from assistant.server import background_server
 from policychat.settings import Settings
@@ -87,26 +86,13 @@ def wait_repaired(url: str, timeout: float = 90) -> dict[str, Any]:
 
 def _chroma_queue_top(data_dir: Path) -> int:
     """The highest sequence number of Chroma's write-ahead log (moves on when vectors are written)."""
-    try:
-        db = sqlite3.connect(f"file:{data_dir / 'chroma' / 'chroma.sqlite3'}?mode=ro", uri=True, timeout=1)
-        try:
-            return int(db.execute("SELECT COALESCE(MAX(seq_id), 0) FROM embeddings_queue").fetchone()[0])
-        finally:
-            db.close()
-    except sqlite3.Error:
-        return -1
+    return count_rows(data_dir / "chroma" / "chroma.sqlite3", "SELECT COALESCE(MAX(seq_id), 0) FROM embeddings_queue",
+                      unreadable=-1)
 
 
 def _staged_rows(data_dir: Path) -> int:
     """Sentence-vector rows an ingest run has staged and not committed (the run is embedding)."""
-    try:
-        db = sqlite3.connect(f"file:{data_dir / 'catalog.sqlite'}?mode=ro", uri=True, timeout=1)
-        try:
-            return int(db.execute("SELECT COUNT(*) FROM staged_sentence_vectors").fetchone()[0])
-        finally:
-            db.close()
-    except sqlite3.Error:
-        return 0
+    return count_rows(data_dir / "catalog.sqlite", "SELECT COUNT(*) FROM staged_sentence_vectors")
 
 
 def _uploaded_files(data_dir: Path) -> int:
