@@ -41,7 +41,7 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from assistant.assemble import missing_side_note, on_quote_pages, retrieved_passages
+from assistant.assemble import missing_side_note, on_quote_pages, question_language, retrieved_passages
 from assistant.generators import GenerationInput, Generator
 from assistant.generators.chat import ChatGenerator, ReplyStream
 from assistant.models import Answer, DroppedSentence, TokenUsage
@@ -242,7 +242,7 @@ class LiveAnswer:
         text = " ".join(self.parts if turn.request.raw_draft else self.released)
         citations = on_quote_pages(self.checker.citations, snap)
         if turn.comparison and self.released:
-            text += missing_side_note(citations)
+            text += missing_side_note(citations, question_language(turn))
         # As for any answer: a cited source no longer in force is marked, and a cited note says so.
         text, citations = add_status_notes(text, citations, turn.passages, snap, self.service.knowledge, turn.analysis)
         timings.total = round((time.perf_counter() - turn.started) * 1000, 1)

@@ -44,9 +44,9 @@ from policychat.settings import Settings
 
 # A Chroma server that accepts connections but never answers (overloaded, paused, half-dead
 # network) must not hang the reads and writes waiting on it: the chromadb HTTP client has no
-# timeout of its own. Reads and writes of one batch take well under a second on a healthy server.
+# timeout of its own. Reads and writes of one batch take well under a second on a healthy server;
+# the read timeout is POLICYCHAT_CHROMA_TIMEOUT_SECONDS (15 s unless set).
 CHROMA_CONNECT_TIMEOUT_S = 3.0
-CHROMA_TIMEOUT_S = 15.0
 
 RECORD_FORMAT = 2  # bump when the source record layout changes
 STAMP_KEY = "policychat_stamp"  # in the sources collection's metadata
@@ -76,10 +76,11 @@ def chroma_client_settings() -> Any:
     return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
 
 
-def _timeout() -> Any:
+def _timeout(settings: Settings) -> Any:
     import httpx
 
-    return httpx.Timeout(CHROMA_TIMEOUT_S, connect=CHROMA_CONNECT_TIMEOUT_S)
+    read = settings.store.chroma_timeout_seconds
+    return httpx.Timeout(read, connect=min(CHROMA_CONNECT_TIMEOUT_S, read))
 
 
 def _check_server_answers(settings: Settings) -> None:
@@ -90,16 +91,16 @@ def _check_server_answers(settings: Settings) -> None:
     import httpx
 
     url = f"http://{settings.store.chroma_host}:{settings.store.chroma_port}/api/v2/heartbeat"
-    httpx.get(url, timeout=_timeout()).raise_for_status()
+    httpx.get(url, timeout=_timeout(settings)).raise_for_status()
 
 
-def _limit_http_waits(client: Any) -> None:
+def _limit_http_waits(client: Any, settings: Settings) -> None:
     """Give the chromadb HTTP client's session connect and read timeouts (it is created with none)."""
     import httpx
 
     session = getattr(getattr(client, "_server", None), "_session", None)
     if isinstance(session, httpx.Client):
-        session.timeout = _timeout()
+        session.timeout = _timeout(settings)
 
 
 def connect(settings: Settings) -> Any:
@@ -121,11 +122,11 @@ def connect(settings: Settings) -> Any:
             host=settings.store.chroma_host or "127.0.0.1", port=settings.store.chroma_port, ssl=False, headers=None,
             settings=chroma_client_settings(), tenant=DEFAULT_TENANT, database=DEFAULT_DATABASE,
         )
-        _limit_http_waits(client)
+        _limit_http_waits(client, settings)
     return client
 
 
-def _failure(exc: BaseException) -> str:
+def _failure(exc: BaseException, timeout_seconds: float) -> str:
     """What went wrong with a call to the server, in a few words."""
     import httpx
 
@@ -134,7 +135,7 @@ def _failure(exc: BaseException) -> str:
     while current is not None and id(current) not in seen:
         seen.add(id(current))
         if isinstance(current, httpx.TimeoutException):
-            return f"no answer within {CHROMA_TIMEOUT_S:g} s"
+            return f"no answer within {timeout_seconds:g} s"
         if isinstance(current, (httpx.ConnectError, ConnectionRefusedError)):
             return "connection refused"
         status = current.response.status_code if isinstance(current, httpx.HTTPStatusError) else None
@@ -165,7 +166,7 @@ def store_error(settings: Settings, exc: Exception) -> PolicychatError:
         return IndexUnavailableError(
             f"{where} is unavailable ({type(exc).__name__}: {exc}); start it or check the path."
         )
-    failure = _failure(exc)
+    failure = _failure(exc, settings.store.chroma_timeout_seconds)
     if failure == "unavailable":
         return IndexUnavailableError(
             f"{where} is unavailable ({type(exc).__name__}: {exc}); start it or check the address."

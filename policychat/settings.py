@@ -52,6 +52,11 @@ class StoreSettings(_Group):
     collection: str = Field("policychat", description="Chroma collection name.")
     chroma_host: str | None = Field(None, description="Chroma server host; unset = embedded.")
     chroma_port: int = Field(8000, ge=1, le=65535)
+    chroma_timeout_seconds: float = Field(
+        15.0, gt=0, le=600,
+        description="Chroma server mode: how long a request may wait for the server's answer before it fails "
+        "with an error naming the server (connecting waits at most 3 s).",
+    )
     replica_sync_seconds: float = Field(
         5.0, ge=0,
         description="Chroma server mode: a server re-syncs its local catalog and BM25 index from the Chroma server "

@@ -12,7 +12,8 @@ from policychat.settings import FIELD_GROUPS, GROUPS, Settings, get_settings, lo
 # One valid non-default value per field, written as an environment variable would be.
 NON_DEFAULT_VALUES = {
     "data_dir": "elsewhere", "sources": "docs", "collection": "other", "chroma_host": "chroma.internal",
-    "chroma_port": "8001", "replica_sync_seconds": "2.5", "embedding_model": "/models/e5", "embedding_batch_size": "8",
+    "chroma_port": "8001", "chroma_timeout_seconds": "4", "replica_sync_seconds": "2.5",
+    "embedding_model": "/models/e5", "embedding_batch_size": "8",
     "local_model_path": "/models/m.gguf", "llm_base_url": "http://127.0.0.1:8080/v1", "llm_model": "qwen",
     "llm_api_key": "k", "llm_context_tokens": "2048", "llm_timeout_seconds": "9", "chunk_tokens": "120",
     "chunk_overlap_tokens": "20", "max_chunks_per_file": "99", "max_file_seconds": "30", "top_k": "5",
