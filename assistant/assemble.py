@@ -22,8 +22,14 @@ from assistant.verify import verify_draft
 from ingest.library import Library
 
 
-def abstention_text(query: str, n_sources: int, filters_note: str) -> str:
-    """The refusal message: what was searched and why there is no answer."""
+def abstention_text(query: str, n_sources: int, filters_note: str, language: str = "en") -> str:
+    """The refusal message, in the question's ``language`` ("en" or "zh"): what was searched and why no answer."""
+    if language == "zh":
+        return (
+            "资料库中没有足够的依据来回答这个问题。"
+            f"已在 {n_sources} 个来源{filters_note}中检索:“{query}”。"
+            "可以换个问法、放宽筛选条件，或添加涵盖这一主题的来源。"
+        )
     return (
         "I could not find enough support in the library to answer this. "
         f'Searched {n_sources} source{"s" if n_sources != 1 else ""}{filters_note} for: "{query}". '
@@ -42,16 +48,24 @@ def on_quote_pages(citations: list[Citation], snap: Any) -> list[Citation]:
 
 def closest_label(turn: Turn) -> str:
     """What introduces the quotes after "the library does not state …", in the question's language."""
-    return "资料库中与此最相关的内容:" if turn.analysis and turn.analysis.language == "zh" else "What it does say:"
+    return "资料库中与此最相关的内容:" if question_language(turn) == "zh" else "What it does say:"
 
 
-def missing_side_note(citations: list[Citation]) -> str:
+def missing_side_note(citations: list[Citation], language: str = "en") -> str:
     """For a comparison: a note naming the side (United States or China) no citation supports, else ""."""
     cited = {c.country for c in citations}
+    if language == "zh":
+        missing = [name for code, name in (("US", "美国"), ("CN", "中国")) if code not in cited]
+        return f"\n\n注意:资料库中没有支持这一比较中{'或'.join(missing)}一方的段落。" if missing else ""
     missing = [name for code, name in (("US", "United States"), ("CN", "China")) if code not in cited]
     if not missing:
         return ""
     return f"\n\nNote: the library gave no supporting passage on the {' or '.join(missing)} side of this comparison."
+
+
+def question_language(turn: Turn) -> str:
+    """The language of the turn's question: "zh" or "en"."""
+    return turn.analysis.language if turn.analysis else "en"
 
 
 def filters_note(request: AnswerRequest) -> str:
@@ -111,18 +125,20 @@ class Assembler:
                 text = f"{turn.draft.not_stated}\n\n{closest_label(turn)} {text}"
                 abstained = True
             elif not abstained and turn.comparison:
-                text += missing_side_note(citations)
+                text += missing_side_note(citations, question_language(turn))
         text, citations = add_status_notes(text, citations, turn.passages, self.retriever.snapshot(), self.knowledge,
                                            turn.analysis)
         if abstained and not citations:
-            text = abstention_text(turn.query, self.searched_sources(turn), filters_note(turn.request))
+            text = abstention_text(turn.query, self.searched_sources(turn), filters_note(turn.request),
+                                   question_language(turn))
         turn.timings.verify = (time.perf_counter() - t0) * 1000
         turn.timings.total = (time.perf_counter() - turn.started) * 1000
         turn.answer = Answer(
             answer=text,
             abstained=abstained,
             citations=citations,
-            retrieved=retrieved_passages(turn.passages, citations, turn.request.top_k or self.retriever.settings.top_k),
+            retrieved=retrieved_passages(
+                turn.passages, citations, turn.request.top_k or self.retriever.settings.retrieval.top_k),
             generator=turn.generator,
             timings_ms=turn.timings,
             index_generation=turn.generation,

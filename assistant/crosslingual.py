@@ -17,6 +17,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from assistant.dictionary import chinese_words, english_words
+from assistant.numerals import chinese_number
 
 # English phrase (lower case; a trailing "s" is optional) -> Chinese terms used in PRC official texts.
 GLOSSARY: dict[str, tuple[str, ...]] = {
@@ -247,11 +248,9 @@ MAX_ZH_WORD_UNITS = 10
 
 
 def _articles(text: str, pattern: re.Pattern[str]) -> dict[int, str]:
-    from assistant.knowledge import article_number
-
     found = list(pattern.finditer(text))
     return {
-        article_number(m.group(1)): text[m.end() : found[i + 1].start() if i + 1 < len(found) else len(text)]
+        chinese_number(m.group(1)): text[m.end() : found[i + 1].start() if i + 1 < len(found) else len(text)]
         for i, m in enumerate(found)
     }
 

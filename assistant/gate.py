@@ -13,36 +13,14 @@ the question is about appears in no retrieved passage.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from assistant.compose import candidate_sentences
 from assistant.crosslingual import chinese_terms
 from assistant.evidence import content_tokens, coverage, key_names, mentions
 from assistant.generators import GenerationInput
 from assistant.question import opposite_words
+from assistant.turn import Evidence, Turn
 from policychat.settings import Settings
-
-if TYPE_CHECKING:
-    from assistant.turn import Turn
-
-
-@dataclass
-class Evidence:
-    """The abstain gate's view of the retrieved evidence."""
-
-    strength: float
-    missing_names: list[str]
-    names_document: bool = False
-    """The question names a document the library holds: the topic is covered, so the bar is half as high."""
-
-    def sufficient(self, settings: Settings) -> bool:
-        """Answer only if strong enough, and clearly stronger when a name the question is about is absent."""
-        threshold = settings.abstain_threshold * (0.5 if self.names_document else 1.0)
-        if self.strength < threshold:
-            return False
-        return not self.missing_names or self.strength >= settings.abstain_missing_name_threshold
-
 
 # A Chinese-language source never writes "China" in English; its country field says it.
 _COUNTRY_NAMES = {

@@ -122,7 +122,7 @@ class Gatherer:
         if not articles.markers:
             return
         have = {p.chunk_id for p in turn.passages}
-        for passage in turn.passages[: self.settings.top_k]:
+        for passage in turn.passages[: self.settings.retrieval.top_k]:
             if passage.chunk_id not in articles.markers:
                 continue
             found = articles.counterpart(passage.chunk.source_id, passage.chunk_id, len(passage.chunk.text) // 2)

@@ -212,7 +212,7 @@ class JobQueue:
         from assistant.library_admin import IngestErrorLog, IngestProblem
 
         names = {u.client_name: u.source_id for u in job.uploads}
-        IngestErrorLog(Path(self.runtime.settings.data_dir)).add(
+        IngestErrorLog(Path(self.runtime.settings.store.data_dir)).add(
             [IngestProblem(time.time(), names.get(e.file, e.file), e.file, e.reason) for e in report.errors])
 
     def _finish(self, job: Job, state: str) -> None:

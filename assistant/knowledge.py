@@ -13,6 +13,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from assistant.crosslingual import BilingualTable, derive_term_pairs
+from assistant.numerals import chinese_number
 from ingest.cards import Card
 from ingest.models import SourceMeta
 from ingest.relations import NOT_IN_FORCE, Relation, Standing, statuses
@@ -123,26 +124,6 @@ class LibraryKnowledge:
 
 
 _ARTICLE = re.compile(r"第([一二三四五六七八九十百零〇\d]{1,6})条|\bArticle\s+(\d{1,3})\b")
-_CN_NUMERALS = {
-    "零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
-}
-
-
-def article_number(token: str) -> int:
-    """"二十四" -> 24, "7" -> 7 (article numbers as Chinese numerals or digits)."""
-    if token.isdigit():
-        return int(token)
-    total, current = 0, 0
-    for ch in token:
-        if ch == "百":
-            total += (current or 1) * 100
-            current = 0
-        elif ch == "十":
-            total += (current or 1) * 10
-            current = 0
-        else:
-            current = _CN_NUMERALS.get(ch, 0)
-    return total + current
 
 
 class ArticleIndex:
@@ -158,7 +139,7 @@ class ArticleIndex:
                 continue
             current: int | None = None
             for chunk in sorted(chunks, key=lambda c: c.position):
-                marks = [(m.start(), article_number(m.group(1) or m.group(2))) for m in _ARTICLE.finditer(chunk.text)]
+                marks = [(m.start(), chinese_number(m.group(1) or m.group(2))) for m in _ARTICLE.finditer(chunk.text)]
                 if current is not None:
                     marks.insert(0, (0, current))
                 self.markers[chunk.chunk_id] = marks

@@ -90,7 +90,7 @@ def reingest_source(runtime: Runtime, source_id: str) -> ReingestResult:
     Raises:
         SourceNotFoundError: no such source.
     """
-    log = IngestErrorLog(Path(runtime.settings.data_dir))
+    log = IngestErrorLog(Path(runtime.settings.store.data_dir))
     with runtime.write_lock:
         library = runtime.service().library
         record = next((r for r in library.catalog.records() if r.meta.id == source_id), None)

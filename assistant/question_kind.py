@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from assistant.numerals import chinese_number
+
 Kind = Literal[
     "definition", "who", "list", "factoid", "status", "yesno", "summary", "comparison", "procedure", "why", "describe"
 ]
@@ -24,7 +26,6 @@ _NUMBER_WORDS = {
     "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
     "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "twenty": 20,
 }
-_CN_DIGITS = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 
 
 def _rx(pattern: str) -> re.Pattern[str]:
@@ -188,7 +189,7 @@ def requested_count(question: str) -> int | None:
     match = _COUNT_ZH.search(question)
     if match:
         value = match.group(1)
-        return int(value) if value.isdigit() else _CN_DIGITS.get(value)
+        return chinese_number(value)
     for match in _COUNT_EN.finditer(question):
         value, noun = match.group(1).lower(), match.group(2).lower()
         if noun in {"days", "months", "years", "weeks", "hours", "percent", "times"}:

@@ -128,7 +128,7 @@ class ReplicaSync:
 
 def replica_sync_for(library: Library) -> ReplicaSync | None:
     """A :class:`ReplicaSync` for a server on ``library``: None in embedded mode or when the interval is 0."""
-    interval = library.settings.replica_sync_seconds
+    interval = library.settings.store.replica_sync_seconds
     if library.publisher is None or interval <= 0:
         return None
     return ReplicaSync(library, interval)

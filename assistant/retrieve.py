@@ -140,9 +140,9 @@ class HybridRetriever:
         for chunk in by_id.values():
             doc_freq.update(set(tokenize(chunk.embed_text)))
         snap = Snapshot(generation, by_id, metas, keyword, doc_freq, common_words=common_words(
-            self.settings.embedding_model
+            self.settings.models.embedding_model
         ), pages={source_id: spans for source_id, spans in pages.items() if spans and source_id in metas})
-        if len(by_id) <= self.settings.exact_search_max_chunks:
+        if len(by_id) <= self.settings.retrieval.exact_search_max_chunks:
             stored = self.library.vectors.vectors(sorted(by_id))
             snap.dense_ids = sorted(stored)
             snap.dense_matrix = np.stack([stored[cid] for cid in snap.dense_ids]) if stored else None
@@ -194,7 +194,7 @@ class HybridRetriever:
             top_k: how many passages to return (default from settings).
             mode: "hybrid" (RRF of dense, BM25 and, for English questions, BM25 on Chinese glossary terms),
                 "dense" or "bm25" (for ablations).
-            diversify: cap passages per source (``settings.per_source_cap``).
+            diversify: cap passages per source (``settings.retrieval.per_source_cap``).
             balance_countries: give US and CN sources half of the slots each.
             prefer_sources: sources the question names ("EO 14110"): their own best passages are
                 fused in as one more ranked list.
@@ -207,7 +207,7 @@ class HybridRetriever:
         Returns:
             Passages, best first, each with fused, dense and keyword scores.
         """
-        k = top_k or self.settings.top_k
+        k = top_k or self.settings.retrieval.top_k
         snap = self.snapshot()
         allowed_sources = self.allowed_sources(snap, filters)
         if allowed_sources is not None and not allowed_sources:
@@ -269,7 +269,7 @@ class HybridRetriever:
         named_query: str = "",
         translated_query: str | None = None,
     ) -> list[Passage]:
-        n = self.settings.candidates
+        n = self.settings.retrieval.candidates
         dense: list[tuple[str, float]] = []
         keyword: list[tuple[str, float]] = []
         translated: list[tuple[str, float]] = []
@@ -330,7 +330,7 @@ class HybridRetriever:
     def _select(self, ranked: list[Passage], k: int, diversify: bool) -> list[Passage]:
         if not diversify:
             return ranked[:k]
-        base_cap = self.settings.per_source_cap
+        base_cap = self.settings.retrieval.per_source_cap
         chosen: list[Passage] = []
         per_source: Counter[str] = Counter()
         overflow: list[Passage] = []

@@ -47,21 +47,21 @@ class Runtime:
     @property
     def uploads_dir(self) -> Path:
         """Where uploaded files are kept: ``<data_dir>/uploads``."""
-        return Path(self.settings.data_dir) / "uploads"
+        return Path(self.settings.store.data_dir) / "uploads"
 
     def conversations(self) -> ConversationStore:
         """The stored conversations of this data directory (independent of the vector store)."""
         if self._conversations is None:
             from assistant.conversations import ConversationStore
 
-            self._conversations = ConversationStore.for_data_dir(Path(self.settings.data_dir))
+            self._conversations = ConversationStore.for_data_dir(Path(self.settings.store.data_dir))
         return self._conversations
 
     def pages(self) -> PageRenderer:
         """Renders cited PDF pages of the library (cached under ``<data_dir>/page-cache``)."""
         from assistant.pages import PageRenderer
 
-        return PageRenderer(self.service().library.catalog, Path(self.settings.data_dir) / "page-cache")
+        return PageRenderer(self.service().library.catalog, Path(self.settings.store.data_dir) / "page-cache")
 
     def service(self) -> AnswerService:
         """The app's one :class:`AnswerService`, opened on first use (and synced first in server mode).
@@ -108,7 +108,7 @@ class Runtime:
         Chroma server (other machines may be writing to it) and when another
         process is writing; a read-only data directory only logs a warning.
         """
-        if self.settings.uses_chroma_server:
+        if self.settings.store.uses_chroma_server:
             return
         try:
             with self.write_lock:

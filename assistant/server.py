@@ -35,7 +35,7 @@ def create_app(settings: Settings, *, warm_up: bool = True) -> FastAPI:
 
     # Answers run concurrently in the threadpool; one intra-op thread each keeps the
     # cores from being oversubscribed (measured: embed_query p95 186 ms -> 24 ms under load).
-    torch.set_num_threads(settings.serve_torch_threads)
+    torch.set_num_threads(settings.server.serve_torch_threads)
     _import_model_libraries()
 
     from assistant.api import api_router, health_router
@@ -68,7 +68,7 @@ def create_app(settings: Settings, *, warm_up: bool = True) -> FastAPI:
     app.add_middleware(OpenAIErrorShape)  # outermost: OpenAI routes' errors, the edge's included
     return gr.mount_gradio_app(
         app, build_ui(runtime), path="/", theme=make_theme(), css=CSS, head=HEAD, ssr_mode=False,
-        max_file_size=int(settings.max_upload_mb * 1024 * 1024), footer_links=["gradio", "settings"],
+        max_file_size=int(settings.server.max_upload_mb * 1024 * 1024), footer_links=["gradio", "settings"],
         run_history=False, show_error=True,
     )
 
@@ -87,7 +87,7 @@ def _import_model_libraries() -> None:
 
 
 def serve(settings: Settings | None = None, host: str | None = None, port: int | None = None) -> None:
-    """Run the app with uvicorn on ``host``/``port`` (default: ``settings.host``/``settings.port``).
+    """Run the app with uvicorn on ``host``/``port`` (default: ``settings.server.host``/``settings.server.port``).
 
     Raises:
         ConfigError: the host is not loopback and no API key is set (checked again after overrides).
@@ -96,8 +96,9 @@ def serve(settings: Settings | None = None, host: str | None = None, port: int |
 
     settings = settings or get_settings()
     if host is not None or port is not None:
-        settings = Settings(**{**settings.model_dump(), "host": host or settings.host, "port": port or settings.port})
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+        settings = settings.replace(host=host or settings.server.host, port=port or settings.server.port)
+    server = settings.server
+    uvicorn.run(create_app(settings), host=server.host, port=server.port, log_level=server.log_level.lower())
 
 
 @contextmanager

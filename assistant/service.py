@@ -62,7 +62,7 @@ class AnswerService:
 
     def generator(self, name: str | None) -> Generator:
         """The named backend (default from settings), created once and cached."""
-        name = name or self.settings.generator
+        name = name or self.settings.answer.generator
         if name not in self._generators:
             self._generators[name] = create_generator(name, self.settings)
         return self._generators[name]
@@ -75,7 +75,7 @@ class AnswerService:
         """
         from assistant.streaming import final_answer, streams_tokens
 
-        name = request.generator or self.settings.generator
+        name = request.generator or self.settings.answer.generator
         if streams_tokens(self.generator(name)):  # also fails fast on an unknown backend
             return final_answer(self.stream(request))
         turn = self.chain.invoke(Turn(request=request, generator=name))

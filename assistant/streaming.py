@@ -41,7 +41,7 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from assistant.assemble import missing_side_note, on_quote_pages, retrieved_passages
+from assistant.assemble import missing_side_note, on_quote_pages, question_language, retrieved_passages
 from assistant.generators import GenerationInput, Generator
 from assistant.generators.chat import ChatGenerator, ReplyStream
 from assistant.models import Answer, DroppedSentence, TokenUsage
@@ -81,7 +81,7 @@ def final_answer(events: Iterator[Event]) -> Answer:
 
 def answer_events(service: AnswerService, request: AnswerRequest) -> Iterator[Event]:
     """The events of one answer (see the module docstring); nothing runs until the first is asked for."""
-    name = request.generator or service.settings.generator
+    name = request.generator or service.settings.answer.generator
     generator = service.generator(name)  # an unknown backend fails before the first event
     turn = service.prepare.invoke(Turn(request=request, generator=name))
     if streams_tokens(generator):
@@ -170,7 +170,7 @@ class LiveAnswer:
         generate_s = time.perf_counter() - started - self.checker.seconds
         failure = failure or self._lost()
         if failure and not self.turn.request.raw_draft:
-            if self.service.settings.llm_fallback:
+            if self.service.settings.answer.llm_fallback:
                 yield from self._fall_back(failure)
                 return
             if endpoint_failed:
@@ -242,12 +242,12 @@ class LiveAnswer:
         text = " ".join(self.parts if turn.request.raw_draft else self.released)
         citations = on_quote_pages(self.checker.citations, snap)
         if turn.comparison and self.released:
-            text += missing_side_note(citations)
+            text += missing_side_note(citations, question_language(turn))
         # As for any answer: a cited source no longer in force is marked, and a cited note says so.
         text, citations = add_status_notes(text, citations, turn.passages, snap, self.service.knowledge, turn.analysis)
         timings.total = round((time.perf_counter() - turn.started) * 1000, 1)
         finish = "length" if self.reply and self.reply.finish_reason == "length" else "stop"
-        top_k = turn.request.top_k or self.service.settings.top_k
+        top_k = turn.request.top_k or self.service.settings.retrieval.top_k
         return Answer(answer=text, abstained=not self.released, citations=citations,
                       retrieved=retrieved_passages(turn.passages, citations, top_k),
                       generator=turn.generator, timings_ms=timings,

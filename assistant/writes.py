@@ -141,7 +141,7 @@ def save_upload(runtime: Runtime, client_name: str, data: BinaryIO, max_bytes: i
                 written += len(block)
                 if written > max_bytes:
                     raise UploadTooLargeError(
-                        f"file is larger than POLICYCHAT_MAX_UPLOAD_MB={runtime.settings.max_upload_mb:g}", name
+                        f"file is larger than POLICYCHAT_MAX_UPLOAD_MB={runtime.settings.server.max_upload_mb:g}", name
                     )
                 out.write(block)
     except OSError as exc:
@@ -158,7 +158,7 @@ def save_upload(runtime: Runtime, client_name: str, data: BinaryIO, max_bytes: i
 
 def max_upload_bytes(runtime: Runtime) -> int:
     """``POLICYCHAT_MAX_UPLOAD_MB`` in bytes."""
-    return int(runtime.settings.max_upload_mb * 1024 * 1024)
+    return int(runtime.settings.server.max_upload_mb * 1024 * 1024)
 
 
 def ingest_uploads(runtime: Runtime, uploads: list[SavedUpload], fields: UploadFields,

@@ -94,7 +94,7 @@ def run(size: str, out_dir: Path, sections: tuple[str, ...] = SECTIONS, library_
             )
         if "cold-start" in sections:
             _step("cold start")
-            results["cold_start"] = bench_cold_start(data_1x)
+            results["cold_start"] = bench_cold_start(data_1x, runs=workload.cold_starts)
         if "langchain" in sections and "retrieval" in sections:
             _step("LangChain recipe")
             lc = bench_langchain(library, workload.questions)

@@ -47,7 +47,7 @@ from ingest.library import Library
 from ingest.pipeline import ingest_paths
 library = Library(Settings(data_dir=sys.argv[1], sources=None, _env_file=None))
 library.embeddings.embed_query("warm up")
-load_token_counter(library.settings.embedding_model)
+load_token_counter(library.settings.models.embedding_model)
 started = time.perf_counter()
 report = ingest_paths(library, [Path(p) for p in sys.argv[2:]])
 print(json.dumps({"seconds": time.perf_counter() - started, "added": len(report.added),

@@ -26,7 +26,7 @@ def bench_ingestion(sources: Path, data_dir: Path) -> tuple[dict[str, Any], dict
     """
     settings = make_settings(data_dir, sources)
     t0 = time.perf_counter()
-    load_embeddings(settings.embedding_model, settings.embedding_batch_size).embed_query("warm up")
+    load_embeddings(settings.models.embedding_model, settings.models.embedding_batch_size).embed_query("warm up")
     model_load_s = time.perf_counter() - t0
 
     library = open_library(settings)

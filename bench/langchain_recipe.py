@@ -26,7 +26,7 @@ def bench_langchain(library: Library, questions: list[str]) -> dict[str, Any]:
     from langchain_core.documents import Document
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    embeddings = load_embeddings(library.settings.embedding_model, library.settings.embedding_batch_size)
+    embeddings = load_embeddings(library.settings.models.embedding_model, library.settings.models.embedding_batch_size)
     texts = [(r.meta.id, library.catalog.source(r.meta.id).text) for r in library.catalog.records()]
     t0 = time.perf_counter()
     splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)

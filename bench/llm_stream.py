@@ -185,13 +185,12 @@ def bench_llm_stream(library: Library, items: list[dict[str, Any]]) -> dict[str,
     with llama_server() as url:
         if url is None:
             return {"skipped": "llama_cpp.server or the packaged SmolLM2 is not installed (policychat[local-llm])"}
-        settings = library.settings.model_copy(update={
-            "generator": "openai", "llm_base_url": url, "llm_model": "smollm2", "llm_temperature": 0.0,
-            "llm_context_tokens": N_CTX})
+        settings = library.settings.replace(
+            generator="openai", llm_base_url=url, llm_model="smollm2", llm_temperature=0.0, llm_context_tokens=N_CTX)
         service = AnswerService(settings, library)
         results["model"] = "SmolLM2-135M-Instruct Q4_1 via llama_cpp.server (1 thread, n_ctx 2048, temperature 0)"
         results["llm"] = _run(service, items, extractive=False)
-    extractive = AnswerService(library.settings.model_copy(update={"generator": "extractive"}), library)
+    extractive = AnswerService(library.settings.replace(generator="extractive"), library)
     results["extractive"] = _run(extractive, items, extractive=True)
     return results
 

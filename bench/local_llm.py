@@ -26,7 +26,7 @@ def bench_local_llm(library: Library, questions: list[str]) -> dict[str, Any]:
     from assistant.retrieve import HybridRetriever
     from policychat.errors import PolicychatError
 
-    settings = library.settings.model_copy(update={"generator": "local"})
+    settings = library.settings.replace(generator="local")
     try:
         from assistant.generators import create_generator
 

@@ -36,7 +36,7 @@ def profile_answers(data_dir: Path, questions: list[str], out_dir: Path) -> Path
 
     quiet_network_clients()
     settings = Settings(data_dir=data_dir, _env_file=None)  # type: ignore[call-arg]
-    torch.set_num_threads(settings.serve_torch_threads)
+    torch.set_num_threads(settings.server.serve_torch_threads)
     service = AnswerService(settings)
 
     def run() -> list[float]:
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--questions", type=int, default=60)
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "bench" / "results")
     args = parser.parse_args(argv)
-    data_dir = args.data_dir or Settings().data_dir
+    data_dir = args.data_dir or Settings().store.data_dir
     if not (Path(data_dir) / "catalog.sqlite").is_file():
         sys.stderr.write(f"bench.profile: no library in {data_dir}; run `policychat ingest` first.\n")
         return 2

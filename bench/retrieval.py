@@ -37,7 +37,7 @@ def bench_retrieval(library: Library, questions: list[str]) -> dict[str, Any]:
     import torch
 
     # Timed as the server runs queries: one intra-op thread per request, no query-vector cache hits.
-    torch.set_num_threads(library.settings.serve_torch_threads)
+    torch.set_num_threads(library.settings.server.serve_torch_threads)
     retriever = HybridRetriever(library, library.settings)
     t0 = time.perf_counter()
     snap = retriever.snapshot()

@@ -38,6 +38,8 @@ class Workload:
     scale_factors: list[int]
     answer_requests: dict[int, int]
     llm_questions: int = 3
+    cold_starts: int = 3
+    """Server starts the cold-start figure is the median of (one on ``small``: it checks the harness, not the figure)."""
 
 
 def load_questions(limit: int) -> list[str]:
@@ -73,7 +75,7 @@ def build_workload(size: str, scratch: Path) -> Workload | None:
     PDF parse figure is absent there).
     """
     if size == "full":
-        sources = Settings().sources
+        sources = Settings().store.sources
         if sources is None or not Path(sources).is_dir():
             return None
         return Workload(size, Path(sources), load_questions(200), [1, 10, 100], {1: 40, 4: 40, 16: 40}, llm_questions=5)
@@ -81,4 +83,4 @@ def build_workload(size: str, scratch: Path) -> Workload | None:
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in _SMALL_DOCS.items():
         (folder / name).write_text(text + "\n", encoding="utf-8")
-    return Workload(size, folder, load_questions(5), [1, 10], {1: 4, 4: 8, 16: 16}, llm_questions=1)
+    return Workload(size, folder, load_questions(5), [1, 10], {1: 4, 4: 8, 16: 16}, llm_questions=1, cold_starts=1)

@@ -74,7 +74,7 @@ def eval_run(
     items = [item for item in items if split in ("all", item.split)]
     if sources is None:
         failed = _evaluate(AnswerService(settings), items, generator, folder, ablations, "library", judge_with,
-                           feedback_dir=settings.data_dir)
+                           feedback_dir=settings.store.data_dir)
     else:
         from eval.newsources import prepare_libraries
 
@@ -119,7 +119,7 @@ def _evaluate(
         variants["langchain-baseline (1000/200, k=4)"] = langchain_baseline(service.library, items)
     failures = check_result_gates(results)
     judged = None if judge_limit is None else _judge(service.settings, items, results, contexts, judge_limit, scope)
-    label = f"{generator or service.settings.generator} on {len(items)} items, {scope}"
+    label = f"{generator or service.settings.answer.generator} on {len(items)} items, {scope}"
     write_report(folder, results, summary, failures, label=label, ablations=variants, items=items, judge=judged,
                  data_dir=feedback_dir)
     splits = {name: summarize([r for r in results if r.split == name]) for name in ("all", "dev", "test")}
@@ -225,7 +225,7 @@ def eval_candidates(
         start = datetime.fromisoformat(since).replace(tzinfo=UTC) if since else None
     except ValueError as exc:
         raise PolicychatError(f"--since must be a date like 2026-01-31, not {since!r}") from exc
-    items = feedback_candidates(ConversationStore.for_data_dir(Path(settings.data_dir)), start)
+    items = feedback_candidates(ConversationStore.for_data_dir(Path(settings.store.data_dir)), start)
     write_candidates(items, out)
     console.print(f"wrote {len(items)} draft gold items from negative feedback to {out}; review them (evidence, "
                   "key facts, reviewed: true), then add them to the gold set")

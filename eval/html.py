@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from eval.dataset import GoldItem
-from eval.metrics import K_VALUES, ItemResult
+from eval.metrics import K_VALUES, ItemResult, worst_dev_items
 
 if TYPE_CHECKING:
     from eval.judge import JudgeReport
@@ -178,8 +178,6 @@ def write_html(
         for name, values in ablations.items()
     )
     ablation_head = "".join(f"<th>{html.escape(m)}</th>" for m in next(iter(ablations.values()), {}))
-    from eval.runner import worst_dev_items
-
     worst = worst_dev_items(results)
     worst_html = "".join(_worst_item(r, (gold or {}).get(r.id)) for r in worst)
     images = "".join(f'<img alt="chart" src="data:image/png;base64,{b64}">' for b64 in _charts(summary, ablations))

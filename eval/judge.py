@@ -198,12 +198,12 @@ def _endpoint_label(url: str) -> str:
 
 def require_endpoint(settings: Settings) -> str:
     """The configured endpoint URL, or a ConfigError that says which setting to set."""
-    if not settings.llm_base_url:
+    if not settings.models.llm_base_url:
         raise ConfigError(
             "The LLM judge (--judge) needs an OpenAI-compatible endpoint: set POLICYCHAT_LLM_BASE_URL "
             "(e.g. http://127.0.0.1:8080/v1 for a llama.cpp or vLLM server) and POLICYCHAT_LLM_MODEL."
         )
-    return settings.llm_base_url
+    return settings.models.llm_base_url
 
 
 _FATAL = (EndpointUnreachableError, EndpointRefusedError)
@@ -314,7 +314,7 @@ def judge_results(
     endpoint = _endpoint_label(base_url)
     started = time.monotonic()
     candidates = eligible_samples(items, results, contexts)
-    report = JudgeReport(model=settings.llm_model, endpoint=endpoint, eligible=len(candidates), limit=limit)
+    report = JudgeReport(model=settings.models.llm_model, endpoint=endpoint, eligible=len(candidates), limit=limit)
     todo = candidates[: max(limit, 0)]
     model = openai_chat_model(settings, base_url=base_url, temperature=0.0, max_tokens=MAX_REPLY_TOKENS,
                               timeout=TIMEOUT_SECONDS, max_retries=0)
@@ -324,7 +324,7 @@ def judge_results(
             try:
                 reply = model.invoke([("system", SYSTEM_PROMPT), ("human", prompt)]).text
             except Exception as exc:  # any endpoint failure is reported, never raised
-                error = endpoint_error(exc, endpoint, model=settings.llm_model, timeout=TIMEOUT_SECONDS)
+                error = endpoint_error(exc, endpoint, model=settings.models.llm_model, timeout=TIMEOUT_SECONDS)
                 failed_in_a_row += 1
                 # Unreachable, key refused, no such model: no later call can succeed either.
                 fatal: PolicychatError | None = error if isinstance(error, _FATAL) else None

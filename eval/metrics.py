@@ -240,3 +240,9 @@ def summarize_groups(results: Sequence[ItemResult], key: str) -> dict[str, dict[
         name: {metric: summary.get(metric) for metric in GROUP_METRICS}
         for name, summary in ((name, summarize(group)) for name, group in sorted(groups.items()))
     }
+
+
+def worst_dev_items(results: list[ItemResult], n: int = 15) -> list[ItemResult]:
+    """The ``n`` answerable dev items with the fewest key facts (then the worst retrieval)."""
+    dev = [r for r in results if r.answerable and r.split == "dev"]
+    return sorted(dev, key=lambda r: (r.key_facts or 0, r.direct_answer or 0, r.reciprocal_rank))[:n]

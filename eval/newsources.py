@@ -35,7 +35,7 @@ def read_new_documents(folder: Path, known_sources: set[str], settings: Settings
     """Parse, chunk and card every document in ``folder`` whose id is not in ``known_sources`` (bad files skipped)."""
     files, _ = discover_files([folder])
     catalogs: dict[Path, dict[str, dict[str, str]]] = {}
-    count = load_token_counter(settings.embedding_model)
+    count = load_token_counter(settings.models.embedding_model)
     docs: list[NewDocument] = []
     for path in files:
         catalogs.setdefault(path.parent, read_catalog(path.parent))
@@ -47,7 +47,8 @@ def read_new_documents(folder: Path, known_sources: set[str], settings: Settings
         if meta.id in known_sources or any(d.meta.id == meta.id for d in docs):
             continue
         source = Source(meta=meta, text=parsed.text, content_hash="", pages=parsed.pages, headings=parsed.headings)
-        chunks = tag_chunks(source, chunk_source(source, count, settings.chunk_tokens, settings.chunk_overlap_tokens))
+        chunks = tag_chunks(source, chunk_source(
+            source, count, settings.ingest.chunk_tokens, settings.ingest.chunk_overlap_tokens))
         if chunks:
             docs.append(NewDocument(meta, parsed.text, chunks, build_card(meta, chunks)))
     return docs
@@ -72,7 +73,7 @@ def draft_questions(
     relations = library_relations({d.meta.id: d.chunks for d in docs}, [d.meta for d in docs])
     names = {d.meta.id: doc_name(d.meta) for d in docs}
     drafts = [draft for doc in docs for draft in draft_document(doc, relations, names, prefix)]
-    if settings.llm_base_url:
+    if settings.models.llm_base_url:
         from eval.rewrite import rewrite_drafts
 
         drafts = rewrite_drafts(drafts, settings)
@@ -84,13 +85,14 @@ def prepare_libraries(settings: Settings, sources: Path) -> dict[str, tuple[Libr
 
     The main data directory is only read (copied), never written.
     """
-    root = Path(settings.data_dir) / "eval-sources"
+    root = Path(settings.store.data_dir) / "eval-sources"
     shutil.rmtree(root, ignore_errors=True)
-    alone = settings.model_copy(update={"data_dir": root / "new", "chroma_host": None})
-    whole = settings.model_copy(update={"data_dir": root / "whole", "chroma_host": None})
-    main_catalog = Path(settings.data_dir) / "catalog.sqlite"
-    if main_catalog.is_file() and not settings.uses_chroma_server:
-        shutil.copytree(settings.data_dir, whole.data_dir, ignore=shutil.ignore_patterns("eval-sources", "uploads"))
+    alone = settings.replace(data_dir=root / "new", chroma_host=None)
+    whole = settings.replace(data_dir=root / "whole", chroma_host=None)
+    main_catalog = Path(settings.store.data_dir) / "catalog.sqlite"
+    if main_catalog.is_file() and not settings.store.uses_chroma_server:
+        shutil.copytree(settings.store.data_dir, whole.store.data_dir,
+                        ignore=shutil.ignore_patterns("eval-sources", "uploads"))
     libraries: dict[str, tuple[Library, IngestReport]] = {}
     for name, scoped in (("new", alone), ("whole", whole)):
         library = Library(scoped)

@@ -56,8 +56,8 @@ def rewrite_drafts(drafts: list[Draft], settings: Settings) -> list[Draft]:
     from langchain_openai import ChatOpenAI
 
     model = ChatOpenAI(
-        base_url=settings.llm_base_url, model=settings.llm_model,
-        api_key=SecretStr(settings.llm_api_key or "not-needed"), temperature=0.2,
+        base_url=settings.models.llm_base_url, model=settings.models.llm_model,
+        api_key=SecretStr(settings.models.llm_api_key or "not-needed"), temperature=0.2,
         extra_body={"max_tokens": MAX_REPLY_TOKENS}, timeout=TIMEOUT_SECONDS, max_retries=0,
     )
     out, failures, kept = [], 0, 0

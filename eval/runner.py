@@ -30,6 +30,7 @@ from eval.metrics import (
     retrieval_scores,
     summarize,
     summarize_groups,
+    worst_dev_items,
 )
 from ingest.embed import torch_threads
 
@@ -102,7 +103,7 @@ def run_eval(
     """
     results = []
     # Latencies are measured as the server answers: with its torch thread count.
-    with torch_threads(service.settings.serve_torch_threads):
+    with torch_threads(service.settings.server.serve_torch_threads):
         for done, item in enumerate(items, start=1):
             results.append(evaluate_item(service, item, generator, contexts))
             if progress:
@@ -247,12 +248,6 @@ def write_report(
         lines += feedback_section(data_dir)
     (out_dir / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return out_dir
-
-
-def worst_dev_items(results: list[ItemResult], n: int = 15) -> list[ItemResult]:
-    """The ``n`` answerable dev items with the fewest key facts (then the worst retrieval)."""
-    dev = [r for r in results if r.answerable and r.split == "dev"]
-    return sorted(dev, key=lambda r: (r.key_facts or 0, r.direct_answer or 0, r.reciprocal_rank))[:n]
 
 
 def split_table(splits: dict[str, dict[str, float | None]]) -> list[str]:

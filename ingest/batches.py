@@ -89,7 +89,7 @@ class BatchEmbedder:
         distinct, copies = self._plan(items)
         self.planned += len(distinct)
         order = sorted(range(len(distinct)), key=lambda k: -len(distinct[k].item.chunks[distinct[k].index].embed_text))
-        size = self.library.settings.embedding_batch_size
+        size = self.library.settings.models.embedding_batch_size
         for first in range(0, len(order), size):
             self.control.check()
             if self.progress:

@@ -176,14 +176,17 @@ def chunk_source(source: Source, count: TokenCounter, max_tokens: int = 200, ove
     text = source.text
     headings = source.headings or find_headings(text)
     chunks: list[Chunk] = []
-    for section in _sections(text, headings):
-        sentences = split_sentences(text[section.start : section.end], offset=section.start)
-        if not sentences:
-            continue
-        header = f"{source.meta.title}\n{section.path}".strip()
-        header_tokens = count([header])[0]
+    split = [(section, split_sentences(text[section.start : section.end], offset=section.start))
+             for section in _sections(text, headings)]
+    split = [(section, sentences) for section, sentences in split if sentences]
+    headers = [f"{source.meta.title}\n{section.path}".strip() for section, _ in split]
+    # One tokenizer call for every header and one for every sentence of the source: a document of
+    # many short sections (thousands of headings) would otherwise cost two calls per section.
+    header_sizes = count_distinct(count, headers)
+    sentence_sizes = iter(count_distinct(count, [text[a:b] for _, sentences in split for a, b in sentences]))
+    for (section, sentences), header, header_tokens in zip(split, headers, header_sizes, strict=True):
         budget = max(32, min(max_tokens, MODEL_MAX_TOKENS - header_tokens - 2))
-        sizes = count_distinct(count, [text[a:b] for a, b in sentences])
+        sizes = [next(sentence_sizes) for _ in sentences]
         units: list[tuple[int, int, int]] = []
         for (a, b), size in zip(sentences, sizes, strict=True):
             if size <= budget:
@@ -235,17 +238,23 @@ def _merge_tiny(source: Source, chunks: list[Chunk], count: TokenCounter, max_to
     if not chunks:
         return chunks
     sizes = count_distinct(count, [c.text for c in chunks])
+    # The merged chunk is embedded under the following chunk's header, which must fit too. Every
+    # pair a tiny chunk could start is counted in one call (a few more than get merged).
+    merged_texts = {
+        i: f"{source.meta.title}\n{chunks[i + 1].section}".strip() + "\n"
+        + source.text[chunks[i].start : chunks[i + 1].end]
+        for i, size in enumerate(sizes[:-1]) if size < 12
+    }
+    merged_sizes = dict(zip(merged_texts, count_distinct(count, list(merged_texts.values())), strict=True))
     spans: list[tuple[int, int, str]] = []
     pending: Chunk | None = None
-    for chunk, size in zip(chunks, sizes, strict=True):
+    pending_index = -1
+    for index, (chunk, size) in enumerate(zip(chunks, sizes, strict=True)):
         if pending is None and size < 12 and chunk is not chunks[-1]:
-            pending = chunk
+            pending, pending_index = chunk, index
             continue
         if pending is not None:
-            joined = source.text[pending.start : chunk.end]
-            # The merged chunk is embedded under the following chunk's header, which must fit too.
-            merged_header = f"{source.meta.title}\n{chunk.section}".strip()
-            if count([f"{merged_header}\n{joined}"])[0] <= MODEL_MAX_TOKENS:
+            if merged_sizes[pending_index] <= MODEL_MAX_TOKENS:
                 spans.append((pending.start, chunk.end, chunk.section))
                 pending = None
                 continue

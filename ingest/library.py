@@ -109,7 +109,7 @@ class Library:
                 server-mode library can be read but refuses writes. None in embedded mode.
         """
         self.settings = settings
-        self.data_dir = Path(settings.data_dir)
+        self.data_dir = Path(settings.store.data_dir)
         try:
             self.data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -126,7 +126,8 @@ class Library:
     def embeddings(self) -> Embeddings:
         """The embedding model (loaded and cached on first use)."""
         if self._embeddings is None:
-            self._embeddings = load_embeddings(self.settings.embedding_model, self.settings.embedding_batch_size)
+            models = self.settings.models
+            self._embeddings = load_embeddings(models.embedding_model, models.embedding_batch_size)
         return self._embeddings
 
     def _writer(self) -> Publishing | None:
@@ -136,7 +137,7 @@ class Library:
             ConfigError: a server-mode library opened without its publisher (the write would
                 never reach the other machines).
         """
-        if self.publisher is None and self.settings.uses_chroma_server:
+        if self.publisher is None and self.settings.store.uses_chroma_server:
             raise ConfigError(
                 "this library uses a Chroma server but was opened without its publisher, so writes would not "
                 "reach the other machines: open it with ingest.publish.open_library(settings)"
@@ -215,17 +216,21 @@ class Library:
     def keyword_index(self) -> KeywordIndex:
         """The BM25 index for the current catalog generation (rebuilt if stale or missing)."""
         generation = self.catalog.generation()
+        return self._saved_keyword_index(generation) or self._build_keyword_index(generation)
+
+    def _saved_keyword_index(self, generation: int) -> KeywordIndex | None:
+        """The saved BM25 index when it is of ``generation`` and of the configured Chinese tokens, else None."""
         index = KeywordIndex.load(self._keyword_dir)
-        if index is not None and index.generation == generation and index.mode == self.settings.chinese_tokens:
-            return index
-        return self._build_keyword_index(generation)
+        if index is None or index.generation != generation or index.mode != self.settings.retrieval.chinese_tokens:
+            return None
+        return index
 
     def _build_keyword_index(self, generation: int) -> KeywordIndex:
         chunks = self.catalog.chunks()
         titles = [r.meta.title for r in self.catalog.records()]
         index = KeywordIndex.build(
             [c.chunk_id for c in chunks], [c.embed_text for c in chunks], generation, titles,
-            self.settings.chinese_tokens,
+            self.settings.retrieval.chinese_tokens,
         )
         try:
             index.save(self._keyword_dir)
@@ -236,8 +241,7 @@ class Library:
     def sync_keyword_index(self) -> bool:
         """Rebuild and save the BM25 index if the catalog changed; True when rebuilt."""
         generation = self.catalog.generation()
-        index = KeywordIndex.load(self._keyword_dir)
-        if index is not None and index.generation == generation and index.mode == self.settings.chinese_tokens:
+        if self._saved_keyword_index(generation) is not None:
             return False
         self._build_keyword_index(generation)
         return True

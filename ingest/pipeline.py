@@ -179,8 +179,8 @@ class _Run:
         self.budget = FileBudget.from_settings(settings)
         self.embedder = BatchEmbedder(library, control, self.budget, self.id, progress)
         # A new parser/chunker version or chunk size re-ingests everything once.
-        self.recipe = (f"{PIPELINE_VERSION}:{settings.chunk_tokens}:{settings.chunk_overlap_tokens}:"
-                       f"{settings.embedding_model}")
+        self.recipe = (f"{PIPELINE_VERSION}:{settings.ingest.chunk_tokens}:{settings.ingest.chunk_overlap_tokens}:"
+                       f"{settings.models.embedding_model}")
         self.known_hashes: dict[str, str] = {}  # read once the run holds the write lock and has repaired
         self.seen_ids: dict[str, str] = {}
         self.catalogs: dict[Path, dict[str, dict[str, str]]] = {}
@@ -248,9 +248,10 @@ class _Run:
         # The tokenizer loads only when something needs chunking (an unchanged re-run skips it).
         settings = self.library.settings
         loading = time.perf_counter()
-        count = load_token_counter(settings.embedding_model)
+        count = load_token_counter(settings.models.embedding_model)
         started += time.perf_counter() - loading  # loading the tokenizer (once per process) is not this file's time
-        chunks = tag_chunks(source, chunk_source(source, count, settings.chunk_tokens, settings.chunk_overlap_tokens))
+        chunks = tag_chunks(source, chunk_source(
+            source, count, settings.ingest.chunk_tokens, settings.ingest.chunk_overlap_tokens))
         if not chunks:
             raise IngestError("no text left after clean-up", str(path))
         self.budget.check_chunks(len(chunks), str(path))

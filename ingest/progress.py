@@ -46,7 +46,7 @@ class FileBudget:
     @classmethod
     def from_settings(cls, settings: Settings) -> FileBudget:
         """``POLICYCHAT_MAX_CHUNKS_PER_FILE`` and ``POLICYCHAT_MAX_FILE_SECONDS``."""
-        return cls(settings.max_chunks_per_file, settings.max_file_seconds)
+        return cls(settings.ingest.max_chunks_per_file, settings.ingest.max_file_seconds)
 
     def check_chunks(self, chunks: int, path: str) -> None:
         """Refuse a file cut into more chunks than the budget allows.

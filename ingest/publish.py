@@ -117,7 +117,7 @@ class Publisher:
 
 def publisher_for(settings: Settings) -> Publisher | None:
     """A :class:`Publisher` when ``settings`` use a Chroma server, else None (embedded mode publishes nothing)."""
-    return Publisher(settings) if settings.uses_chroma_server else None
+    return Publisher(settings) if settings.store.uses_chroma_server else None
 
 
 def open_library(settings: Settings, embeddings: Embeddings | None = None) -> Library:

@@ -44,9 +44,9 @@ from policychat.settings import Settings
 
 # A Chroma server that accepts connections but never answers (overloaded, paused, half-dead
 # network) must not hang the reads and writes waiting on it: the chromadb HTTP client has no
-# timeout of its own. Reads and writes of one batch take well under a second on a healthy server.
+# timeout of its own. Reads and writes of one batch take well under a second on a healthy server;
+# the read timeout is POLICYCHAT_CHROMA_TIMEOUT_SECONDS (15 s unless set).
 CHROMA_CONNECT_TIMEOUT_S = 3.0
-CHROMA_TIMEOUT_S = 15.0
 
 RECORD_FORMAT = 2  # bump when the source record layout changes
 STAMP_KEY = "policychat_stamp"  # in the sources collection's metadata
@@ -65,7 +65,7 @@ Record = tuple[Source, str, list[Chunk]]
 
 def server_address(settings: Settings) -> str:
     """``host:port`` of the configured Chroma server, as every message names it."""
-    return f"{settings.chroma_host}:{settings.chroma_port}"
+    return f"{settings.store.chroma_host}:{settings.store.chroma_port}"
 
 
 def chroma_client_settings() -> Any:
@@ -76,10 +76,11 @@ def chroma_client_settings() -> Any:
     return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
 
 
-def _timeout() -> Any:
+def _timeout(settings: Settings) -> Any:
     import httpx
 
-    return httpx.Timeout(CHROMA_TIMEOUT_S, connect=CHROMA_CONNECT_TIMEOUT_S)
+    read = settings.store.chroma_timeout_seconds
+    return httpx.Timeout(read, connect=min(CHROMA_CONNECT_TIMEOUT_S, read))
 
 
 def _check_server_answers(settings: Settings) -> None:
@@ -89,17 +90,17 @@ def _check_server_answers(settings: Settings) -> None:
     """
     import httpx
 
-    url = f"http://{settings.chroma_host}:{settings.chroma_port}/api/v2/heartbeat"
-    httpx.get(url, timeout=_timeout()).raise_for_status()
+    url = f"http://{settings.store.chroma_host}:{settings.store.chroma_port}/api/v2/heartbeat"
+    httpx.get(url, timeout=_timeout(settings)).raise_for_status()
 
 
-def _limit_http_waits(client: Any) -> None:
+def _limit_http_waits(client: Any, settings: Settings) -> None:
     """Give the chromadb HTTP client's session connect and read timeouts (it is created with none)."""
     import httpx
 
     session = getattr(getattr(client, "_server", None), "_session", None)
     if isinstance(session, httpx.Client):
-        session.timeout = _timeout()
+        session.timeout = _timeout(settings)
 
 
 def connect(settings: Settings) -> Any:
@@ -118,14 +119,14 @@ def connect(settings: Settings) -> Any:
     with store_errors(settings):
         _check_server_answers(settings)
         client = chromadb.HttpClient(
-            host=settings.chroma_host or "127.0.0.1", port=settings.chroma_port, ssl=False, headers=None,
+            host=settings.store.chroma_host or "127.0.0.1", port=settings.store.chroma_port, ssl=False, headers=None,
             settings=chroma_client_settings(), tenant=DEFAULT_TENANT, database=DEFAULT_DATABASE,
         )
-        _limit_http_waits(client)
+        _limit_http_waits(client, settings)
     return client
 
 
-def _failure(exc: BaseException) -> str:
+def _failure(exc: BaseException, timeout_seconds: float) -> str:
     """What went wrong with a call to the server, in a few words."""
     import httpx
 
@@ -134,7 +135,7 @@ def _failure(exc: BaseException) -> str:
     while current is not None and id(current) not in seen:
         seen.add(id(current))
         if isinstance(current, httpx.TimeoutException):
-            return f"no answer within {CHROMA_TIMEOUT_S:g} s"
+            return f"no answer within {timeout_seconds:g} s"
         if isinstance(current, (httpx.ConnectError, ConnectionRefusedError)):
             return "connection refused"
         status = current.response.status_code if isinstance(current, httpx.HTTPStatusError) else None
@@ -153,19 +154,19 @@ def store_error(settings: Settings, exc: Exception) -> PolicychatError:
     """
     where = (
         f"Chroma server at {server_address(settings)}"
-        if settings.uses_chroma_server
-        else f"Chroma store in {settings.data_dir / 'chroma'}"
+        if settings.store.uses_chroma_server
+        else f"Chroma store in {settings.store.data_dir / 'chroma'}"
     )
     if is_disk_full(exc):
         return StorageFullError(
             f"no space left on the disk of the {where} ({type(exc).__name__}: {exc}); free some space and "
             "run the write again (what is stored is kept)"
         )
-    if not settings.uses_chroma_server:
+    if not settings.store.uses_chroma_server:
         return IndexUnavailableError(
             f"{where} is unavailable ({type(exc).__name__}: {exc}); start it or check the path."
         )
-    failure = _failure(exc)
+    failure = _failure(exc, settings.store.chroma_timeout_seconds)
     if failure == "unavailable":
         return IndexUnavailableError(
             f"{where} is unavailable ({type(exc).__name__}: {exc}); start it or check the address."
@@ -193,7 +194,7 @@ def store_errors(settings: Settings) -> Iterator[None]:
 
 def sources_collection_name(settings: Settings) -> str:
     """The collection holding the source records: ``<collection>-sources``."""
-    return f"{settings.collection}-sources"
+    return f"{settings.store.collection}-sources"
 
 
 def encode_record(source: Source, path: str, chunks: Sequence[Chunk]) -> tuple[str, dict[str, str | int]]:
@@ -287,7 +288,7 @@ class RemoteStore:
         with store_errors(settings):
             self._records = self._client.get_or_create_collection(name=self._name, embedding_function=None)
             self._chunks = self._client.get_or_create_collection(
-                name=settings.collection, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+                name=settings.store.collection, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
             )
 
     def stamp(self) -> str:

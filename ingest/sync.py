@@ -99,7 +99,7 @@ def sync_from_chroma(library: Library, *, full: bool = False, locked: bool = Fal
     """
     publisher = library.publisher
     if publisher is None:
-        if library.settings.uses_chroma_server:
+        if library.settings.store.uses_chroma_server:
             raise ConfigError("Replica sync needs the library's publisher: open it with ingest.publish.open_library.")
         raise ConfigError("Replica sync needs a Chroma server: set POLICYCHAT_CHROMA_HOST (and _PORT).")
     started = time.perf_counter()

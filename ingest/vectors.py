@@ -89,19 +89,19 @@ class ChromaIndex:
 
         self._settings = settings
         with store_errors(settings):
-            if settings.uses_chroma_server:
+            if settings.store.uses_chroma_server:
                 client = connect(settings)
             else:
-                path = Path(settings.data_dir) / "chroma"
+                path = Path(settings.store.data_dir) / "chroma"
                 path.mkdir(parents=True, exist_ok=True)
                 client = chromadb.PersistentClient(path=str(path), settings=client_settings)
             self._collection = client.get_or_create_collection(
-                name=settings.collection,
+                name=settings.store.collection,
                 embedding_function=None,
                 configuration={"hnsw": {"space": "cosine"}},
             )
             # No embedding function: queries always arrive as vectors from ingest.embed.
-            self.store = Chroma(client=client, collection_name=settings.collection, embedding_function=None)
+            self.store = Chroma(client=client, collection_name=settings.store.collection, embedding_function=None)
 
     def upsert(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]], metas: Sequence[SourceMeta]) -> None:
         """Write chunks in batches Chroma accepts."""

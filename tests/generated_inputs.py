@@ -45,8 +45,34 @@ def single_line_markdown(size: int, seed: int = 17) -> str:
     return line[:size].rstrip() + "\n"
 
 
-def _pdf_literal(text: str) -> bytes:
+def pdf_literal(text: str) -> bytes:
+    """``text`` as a PDF literal string (Latin-1, with backslashes and parentheses escaped)."""
     return b"(" + text.encode("latin-1").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
+
+
+def serialise_pdf(objects: list[bytes], title: str | None = None) -> bytes:
+    """The PDF file of ``objects`` (object ``i + 1`` is ``objects[i]``; object 1 is the catalog).
+
+    Appends a document information dictionary with ``/Title`` when ``title`` is given, and
+    writes the header, the objects, a correct cross-reference table and the trailer.
+    """
+    objects = list(objects)
+    info = b""
+    if title is not None:
+        objects.append(b"<< /Title " + pdf_literal(title) + b" >>")
+        info = b" /Info %d 0 R" % len(objects)
+    out = io.BytesIO()
+    out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    out.writelines(b"%010d 00000 n \n" % offset for offset in offsets)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R" % (len(objects) + 1) + info + b" >>\n")
+    out.write(b"startxref\n%d\n%%%%EOF\n" % xref)
+    return out.getvalue()
 
 
 def one_line_per_page_pdf(lines: list[str], title: str | None = None) -> bytes:
@@ -63,7 +89,7 @@ def text_pdf(pages: list[list[str]], title: str | None = None) -> bytes:
     objects: list[bytes] = [b"", b"", b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
     page_ids: list[int] = []
     for lines in pages:
-        shown = b" T* ".join(_pdf_literal(line) + b" Tj" for line in lines)
+        shown = b" T* ".join(pdf_literal(line) + b" Tj" for line in lines)
         content = b"BT /F1 12 Tf 14 TL 72 720 Td " + shown + b" ET"
         objects.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
         objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
@@ -72,22 +98,7 @@ def text_pdf(pages: list[list[str]], title: str | None = None) -> bytes:
     objects[0] = b"<< /Type /Catalog /Pages 2 0 R >>"
     kids = b" ".join(b"%d 0 R" % i for i in page_ids)
     objects[1] = b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % len(page_ids)
-    info = b""
-    if title is not None:
-        objects.append(b"<< /Title " + _pdf_literal(title) + b" >>")
-        info = b" /Info %d 0 R" % len(objects)
-    out = io.BytesIO()
-    out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    out.writelines(b"%010d 00000 n \n" % offset for offset in offsets)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R" % (len(objects) + 1) + info + b" >>\n")
-    out.write(b"startxref\n%d\n%%%%EOF\n" % xref)
-    return out.getvalue()
+    return serialise_pdf(objects, title)
 
 
 def register_pdf_lines(pages: int) -> list[str]:

@@ -21,6 +21,7 @@ import select
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -314,6 +315,22 @@ def run_cli(
 
 
 # --------------------------------------------------------------------------- waiting
+
+
+def count_rows(database: Path, query: str, unreadable: int = 0) -> int:
+    """The integer ``query`` returns from the SQLite file ``database``, opened read-only.
+
+    Meant for polling a store another process is writing: a missing file, a lock held past
+    one second or a table not created yet all give ``unreadable`` instead of an error.
+    """
+    try:
+        db = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=1)
+        try:
+            return int(db.execute(query).fetchone()[0])
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return unreadable
 
 
 def wait_until(
@@ -693,7 +710,7 @@ def library_fingerprint(settings: Any) -> dict[str, Any]:
 
     from ingest.library import Library
 
-    data_dir = Path(settings.data_dir)
+    data_dir = Path(settings.store.data_dir)
     db = sqlite3.connect(f"file:{data_dir / 'catalog.sqlite'}?mode=ro", uri=True)
     try:
         tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]

@@ -59,7 +59,7 @@ async def require_api_key(
     Raises:
         HTTPException: 401 with ``WWW-Authenticate: Bearer`` otherwise.
     """
-    expected = settings.api_key
+    expected = settings.server.api_key
     if not expected:
         return
     if not key_matches([bearer.credentials if bearer else None, header_key], expected):
@@ -85,7 +85,7 @@ WriteAccess = Depends(require_api_key)
 
 def check_question_length(question: str, settings: Settings) -> None:
     """Reject a question longer than ``POLICYCHAT_MAX_QUESTION_CHARS`` as a 422 validation error."""
-    limit = settings.max_question_chars
+    limit = settings.answer.max_question_chars
     if len(question) > limit:
         raise RequestValidationError([{
             "type": "string_too_long", "loc": ("body", "question"),

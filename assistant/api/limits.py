@@ -73,7 +73,7 @@ class EdgeGuard:
     """ASGI middleware: header size limit, early API-key check of writes, JSON bodies for plain-text errors."""
 
     def __init__(self, app: ASGIApp, settings: Settings, write_routes: Callable[[], list[WriteRoute]] = list) -> None:
-        """Wrap ``app``; the routes ``write_routes()`` returns are refused early without ``settings.api_key``."""
+        """Wrap ``app``; the routes ``write_routes()`` returns are refused early without ``settings.server.api_key``."""
         self.app = app
         self.settings = settings
         self._find_write_routes = write_routes
@@ -97,8 +97,8 @@ class EdgeGuard:
                                         f"headers, the limit is {MAX_HEADER_BYTES} bytes")
             return
         path, method = scope["path"], scope["method"]
-        expected = self.settings.api_key
-        reads_too = self.settings.api_key_reads and path.startswith("/v1/")
+        expected = self.settings.server.api_key
+        reads_too = self.settings.server.api_key_reads and path.startswith("/v1/")
         if expected and (reads_too or any(method in r.methods and r.path.match(path) for r in self.write_routes)):
             headers = Headers(scope=scope)
             if not key_matches(offered_keys(headers.get("authorization"), headers.get("x-api-key")), expected):

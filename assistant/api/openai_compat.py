@@ -80,7 +80,7 @@ def _usage(settings: Settings, request: AnswerRequest, answer: Answer) -> Usage:
     if answer.usage is not None:
         prompt, completion = answer.usage.prompt_tokens, answer.usage.completion_tokens
         return Usage(prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion)
-    count = load_token_counter(settings.embedding_model)
+    count = load_token_counter(settings.models.embedding_model)
     prompt, completion = count(["\n".join([*(t.content for t in request.history), request.question]), answer.answer])
     return Usage(prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion)
 
@@ -97,7 +97,7 @@ async def chat_completions(
     if body.stream:
         events = await started(service.stream(request))
         count_usage = partial(_usage, settings, request) if body.include_usage() else None
-        return sse_response(chat_chunks(events, completion_id, created, request.generator or settings.generator,
+        return sse_response(chat_chunks(events, completion_id, created, request.generator or settings.answer.generator,
                                         count_usage))
     answer = await run_in_threadpool(service.answer, request)
     usage = await run_in_threadpool(_usage, settings, request, answer)

@@ -53,7 +53,7 @@ def usable_models(settings: Settings) -> list[ModelCard]:
             continue
         label = getattr(generator, "model_label", None)
         cards.append(ModelCard(id=name, created=STARTED, backend_model=label if label != name else None,
-                               default=name == settings.generator))
+                               default=name == settings.answer.generator))
     return cards
 
 

@@ -92,7 +92,8 @@ def upload_sources(
                                            "msg": f"bad file name: {exc.reason}", "input": None}]) from None
     limit = max_upload_bytes(runtime)
     if sum(upload.size or 0 for upload in files) > limit:
-        raise UploadTooLargeError(f"upload is larger than POLICYCHAT_MAX_UPLOAD_MB={runtime.settings.max_upload_mb:g}")
+        limit_mb = runtime.settings.server.max_upload_mb
+        raise UploadTooLargeError(f"upload is larger than POLICYCHAT_MAX_UPLOAD_MB={limit_mb:g}")
     saved: list[SavedUpload] = []
     try:
         for upload in files:
@@ -119,7 +120,7 @@ def sources_router(settings: Settings) -> APIRouter:
                          responses=error_responses(404))
     router.add_api_route(
         "", upload_sources, methods=["POST"], response_model=JobInfo, status_code=202, dependencies=[WriteAccess],
-        max_body_size=int(settings.max_upload_mb * 1024 * 1024) + ENVELOPE_BYTES,
+        max_body_size=int(settings.server.max_upload_mb * 1024 * 1024) + ENVELOPE_BYTES,
         responses=error_responses(400, 401, 413, 415, 503, 507),
     )
     router.add_api_route(

@@ -51,7 +51,7 @@ def ask(
         from assistant.export import Turn, to_markdown, with_pages
         from assistant.pages import citation_pages
 
-        catalog = Catalog(Path(settings.data_dir) / "catalog.sqlite")
+        catalog = Catalog(Path(settings.store.data_dir) / "catalog.sqlite")
         sys.stdout.write(to_markdown(with_pages([Turn(question, answer)], citation_pages(catalog))))
         return
     console.print(answer.answer, highlight=False)

@@ -50,12 +50,12 @@ def ingest(
 
     settings = load_settings()
     if not paths:
-        if settings.sources is None:
+        if settings.store.sources is None:
             raise PolicychatError(
                 "No paths given and POLICYCHAT_SOURCES is not set (../shared/corpus is absent); "
                 "pass files or folders: policychat ingest PATH..."
             )
-        paths = [Path(settings.sources)]
+        paths = [Path(settings.store.sources)]
     library = open_library(settings)
     with progress_bar("{task.description}") as bar:
         tasks: dict[str, TaskID] = {}

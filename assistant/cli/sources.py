@@ -41,7 +41,7 @@ def sources(
             + "\n"
         )
         return
-    table = Table(title=f"{len(records)} sources in {settings.data_dir}")
+    table = Table(title=f"{len(records)} sources in {settings.store.data_dir}")
     for column in ("id", "title", "country", "date", "type", "chunks", "status"):
         table.add_column(column, overflow="fold")
     for r in records:

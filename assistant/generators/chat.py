@@ -208,7 +208,7 @@ class ChatGenerator:
 
 def reply_token_cap(settings: Settings, context_tokens: int) -> int:
     """The most tokens a reply may take: ``POLICYCHAT_LLM_MAX_TOKENS``, at most half the model's context."""
-    return min(settings.llm_max_tokens, context_tokens // 2)
+    return min(settings.answer.llm_max_tokens, context_tokens // 2)
 
 
 def openai_chat_model(
@@ -242,19 +242,19 @@ def openai_chat_model(
     """
     from langchain_openai import ChatOpenAI
 
-    url = base_url or settings.llm_base_url
+    url = base_url or settings.models.llm_base_url
     if not url:
         raise ConfigError("No OpenAI-compatible endpoint is configured: set POLICYCHAT_LLM_BASE_URL.")
     options: dict[str, Any] = {} if stream_usage is None else {"stream_usage": stream_usage}
     return ChatOpenAI(
         base_url=url,
-        model=settings.llm_model,
-        api_key=SecretStr(settings.llm_api_key or "not-needed"),
-        temperature=settings.llm_temperature if temperature is None else temperature,
+        model=settings.models.llm_model,
+        api_key=SecretStr(settings.models.llm_api_key or "not-needed"),
+        temperature=settings.answer.llm_temperature if temperature is None else temperature,
         # ChatOpenAI would send the cap as `max_completion_tokens`, which llama-cpp-python's and
         # older llama.cpp/vLLM servers ignore (unbounded replies); every server reads `max_tokens`.
-        extra_body={"max_tokens": settings.llm_max_tokens if max_tokens is None else max_tokens},
-        timeout=settings.llm_timeout_seconds if timeout is None else timeout,
+        extra_body={"max_tokens": settings.answer.llm_max_tokens if max_tokens is None else max_tokens},
+        timeout=settings.models.llm_timeout_seconds if timeout is None else timeout,
         max_retries=max_retries,
         **options,
     )

@@ -194,11 +194,11 @@ class LlamaCppChat(BaseChatModel):
 def _factory(settings: Settings) -> ChatGenerator:
     if importlib.util.find_spec("llama_cpp") is None:
         raise GeneratorError(f"The local generator needs llama-cpp-python; run: {INSTALL_HINT}")
-    model_path = settings.local_model_path or str(packaged_model_path())
+    model_path = settings.models.local_model_path or str(packaged_model_path())
     if not Path(model_path).is_file():
         raise GeneratorError(f"GGUF model not found: {model_path}; set POLICYCHAT_LOCAL_MODEL_PATH to a .gguf file.")
     reply_tokens = reply_token_cap(settings, N_CTX)
-    model = LlamaCppChat(model_path=model_path, temperature=settings.llm_temperature, max_tokens=reply_tokens)
+    model = LlamaCppChat(model_path=model_path, temperature=settings.answer.llm_temperature, max_tokens=reply_tokens)
     return ChatGenerator(
         "local", model, max_passages=LOCAL_MAX_PASSAGES, max_words=LOCAL_MAX_WORDS,
         context_tokens=N_CTX, reply_tokens=reply_tokens, model_label=Path(model_path).name,

@@ -26,27 +26,27 @@ class OpenAIGenerator(ChatGenerator):
     """A :class:`ChatGenerator` whose failures name the endpoint and the settings to check."""
 
     def __init__(self, settings: Settings) -> None:
-        """Build a ``ChatOpenAI`` client for ``settings.llm_base_url``; nothing is contacted yet.
+        """Build a ``ChatOpenAI`` client for ``settings.models.llm_base_url``; nothing is contacted yet.
 
         Raises:
             GeneratorError: ``llm_base_url`` is not set.
         """
-        if not settings.llm_base_url:
+        if not settings.models.llm_base_url:
             raise GeneratorError(
                 "The openai generator needs POLICYCHAT_LLM_BASE_URL, e.g. http://127.0.0.1:8080/v1 "
                 "for a llama.cpp or vLLM server, or https://api.openai.com/v1 with POLICYCHAT_LLM_API_KEY."
             )
-        self.base_url = settings.llm_base_url
-        self.model_name = settings.llm_model
-        self.timeout = settings.llm_timeout_seconds
-        reply_tokens = reply_token_cap(settings, settings.llm_context_tokens)
+        self.base_url = settings.models.llm_base_url
+        self.model_name = settings.models.llm_model
+        self.timeout = settings.models.llm_timeout_seconds
+        reply_tokens = reply_token_cap(settings, settings.models.llm_context_tokens)
         # vLLM, Ollama and OpenAI report token counts at the end of a stream when asked (stream_usage).
         model = openai_chat_model(settings, max_tokens=reply_tokens, max_retries=MAX_RETRIES, stream_usage=True)
         super().__init__(
             "openai", model, max_passages=OPENAI_MAX_PASSAGES, max_words=OPENAI_MAX_WORDS,
-            context_tokens=settings.llm_context_tokens,
+            context_tokens=settings.models.llm_context_tokens,
             reply_tokens=reply_tokens,
-            model_label=settings.llm_model,
+            model_label=settings.models.llm_model,
         )
 
     def failure(self, exc: Exception) -> GeneratorError:

@@ -121,7 +121,7 @@ class LibraryCallbacks:
         return self._render_jobs(jobs)
 
     def _check_key(self, api_key: str) -> None:
-        expected = self.runtime.settings.api_key
+        expected = self.runtime.settings.server.api_key
         if expected and not hmac.compare_digest((api_key or "").encode(), expected.encode()):
             raise gr.Error("This server needs its API key for uploads; enter it in the API key field.")
 

@@ -49,7 +49,8 @@ def build_ui(runtime: Runtime) -> gr.Blocks:
     with gr.Blocks(title="policychat", analytics_enabled=False) as demo:
         gr.HTML(HEADER)
         api_key = gr.Textbox(label="API key (this server needs it to save threads, rate answers and change the "
-                                   "library)", type="password", visible=bool(settings.api_key), elem_id="pc-api-key")
+                                   "library)", type="password", visible=bool(settings.server.api_key),
+                             elem_id="pc-api-key")
         notice = gr.HTML("", elem_id="pc-library-notice")
         turns, thread_id, message_ids, rated = gr.State([]), gr.State(None), gr.State([]), gr.State(None)
         with gr.Tabs():
@@ -81,7 +82,7 @@ def build_ui(runtime: Runtime) -> gr.Blocks:
                         with gr.Row():
                             question = gr.Textbox(placeholder="Ask a question about US–China AI policy…",
                                                   show_label=False, scale=6, lines=1, max_lines=6,
-                                                  max_length=settings.max_question_chars, elem_id="pc-question",
+                                                  max_length=settings.answer.max_question_chars, elem_id="pc-question",
                                                   autofocus=True)
                             ask = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="pc-ask")
                         rating_status = gr.HTML("", elem_id="pc-feedback-status")
@@ -105,7 +106,8 @@ def build_ui(runtime: Runtime) -> gr.Blocks:
                             with gr.Row():
                                 date_from = gr.Textbox(label="Date from", placeholder="YYYY-MM-DD", max_length=10)
                                 date_to = gr.Textbox(label="Date to", placeholder="YYYY-MM-DD", max_length=10)
-                            generator = gr.Dropdown(generators, value=settings.generator if settings.generator in
+                            default_generator = settings.answer.generator
+                            generator = gr.Dropdown(generators, value=default_generator if default_generator in
                                                     generators else None, label="Answer generator")
                         with gr.Accordion("Retrieved passages", open=True):
                             passages = gr.HTML(PASSAGES_PLACEHOLDER, elem_id="pc-passages")

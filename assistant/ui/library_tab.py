@@ -79,7 +79,8 @@ def build_library_tab(settings: Settings) -> LibraryTab:
         errors = gr.HTML("", elem_id="pc-ingest-errors")
     with gr.Accordion("Add sources", open=True):
         files = gr.File(file_count="multiple", file_types=supported_extensions(), type="filepath",
-                        label=f"Files ({', '.join(supported_extensions())}; up to {settings.max_upload_mb:g} MB)",
+                        label=f"Files ({', '.join(supported_extensions())}; "
+                              f"up to {settings.server.max_upload_mb:g} MB)",
                         elem_id="pc-upload-files")
         with gr.Row():
             title = gr.Textbox(label="Title (optional)")

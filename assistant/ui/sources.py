@@ -40,7 +40,7 @@ class SourceCallbacks:
         """Share the key check of ``threads`` and the table refresh of ``library``."""
         self.threads = threads
         self.library = library
-        self.log = IngestErrorLog(Path(threads.runtime.settings.data_dir))
+        self.log = IngestErrorLog(Path(threads.runtime.settings.store.data_dir))
 
     def refresh(self) -> tuple[Any, ...]:
         """(notice, document types, table, source picker, recent ingest errors)."""

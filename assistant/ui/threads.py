@@ -45,7 +45,7 @@ class ThreadCallbacks:
 
     def can_write(self, api_key: str | None) -> bool:
         """True when no key is configured or ``api_key`` is it."""
-        expected = self.runtime.settings.api_key
+        expected = self.runtime.settings.server.api_key
         return not expected or hmac.compare_digest((api_key or "").encode(), expected.encode())
 
     def require_key(self, api_key: str | None) -> None:
@@ -166,9 +166,9 @@ class ThreadCallbacks:
         question = (question or "").strip()
         if not question:
             raise gr.Error("Type a question first.")
-        if self.runtime.settings.api_key_reads:
+        if self.runtime.settings.server.api_key_reads:
             self.require_key(api_key)
-        limit = self.runtime.settings.max_question_chars
+        limit = self.runtime.settings.answer.max_question_chars
         if len(question) > limit:
             raise gr.Error(f"The question is longer than {limit} characters; shorten it.")
         try:

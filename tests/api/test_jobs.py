@@ -122,7 +122,7 @@ def test_a_queued_job_cancelled_never_runs(server: tuple[str, Settings]) -> None
     assert [f["state"] for f in cancelled["files"]] == ["cancelled"]
     assert httpx.delete(f"{url}/v1/jobs/{first.json()['id']}", timeout=120).json()["state"] == "cancelled"
     assert library_fingerprint(settings) == before
-    uploads = Path(settings.data_dir) / "uploads"
+    uploads = Path(settings.store.data_dir) / "uploads"
     assert not list(uploads.iterdir())
 
 

@@ -36,8 +36,8 @@ def test_cited_page_is_highlighted_where_pdfplumber_finds_the_quote(pdf_server: 
     answer = Answer.model_validate(httpx.post(f"{url}/v1/answer", json={"question": UN_QUESTION}, timeout=120).json())
     cited = [c for c in answer.citations if c.source_id == UN_PDF]
     assert cited, answer.answer
-    source = Catalog(Path(settings.data_dir) / "catalog.sqlite").source(UN_PDF)
-    pdf = Path(settings.data_dir).parent / "docs" / f"{UN_PDF}.pdf"
+    source = Catalog(Path(settings.store.data_dir) / "catalog.sqlite").source(UN_PDF)
+    pdf = Path(settings.store.data_dir).parent / "docs" / f"{UN_PDF}.pdf"
     compared = 0
     for citation in cited:
         page = source.page_at(citation.start)
@@ -71,7 +71,7 @@ def test_page_images_have_the_page_size_and_are_cached(pdf_server: tuple[str, Se
     assert first.status_code == 200 and first.headers["x-page-count"] == "8"
     image = Image.open(io.BytesIO(first.content))
     assert image.size == (round(612 * SCALE), round(792 * SCALE))  # US letter at 1.5 px per point
-    cache = Path(settings.data_dir) / "page-cache"
+    cache = Path(settings.store.data_dir) / "page-cache"
     assert list(cache.glob("*/p2-plain-x1.5.png"))
     again = httpx.get(f"{url}/v1/sources/{UN_PDF}/pages/2.png", timeout=60)
     assert again.content == first.content
@@ -79,7 +79,7 @@ def test_page_images_have_the_page_size_and_are_cached(pdf_server: tuple[str, Se
 
 def test_a_quote_not_on_the_page_falls_back_without_highlight(pdf_server: tuple[str, Settings]) -> None:
     url, settings = pdf_server
-    source = Catalog(Path(settings.data_dir) / "catalog.sqlite").source(UN_PDF)
+    source = Catalog(Path(settings.store.data_dir) / "catalog.sqlite").source(UN_PDF)
     span = source.pages[4]  # a sentence from page 5, asked on page 1
     start = span.start + source.text[span.start:span.end].index(" ") + 1
     end = start + 60
@@ -95,7 +95,7 @@ def test_a_quote_not_on_the_page_falls_back_without_highlight(pdf_server: tuple[
 def test_page_errors(pdf_server: tuple[str, Settings]) -> None:
     url, settings = pdf_server
     client = httpx.Client(timeout=60)
-    length = len(Catalog(Path(settings.data_dir) / "catalog.sqlite").source(UN_PDF).text)
+    length = len(Catalog(Path(settings.store.data_dir) / "catalog.sqlite").source(UN_PDF).text)
     for path, code, words in [("/v1/sources/no-such/pages/1.png", 404, "no-such"),
                               ("/v1/sources/zorblax-accord/pages/1.png", 404, "not a PDF"),
                               (f"/v1/sources/{UN_PDF}/pages/0.png", 404, "pages 1 to 8"),
@@ -108,7 +108,7 @@ def test_page_errors(pdf_server: tuple[str, Settings]) -> None:
         response = client.get(f"{url}/v1/sources/{UN_PDF}/pages/1.png", params={"highlight": bad})
         assert response.status_code == 422, bad
     assert client.get(f"{url}/v1/sources/{UN_PDF}/pages/x.png").status_code == 404
-    pdf = Path(settings.data_dir).parent / "docs" / f"{UN_PDF}.pdf"
+    pdf = Path(settings.store.data_dir).parent / "docs" / f"{UN_PDF}.pdf"
     moved = pdf.with_suffix(".moved")
     pdf.rename(moved)
     try:
@@ -126,7 +126,7 @@ def test_exported_footnotes_name_the_page_the_quote_is_on(pdf_server: tuple[str,
     message = client.post(f"{url}/v1/conversations/{conversation}/messages", json={"question": UN_QUESTION}).json()
     cited = [c for c in message["answer"]["citations"] if c["source_id"] == UN_PDF]
     assert cited
-    source = Catalog(Path(settings.data_dir) / "catalog.sqlite").source(UN_PDF)
+    source = Catalog(Path(settings.store.data_dir) / "catalog.sqlite").source(UN_PDF)
     notes = client.get(f"{url}/v1/conversations/{conversation}/export").text.split("\n[^1]: ", 1)[1]
     for citation in cited:
         quote = " ".join(citation["quote"].split())

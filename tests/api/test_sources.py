@@ -64,9 +64,9 @@ def test_upload_then_answer_cites_it_then_delete(writable: tuple[str, Settings],
     assert job["files"][0]["chunks"] == job["files"][0]["chunks_embedded"] >= 1
     assert job["detail"] is None and job["timings"]["running"] > 0
 
-    uploads = list((Path(settings.data_dir) / "uploads").iterdir())
+    uploads = list((Path(settings.store.data_dir) / "uploads").iterdir())
     assert len(uploads) == 1 and uploads[0].suffix == ".md" and "vantor" not in uploads[0].name.lower()
-    assert not list(Path(settings.data_dir).parent.glob("Vantor*"))  # the client path was not used
+    assert not list(Path(settings.store.data_dir).parent.glob("Vantor*"))  # the client path was not used
 
     detail = client.get(f"{url}/v1/sources/vantor-data-charter").json()
     assert (detail["title"], detail["country"], detail["date"], detail["doc_type"]) == (
@@ -82,12 +82,12 @@ def test_upload_then_answer_cites_it_then_delete(writable: tuple[str, Settings],
     again = upload_and_wait(url, files, data=form)
     assert again["state"] == "done" and again["result"]["unchanged"] == ["vantor-data-charter"], again
     assert again["files"][0]["state"] == "unchanged"
-    assert len(list((Path(settings.data_dir) / "uploads").iterdir())) == 1
+    assert len(list((Path(settings.store.data_dir) / "uploads").iterdir())) == 1
 
     deleted = client.delete(f"{url}/v1/sources/vantor-data-charter")
     assert deleted.status_code == 200 and deleted.json()["removed_chunks"] >= 1
     assert client.get(f"{url}/v1/sources/vantor-data-charter").status_code == 404
-    assert not list((Path(settings.data_dir) / "uploads").iterdir())
+    assert not list((Path(settings.store.data_dir) / "uploads").iterdir())
     after = Answer.model_validate(
         client.post(f"{url}/v1/answer", json={"question": "What does the Vantor Data Charter require of operators?"})
         .json()
@@ -115,18 +115,18 @@ def test_upload_where_no_file_can_be_ingested_fails_naming_each_file(writable: t
     assert job["state"] == "failed" and job["result"]["added"] == [], job
     assert [e["file"] for e in job["result"]["errors"]] == ["empty.txt", "blank.md"]
     assert "empty.txt: file is empty" in job["detail"] and "blank.md: no extractable text" in job["detail"]
-    assert not list((Path(settings.data_dir) / "uploads").iterdir())
+    assert not list((Path(settings.store.data_dir) / "uploads").iterdir())
 
 
 def test_upload_too_large_is_413(writable: tuple[str, Settings], client: httpx.Client) -> None:
     url, settings = writable
-    just_over = b"a" * (int(settings.max_upload_mb * 1024 * 1024) + 10)
+    just_over = b"a" * (int(settings.server.max_upload_mb * 1024 * 1024) + 10)
     response = client.post(f"{url}/v1/sources", files={"files": ("big.txt", just_over, "text/plain")})
     assert response.status_code == 413
     way_over = b"a" * (2 * 1024 * 1024)  # stopped by the streaming body limit, whatever Content-Length says
     response = client.post(f"{url}/v1/sources", files={"files": ("huge.txt", way_over, "text/plain")})
     assert response.status_code == 413
-    uploads = Path(settings.data_dir) / "uploads"
+    uploads = Path(settings.store.data_dir) / "uploads"
     assert not uploads.exists() or not list(uploads.iterdir())
 
 

@@ -50,7 +50,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     settings = settings_for(root / "data")
     report = ingest_paths(Library(settings), [write_docs(root / "docs", DOCS)])
     assert not report.errors and len(report.added) == 3
-    return Path(settings.data_dir)
+    return Path(settings.store.data_dir)
 
 
 def test_sources_json_includes_status(cli: CLI, data_dir: Path) -> None:

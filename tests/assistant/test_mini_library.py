@@ -102,3 +102,10 @@ def test_a_question_the_library_does_not_cover_is_refused(service: AnswerService
     answer = ask(service, "What does the Zorblax treaty say about fishing quotas in the Arctic?")
     assert answer.abstained and answer.citations == []
     assert answer.answer.startswith("I could not find enough support in the library")
+
+
+def test_a_chinese_question_the_library_does_not_cover_is_refused_in_chinese(service: AnswerService) -> None:
+    answer = ask(service, "佐布拉克斯条约对北极渔业配额有何规定?")
+    assert answer.abstained and answer.citations == []
+    assert answer.answer.startswith("资料库中没有足够的依据来回答这个问题。")
+    assert "“佐布拉克斯条约对北极渔业配额有何规定?”" in answer.answer

@@ -44,7 +44,7 @@ def test_a_long_thread_reads_back_in_time_proportional_to_its_length(mini_librar
     answer = AnswerService(mini_library, Library(mini_library)).answer(AnswerRequest(question=QUESTION))
     assert not answer.abstained and answer.citations and answer.retrieved  # a realistic, full-sized message
     settings = make_settings(tmp_path / "data")
-    store = ConversationStore.for_data_dir(settings.data_dir)
+    store = ConversationStore.for_data_dir(settings.store.data_dir)
     threads = {}
     for turns in (SHORT, LONG):
         conversation = store.create(title=f"{turns} turns")

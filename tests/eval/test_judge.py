@@ -325,7 +325,7 @@ def test_cli_judge_with_smollm2(tmp_path: Path, cli: Callable, llama_server_url:
         "--no-ablations",
         "--judge",
         "--judge-limit",
-        "3",
+        "2",
         "--out",
         str(out),
         data_dir=data_dir,
@@ -338,8 +338,8 @@ def test_cli_judge_with_smollm2(tmp_path: Path, cli: Callable, llama_server_url:
 
     judge = json.loads((out / "judge.json").read_text())
     assert judge["gating"] is False and judge["model"] == "smollm2" and judge["error"] is None
-    assert judge["endpoint"] == llama_server_url and judge["limit"] == 3
-    assert 2 <= judge["items_judged"] == min(3, judge["items_eligible"])
+    assert judge["endpoint"] == llama_server_url and judge["limit"] == 2
+    assert judge["items_judged"] == 2 <= judge["items_eligible"]  # each judged item costs SmolLM2 seconds
     for sample in judge["samples"]:
         assert RAGAS_FIELDS <= set(sample) and sample["id"] != "j5"
         assert sample["retrieved_contexts"] and all(isinstance(c, str) for c in sample["retrieved_contexts"])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import signal
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
@@ -12,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from generated_inputs import NORMAL_DOC, distinct_sentences_text, one_line_per_page_pdf, text_pdf
-from testsupport import child_env, make_settings, wait_until, write_docs
+from testsupport import child_env, count_rows, make_settings, wait_until, write_docs
 
 from ingest.library import Library
 from ingest.pipeline import ingest_paths
@@ -39,14 +38,20 @@ def _chunk_ids(library: Library) -> set[str]:
     return {c.chunk_id for c in library.catalog.chunks()}
 
 
-def test_a_file_over_its_time_budget_is_refused_and_nothing_of_it_is_stored(tmp_path: Path) -> None:
+def _library_and_new_folder(tmp_path: Path, annex_sentences: int) -> tuple[Path, dict[str, Any], Path]:
+    """A small ingested library, its fingerprint, and a folder with a long annex and a normal notice to add."""
     data_dir = tmp_path / "data"
     assert not ingest_paths(_library(data_dir), [write_docs(tmp_path / "docs")]).errors
     before = fingerprint(data_dir)
     folder = tmp_path / "in"
     folder.mkdir()
-    (folder / "annex-review.txt").write_text(distinct_sentences_text(3000), encoding="utf-8")
+    (folder / "annex-review.txt").write_text(distinct_sentences_text(annex_sentences), encoding="utf-8")
     (folder / "harbour-compute-notice.md").write_text(NORMAL_DOC, encoding="utf-8")
+    return data_dir, before, folder
+
+
+def test_a_file_over_its_time_budget_is_refused_and_nothing_of_it_is_stored(tmp_path: Path) -> None:
+    data_dir, before, folder = _library_and_new_folder(tmp_path, annex_sentences=3000)
     library = _library(data_dir, max_file_seconds=2)
     report = ingest_paths(library, [folder])
     assert report.added == ["harbour-compute-notice"]
@@ -112,13 +117,7 @@ def test_skip_reasons_say_what_the_file_lacks(make_library: Callable[..., Librar
 
 
 def test_ctrl_c_cancels_cleanly_and_changes_nothing(tmp_path: Path) -> None:
-    data_dir = tmp_path / "data"
-    assert not ingest_paths(_library(data_dir), [write_docs(tmp_path / "docs")]).errors
-    before = fingerprint(data_dir)
-    folder = tmp_path / "in"
-    folder.mkdir()
-    (folder / "annex-review.txt").write_text(distinct_sentences_text(4000), encoding="utf-8")
-    (folder / "harbour-compute-notice.md").write_text(NORMAL_DOC, encoding="utf-8")
+    data_dir, before, folder = _library_and_new_folder(tmp_path, annex_sentences=4000)
     env = child_env(POLICYCHAT_DATA_DIR=str(data_dir), COLUMNS="250")
     process = subprocess.Popen([sys.executable, "-m", "assistant.cli", "ingest", str(folder)], cwd=tmp_path,
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -136,11 +135,4 @@ def test_ctrl_c_cancels_cleanly_and_changes_nothing(tmp_path: Path) -> None:
 
 
 def _staged_rows(catalog: Path) -> int:
-    try:
-        db = sqlite3.connect(f"file:{catalog}?mode=ro", uri=True, timeout=1)
-        try:
-            return int(db.execute("SELECT COUNT(*) FROM staged_sentence_vectors").fetchone()[0])
-        finally:
-            db.close()
-    except sqlite3.Error:
-        return 0
+    return count_rows(catalog, "SELECT COUNT(*) FROM staged_sentence_vectors")

@@ -27,7 +27,7 @@ def test_ingest_and_answer_through_a_chroma_server_across_a_restart(tmp_path: Pa
         "# Chip rule\n\nThe export rule requires a license for advanced computing chips shipped to "
         "listed destinations.\n", encoding="utf-8")
     settings = make_settings(tmp_path / "data", chroma_host="127.0.0.1", chroma_port=chroma_server.port)
-    assert settings.uses_chroma_server
+    assert settings.store.uses_chroma_server
     library = open_library(settings)
     report = ingest_paths(library, [docs])
     assert sorted(report.added) == ["chips", "talks"]

@@ -116,7 +116,7 @@ def test_no_ligatures_anywhere(texts: dict[str, str], chunks: list[Any]) -> None
 
 
 def test_embedded_text_fits_the_model(ingested: Any, chunks: list[Any]) -> None:
-    count = load_token_counter(ingested.settings.embedding_model)
+    count = load_token_counter(ingested.settings.models.embedding_model)
     sizes = count([c.embed_text for c in chunks])
     too_long = [(c.chunk_id, n) for c, n in zip(chunks, sizes, strict=True) if n + 2 > MODEL_POSITIONS]
     assert not too_long

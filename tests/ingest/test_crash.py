@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -23,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from testsupport import child_env, wait_until
+from testsupport import child_env, count_rows, wait_until
 
 from ingest.keywords import KeywordIndex
 from ingest.pipeline import ingest_paths
@@ -100,17 +99,7 @@ def clean_snapshot(
 
 def stored_source_count(data_dir: Path) -> int:
     """Sources committed to the catalog so far (0 while it does not exist yet)."""
-    path = data_dir / "catalog.sqlite"
-    if not path.exists():
-        return 0
-    try:
-        db = sqlite3.connect(path, timeout=1)
-        try:
-            return int(db.execute("SELECT COUNT(*) FROM sources").fetchone()[0])
-        finally:
-            db.close()
-    except sqlite3.Error:
-        return 0
+    return count_rows(data_dir / "catalog.sqlite", "SELECT COUNT(*) FROM sources")
 
 
 def _catalog_exists_then_wait(seconds: float) -> Callable[[Path, float], bool]:

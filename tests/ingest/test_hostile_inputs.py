@@ -100,7 +100,7 @@ def test_stores_agree_and_every_chunk_is_an_exact_slice(hostile_run: tuple[Any, 
     texts = {r.meta.id: library.catalog.source(r.meta.id).text for r in library.catalog.records()}
     for chunk in chunks:
         assert texts[chunk.source_id][chunk.start : chunk.end] == chunk.text
-    count = load_token_counter(library.settings.embedding_model)
+    count = load_token_counter(library.settings.models.embedding_model)
     sizes = count([c.embed_text for c in chunks[:: max(1, len(chunks) // 300)]])
     assert max(sizes) <= 254
 

@@ -25,7 +25,7 @@ def test_console_script_help_lists_the_commands(tmp_path: Path) -> None:
 
 
 def test_sources_json_lists_every_ingested_source(ingested: Any, cli: Callable[..., Any]) -> None:
-    result = cli("sources", "--json", data_dir=ingested.settings.data_dir)
+    result = cli("sources", "--json", data_dir=ingested.settings.store.data_dir)
     assert result.returncode == 0, result.stderr
     listed = {item["id"]: item for item in json.loads(result.stdout)}
     records = {r.meta.id: r for r in ingested.library.catalog.records()}
@@ -39,7 +39,7 @@ def test_sources_json_lists_every_ingested_source(ingested: Any, cli: Callable[.
 
 
 def test_sources_table_names_the_count_and_data_dir(ingested: Any, cli: Callable[..., Any]) -> None:
-    result = cli("sources", data_dir=ingested.settings.data_dir)
+    result = cli("sources", data_dir=ingested.settings.store.data_dir)
     assert result.returncode == 0, result.stderr
     n = len(ingested.library.catalog.records())
     assert f"{n} sources in" in " ".join(result.stdout.split())

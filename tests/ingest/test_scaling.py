@@ -41,6 +41,8 @@ from ingest.segment import Segmenter
 from ingest.sentences import split_sentences
 
 MAX_GROWTH_PER_DOUBLING = 2.6
+# A stage that takes at most this long at 4x is not judged: its timings are mostly noise.
+MIN_JUDGED_SECONDS = 0.01
 
 
 def _seconds(run: Callable[[], Any], repeat: int = 3) -> float:
@@ -71,22 +73,22 @@ def test_repeated_sentence_file_ingests_in_linear_time(
     for factor in (1, 2, 4):
         folder = tmp_path / f"in-{factor}"
         folder.mkdir()
-        (folder / "reserved-items.txt").write_text(repeated_sentence_text(40_000 * factor), encoding="utf-8")
+        (folder / "reserved-items.txt").write_text(repeated_sentence_text(20_000 * factor), encoding="utf-8")
         (folder / "harbour-compute-notice.md").write_text(NORMAL_DOC, encoding="utf-8")
         library = open_library(tmp_path / f"data-{factor}")
         library.embeddings  # noqa: B018 - the model loads once, outside the timing
-        load_token_counter(library.settings.embedding_model)
+        load_token_counter(library.settings.models.embedding_model)
         started = time.perf_counter()
         report = ingest_paths(library, [folder])
         times.append(time.perf_counter() - started)
         reports.append(report)
     growth = _growth(times)
-    print(f"\nrepeated sentence x 40,000 / 80,000 / 160,000 (+ a normal document): "
+    print(f"\nrepeated sentence x 20,000 / 40,000 / 80,000 (+ a normal document): "
           f"{' / '.join(f'{t:.1f}' for t in times)} s, growth per doubling {growth:.2f}")
     for factor, report in zip((1, 2, 4), reports, strict=True):
         assert report.errors == [] and sorted(report.added) == ["harbour-compute-notice", "reserved-items"]
         reserved = next(f for f in report.files if f.source_id == "reserved-items")
-        assert reserved.chunks > 1600 * factor and reserved.chunks_to_embed <= 3
+        assert reserved.chunks > 800 * factor and reserved.chunks_to_embed <= 3
         assert report.duplicate_chunks == reserved.duplicate_chunks == reserved.chunks - reserved.chunks_to_embed
     assert reports[0].chunks_embedded == reports[2].chunks_embedded  # padding adds no embedding work
     assert growth <= MAX_GROWTH_PER_DOUBLING, times
@@ -153,7 +155,7 @@ def _segmenter() -> Segmenter:
     return Segmenter()
 
 
-@functools.lru_cache(maxsize=2)
+@functools.lru_cache(maxsize=3)
 def _tagged(text: str) -> tuple[Source, tuple[Chunk, ...]]:
     """The text as one source, and its chunks with sentence roles (cut once per text, outside the timings)."""
     source = Source(SourceMeta(id="x", title="X"), text, "")
@@ -184,8 +186,12 @@ def test_every_text_stage_is_linear_on_hostile_text(shape: str) -> None:
     texts = [HOSTILE_TEXTS[shape](20_000 * factor) for factor in (1, 2, 4)]
     failures = []
     for stage in _stages(texts[0], count):
-        times = [_seconds(_stages(text, count)[stage], repeat=2) for text in texts]
-        if _growth(times) > MAX_GROWTH_PER_DOUBLING and times[2] > 0.01:
+        started = time.perf_counter()
+        _stages(texts[2], count)[stage]()
+        if time.perf_counter() - started <= MIN_JUDGED_SECONDS:
+            continue  # this fast at 4x, the stage is below the bar: timing it would only measure noise
+        times = [_seconds(_stages(text, count)[stage], repeat=1) for text in texts]
+        if _growth(times) > MAX_GROWTH_PER_DOUBLING and times[2] > MIN_JUDGED_SECONDS:
             # Confirm with the median of three more rounds (the machine is shared).
             again = [_seconds(_stages(text, count)[stage], repeat=3) for text in texts]
             if _growth(again) > MAX_GROWTH_PER_DOUBLING:

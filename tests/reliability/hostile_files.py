@@ -33,6 +33,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+# Run as a script, this file's folder is on the path but not tests/, which holds the shared PDF writer.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from generated_inputs import pdf_literal, serialise_pdf  # noqa: E402
+
 MB = 1024 * 1024
 
 
@@ -58,12 +62,8 @@ Expected = Ingested | Refused
 # --------------------------------------------------------------------------- PDF
 
 
-def _pdf_string(text: str) -> bytes:
-    return b"(" + text.encode("latin-1").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
-
-
 def _text_stream(lines: list[str]) -> bytes:
-    body = b"BT /F1 11 Tf 72 740 Td 14 TL " + b" ".join(_pdf_string(line) + b" Tj T*" for line in lines) + b" ET"
+    body = b"BT /F1 11 Tf 72 740 Td 14 TL " + b" ".join(pdf_literal(line) + b" Tj T*" for line in lines) + b" ET"
     return b"<< /Length %d >>\nstream\n" % len(body) + body + b"\nendstream"
 
 
@@ -108,23 +108,7 @@ def build_pdf(
             objects.append(page if raw else b"<< /Length %d >>\nstream\n" % len(page) + page + b"\nendstream")
         else:
             objects.append(_text_stream(page))
-    info_ref = b""
-    if title is not None:
-        objects.append(b"<< /Title " + _pdf_string(title) + b" >>")
-        info_ref = b" /Info %d 0 R" % len(objects)
-    out = io.BytesIO()
-    out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for offset in offsets:
-        out.write(b"%010d 00000 n \n" % offset)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R" % (len(objects) + 1) + info_ref + b" >>\n")
-    out.write(b"startxref\n%d\n%%%%EOF\n" % xref)
-    return out.getvalue()
+    return serialise_pdf(objects, title)
 
 
 PDF_LINES = [

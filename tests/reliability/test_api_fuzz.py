@@ -166,7 +166,7 @@ def test_schema_fuzz_with_the_key_finds_no_server_error(fuzz_server: tuple[str, 
     jobs = _wait_for_all_jobs(url)
     print(f"ingest jobs started by the fuzzing: {Counter(j['state'] for j in jobs)}")
     # Whatever the fuzzing uploaded, every file in the data dir's uploads folder was named by the server.
-    uploads = Path(settings_.data_dir) / "uploads"
+    uploads = Path(settings_.store.data_dir) / "uploads"
     for path in uploads.iterdir() if uploads.exists() else []:
         assert re.fullmatch(r"[0-9a-f]{32}\.[a-z]+", path.name), path
 
@@ -356,7 +356,7 @@ def _all_files(root: Path) -> set[Path]:
 
 def test_hostile_file_names_are_stored_under_generated_names(quiet_server: tuple[str, Settings]) -> None:
     url, settings_ = quiet_server
-    data_dir = Path(settings_.data_dir)
+    data_dir = Path(settings_.store.data_dir)
     root = data_dir.parent
     before = _all_files(root)
     names = ["../../escape-attempt.txt", "..\\..\\windows-escape.txt", "/etc/absolute-escape.txt",
@@ -399,7 +399,7 @@ def test_lying_extension_fails_its_job_naming_the_file(quiet_server: tuple[str, 
                                                        words: tuple[str, ...]) -> None:
     url, settings_ = quiet_server
     before = _sources(url)
-    uploads = Path(settings_.data_dir) / "uploads"
+    uploads = Path(settings_.store.data_dir) / "uploads"
     stored_before = set(uploads.iterdir()) if uploads.exists() else set()
     response = httpx.post(f"{url}/v1/sources", files={"files": (name, data, "application/octet-stream")},
                           headers=AUTH, timeout=120)
@@ -521,7 +521,7 @@ def test_writes_refuse_every_wrong_key_and_change_nothing(quiet_server: tuple[st
     url, settings_ = quiet_server
     before = _sources(url)
     ready_before = httpx.get(f"{url}/readyz", timeout=60).json()
-    uploads = Path(settings_.data_dir) / "uploads"
+    uploads = Path(settings_.store.data_dir) / "uploads"
     uploads_before = set(uploads.iterdir()) if uploads.exists() else set()
     tried = 0
     for label, send in _write_requests(url):

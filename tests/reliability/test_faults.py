@@ -9,7 +9,6 @@ repair once the fault is gone.
 from __future__ import annotations
 
 import random
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from testsupport import child_env, run_cli, wait_for_job, wait_until
+from testsupport import child_env, count_rows, run_cli, wait_for_job, wait_until
 
 from assistant.server import background_server
 from policychat.settings import Settings
@@ -87,26 +86,13 @@ def wait_repaired(url: str, timeout: float = 90) -> dict[str, Any]:
 
 def _chroma_queue_top(data_dir: Path) -> int:
     """The highest sequence number of Chroma's write-ahead log (moves on when vectors are written)."""
-    try:
-        db = sqlite3.connect(f"file:{data_dir / 'chroma' / 'chroma.sqlite3'}?mode=ro", uri=True, timeout=1)
-        try:
-            return int(db.execute("SELECT COALESCE(MAX(seq_id), 0) FROM embeddings_queue").fetchone()[0])
-        finally:
-            db.close()
-    except sqlite3.Error:
-        return -1
+    return count_rows(data_dir / "chroma" / "chroma.sqlite3", "SELECT COALESCE(MAX(seq_id), 0) FROM embeddings_queue",
+                      unreadable=-1)
 
 
 def _staged_rows(data_dir: Path) -> int:
     """Sentence-vector rows an ingest run has staged and not committed (the run is embedding)."""
-    try:
-        db = sqlite3.connect(f"file:{data_dir / 'catalog.sqlite'}?mode=ro", uri=True, timeout=1)
-        try:
-            return int(db.execute("SELECT COUNT(*) FROM staged_sentence_vectors").fetchone()[0])
-        finally:
-            db.close()
-    except sqlite3.Error:
-        return 0
+    return count_rows(data_dir / "catalog.sqlite", "SELECT COUNT(*) FROM staged_sentence_vectors")
 
 
 def _uploaded_files(data_dir: Path) -> int:
@@ -292,11 +278,11 @@ def test_chroma_server_stopped_or_hung_mid_query(
 ) -> None:
     from ingest.pipeline import ingest_paths
     from ingest.publish import open_library
-    from ingest.remote import CHROMA_TIMEOUT_S
 
     chroma = chroma_process()
     settings = reliability_settings(tmp_path / "data", chroma_host="127.0.0.1", chroma_port=chroma.port,
-                                    api_key=KEY)
+                                    api_key=KEY, chroma_timeout_seconds=5.0)
+    timeout = settings.store.chroma_timeout_seconds
     assert not ingest_paths(open_library(settings), [write_docs(tmp_path / "docs")]).errors
     questions = ["What does the Zorblax Accord require?", "What must providers of synthetic audio embed?",
                  "What does the Brimble Protocol cap?"]
@@ -307,7 +293,7 @@ def test_chroma_server_stopped_or_hung_mid_query(
             chroma.stop()  # returns once the server process has exited
             t_stop = time.monotonic()
             hammer.wait_for(3, t_stop + 0.5)  # requests sent while Chroma is down have their replies
-            down = httpx.get(f"{url}/readyz", timeout=CHROMA_TIMEOUT_S + 30)
+            down = httpx.get(f"{url}/readyz", timeout=timeout + 30)
             t_restart = time.monotonic()
             chroma.start()
             _wait_answering(url, questions[1])
@@ -317,7 +303,7 @@ def test_chroma_server_stopped_or_hung_mid_query(
             t_pause = time.monotonic()
             chroma.pause()
             hammer.wait_sent(2, t_pause + 0.5)  # requests that meet a hung server
-            hung = httpx.get(f"{url}/readyz", timeout=CHROMA_TIMEOUT_S + 30)
+            hung = httpx.get(f"{url}/readyz", timeout=timeout + 30)
             t_resume = time.monotonic()
             chroma.resume()
             _wait_answering(url, questions[2])
@@ -330,7 +316,7 @@ def test_chroma_server_stopped_or_hung_mid_query(
         bad = _bad_results(results)
         assert not bad, f"{len(bad)} requests failed unclearly:\n" + "\n".join(bad[:10])
         slowest = max(r[3] for r in results)
-        assert slowest < CHROMA_TIMEOUT_S * 2 + 10, f"a request took {slowest:.1f} s: the API hung on Chroma"
+        assert slowest < timeout * 2 + 10, f"a request took {slowest:.1f} s: the API hung on Chroma"
         during_stop = [r for r in results if t_stop + 0.5 < r[0] < t_restart]
         during_pause = [r for r in results if t_pause + 0.5 < r[0] < t_resume]
         # Reads are served from the in-memory snapshot of the last synced generation, so while

@@ -39,10 +39,17 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    """A fresh page (1400×1000) that only talks to loopback."""
+    """A fresh page (1400×1000) that only talks to loopback.
+
+    Callbacks and renders take seconds on a busy 2-core machine, so the page's actions and
+    ``expect`` both wait up to 60 s (Playwright's default is 5) while the page lives.
+    """
+    from playwright.sync_api import expect
+
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(60_000)
+    expect.set_options(timeout=60_000)
 
     def only_loopback(route: Any) -> None:
         host = route.request.url.split("/")[2].split(":")[0]
@@ -53,6 +60,7 @@ def page(browser: Any) -> Iterator[Any]:
 
     page.route("**/*", only_loopback)
     yield page
+    expect.set_options(timeout=5_000)
     context.close()
 
 

@@ -3,24 +3,15 @@ export, and the status badge on a chat citation of a revoked order."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 from playwright.sync_api import expect
 
 Shot = Callable[[Any, str], Path]
 EO_14110 = "us-eo-14110-safe-secure-trustworthy-ai-2023"
 EO_14179 = "us-eo-14179-removing-barriers-ai-2025"
-
-
-@pytest.fixture(autouse=True)
-def _patient_expect() -> Iterator[None]:
-    """Callbacks take seconds on a busy 2-core machine: wait up to 60 s (Playwright's default is 5)."""
-    expect.set_options(timeout=60_000)
-    yield
-    expect.set_options(timeout=5_000)
 
 
 def _pick(page: Any, source_id: str) -> None:

@@ -34,14 +34,6 @@ KEY = "ui-key-for-tests"
 FINISHED = "#pc-chat .pc-answer:not(.pc-pending):not(.pc-streaming)"
 
 
-@pytest.fixture(autouse=True)
-def _patient_expect() -> Iterator[None]:
-    """Answers and renders take seconds on a busy 2-core machine: wait up to 60 s (Playwright's default is 5)."""
-    expect.set_options(timeout=60_000)
-    yield
-    expect.set_options(timeout=5_000)
-
-
 @pytest.fixture(scope="module")
 def research(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Settings]]:
     """A server without a key on the tiny documents and the UN resolution PDF (from the shared corpus)."""
@@ -129,7 +121,7 @@ def _add_a_source(settings: Settings) -> None:
     from ingest.library import Library
     from ingest.pipeline import ingest_paths
 
-    folder = Path(settings.data_dir).parent / "more"
+    folder = Path(settings.store.data_dir).parent / "more"
     folder.mkdir(exist_ok=True)
     (folder / "ostrel-compact.txt").write_text("The Ostrel Compact limits drone altitude to ninety metres.\n")
     assert ingest_paths(Library(settings), [folder]).added == ["ostrel-compact"]
@@ -206,7 +198,7 @@ def test_negative_feedback_shows_up_in_eval_candidates(
     expect(page.locator("#pc-feedback >> visible=true")).to_have_count(0)
 
     out = tmp_path / "candidates.jsonl"
-    done = cli("eval", "candidates", "--out", str(out), data_dir=Path(settings.data_dir))
+    done = cli("eval", "candidates", "--out", str(out), data_dir=Path(settings.store.data_dir))
     assert done.returncode == 0, done.stderr
     items = [item for item in load_gold(out) if item.question == QUILLON_QUESTION]
     assert len(items) == 1
@@ -228,7 +220,7 @@ def test_pdf_citation_opens_the_page_with_the_quote_highlighted(
     _ask(page, UN_QUESTION)
     notes = page.locator("#pc-chat .pc-answer").last.locator("details.pc-cite")
     assert notes.count() >= 1
-    pdf = Path(settings.data_dir).parent / "docs" / f"{UN_PDF}.pdf"
+    pdf = Path(settings.store.data_dir).parent / "docs" / f"{UN_PDF}.pdf"
     compared = 0
     for index in range(notes.count()):
         note = notes.nth(index)
@@ -289,7 +281,7 @@ def test_delete_and_reingest_a_source_from_the_library_tab(page: Any, keyed: tup
     page.get_by_role("option", name="zorblax-accord — The Zorblax Accord on Orbital Compute").click()
     page.locator("#pc-source-reingest").click()
     expect(page.locator("#pc-source-status")).to_contain_text("Re-ingested zorblax-accord")
-    source_file = Path(settings.data_dir).parent / "docs" / "zorblax-accord.md"
+    source_file = Path(settings.store.data_dir).parent / "docs" / "zorblax-accord.md"
     source_file.rename(source_file.with_suffix(".gone"))
     page.locator("#pc-source-reingest").click()
     expect(page.locator("#pc-source-status")).to_contain_text("Re-ingest of zorblax-accord failed: the file is gone")
