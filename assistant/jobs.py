@@ -2,7 +2,8 @@
 
 ``POST /v1/sources`` and the UI's Library tab save the uploaded files, :meth:`JobQueue.submit`
 a job and return at once. The worker takes jobs in order and runs each as one atomic
-ingest (:func:`assistant.writes.ingest_uploads`, under the runtime's write lock), so
+ingest (the function the queue is given: :func:`assistant.writes.ingest_uploads`, under the
+runtime's write lock, in a server), so
 answers keep being served from the previous library generation until the job's sources
 appear together in one catalog transaction. Per-file progress (pages parsed, chunks
 embedded of those to embed), errors and timings are read from the run's
@@ -13,7 +14,7 @@ one, which stops between files or embedding batches and stores nothing: the libr
 stays exactly as it was. Jobs live in this process's memory (the latest
 :data:`KEEP_JOBS`); a server killed mid-job forgets them, and its start-up repair
 removes the vectors the job had written. Files a job could not ingest are also
-recorded in the data directory's ingest error log (:class:`~assistant.library_admin.IngestErrorLog`),
+recorded in the data directory's ingest error log (:class:`~assistant.ingest_log.IngestErrorLog`),
 which the Library tab shows.
 """
 
@@ -24,16 +25,16 @@ import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING
 
+from assistant.ingest_log import IngestErrorLog, IngestProblem
+from assistant.uploads import SavedUpload, UploadFields, UploadReport
 from ingest.progress import FileStatus, IngestControl
 from policychat.errors import JobFinishedError, JobNotFoundError, PolicychatError
 
-if TYPE_CHECKING:
-    from assistant.runtime import Runtime
-    from assistant.writes import SavedUpload, UploadFields, UploadReport
+# Ingests one job's saved uploads with its form fields, under the control the job cancels through.
+IngestUploads = Callable[[list[SavedUpload], UploadFields, IngestControl], UploadReport]
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +79,13 @@ class Job:
 class JobQueue:
     """The jobs of one server and the worker thread that runs them, oldest first."""
 
-    def __init__(self, runtime: Runtime) -> None:
-        """Bind to the runtime; the worker thread starts with the first job."""
-        self.runtime = runtime
+    def __init__(self, ingest: IngestUploads, error_log: IngestErrorLog) -> None:
+        """Run each job with ``ingest``; record files it could not ingest in ``error_log``.
+
+        The worker thread starts with the first job.
+        """
+        self._ingest = ingest
+        self._error_log = error_log
         self._jobs: dict[str, Job] = {}
         self._queue: deque[Job] = deque()
         self._changed = threading.Condition()
@@ -181,11 +186,9 @@ class JobQueue:
             self._run(job)
 
     def _run(self, job: Job) -> None:
-        from assistant.writes import ingest_uploads
-
         state, detail, report = "failed", None, None
         try:
-            report = ingest_uploads(self.runtime, job.uploads, job.fields, job.control)
+            report = self._ingest(job.uploads, job.fields, job.control)
             if report.cancelled:
                 state = "cancelled"
             elif report.added or report.updated or report.unchanged:
@@ -208,11 +211,9 @@ class JobQueue:
             self._finish(job, state)
 
     def _log_errors(self, job: Job, report: UploadReport) -> None:
-        """Record the files of ``job`` that could not be ingested in the data directory's ingest error log."""
-        from assistant.library_admin import IngestErrorLog, IngestProblem
-
+        """Record the files of ``job`` that could not be ingested in the ingest error log."""
         names = {u.client_name: u.source_id for u in job.uploads}
-        IngestErrorLog(Path(self.runtime.settings.store.data_dir)).add(
+        self._error_log.add(
             [IngestProblem(time.time(), names.get(e.file, e.file), e.file, e.reason) for e in report.errors])
 
     def _finish(self, job: Job, state: str) -> None:

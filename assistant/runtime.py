@@ -11,12 +11,15 @@ at most every ``POLICYCHAT_REPLICA_SYNC_SECONDS`` in the background).
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assistant.ingest_log import IngestErrorLog
 from assistant.jobs import JobQueue
 from policychat.errors import PolicychatError
 from policychat.settings import Settings
@@ -26,21 +29,31 @@ if TYPE_CHECKING:
     from assistant.pages import PageRenderer
     from assistant.replica_scheduler import ReplicaSync
     from assistant.service import AnswerService
+    from assistant.uploads import SavedUpload, UploadFields, UploadReport
+    from ingest.progress import IngestControl
 
 log = logging.getLogger(__name__)
+
+RuntimeIngest = Callable[["Runtime", "list[SavedUpload]", "UploadFields", "IngestControl"], "UploadReport"]
 
 
 class Runtime:
     """Settings, the shared answer service and the write lock of one app."""
 
-    def __init__(self, settings: Settings) -> None:
-        """Keep the settings; nothing is opened until :meth:`service` is first called."""
+    def __init__(self, settings: Settings, ingest_uploads: RuntimeIngest) -> None:
+        """Keep the settings; nothing is opened until :meth:`service` is first called.
+
+        Args:
+            settings: the server's settings.
+            ingest_uploads: how an upload job is ingested, given this runtime
+                (:func:`assistant.writes.ingest_uploads`); the job queue calls it.
+        """
         self.settings = settings
         self.write_lock = threading.Lock()
         self._service: AnswerService | None = None
         self.replica: ReplicaSync | None = None
         self._open_lock = threading.Lock()
-        self.jobs = JobQueue(self)
+        self.jobs = JobQueue(functools.partial(ingest_uploads, self), IngestErrorLog(Path(settings.store.data_dir)))
         self.started_at = time.time()
         self._conversations: ConversationStore | None = None
 

@@ -44,8 +44,9 @@ def create_app(settings: Settings, *, warm_up: bool = True) -> FastAPI:
     from assistant.api.openai_errors import OpenAIErrorShape
     from assistant.runtime import Runtime
     from assistant.ui import CSS, HEAD, build_ui, make_theme
+    from assistant.writes import ingest_uploads
 
-    runtime = Runtime(settings)
+    runtime = Runtime(settings, ingest_uploads)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

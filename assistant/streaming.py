@@ -39,7 +39,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from assistant.assemble import missing_side_note, on_quote_pages, question_language, retrieved_passages
 from assistant.generators import GenerationInput, Generator
@@ -52,8 +52,13 @@ from assistant.verify import UNSUPPORTED_TAG, answer_sentences
 from policychat.errors import GeneratorError
 
 if TYPE_CHECKING:
+    from langchain_core.runnables import Runnable
+
+    from assistant.knowledge import LibraryKnowledge
     from assistant.models import AnswerRequest
-    from assistant.service import AnswerService
+    from assistant.retrieve import HybridRetriever
+    from ingest.library import Library
+    from policychat.settings import Settings
 
 EARLY_STOP_MARGIN = 2
 """The model is stopped (and the answer falls back) once it has this many more unsupported than released sentences."""
@@ -61,6 +66,33 @@ WANDERED_OFF = 3
 """After a released sentence, this many withheld sentences in a row end the reply."""
 _MARKER = re.compile(r"\[(\d+)\]")
 Event = dict[str, Any]
+
+
+class StreamingService(Protocol):
+    """What a stream needs of the answer service (:class:`assistant.service.AnswerService` is one)."""
+
+    settings: Settings
+    library: Library
+    retriever: HybridRetriever
+    knowledge: LibraryKnowledge
+    prepare: Runnable[Turn, Turn]
+    finish: Runnable[Turn, Turn]
+
+    def generator(self, name: str | None) -> Generator:
+        """The backend called ``name`` (the default one for None)."""
+        ...
+
+    def generation_input(self, turn: Turn) -> GenerationInput:
+        """The generator's input for a retrieved turn."""
+        ...
+
+    def admits(self, turn: Turn, data: GenerationInput) -> bool:
+        """Whether the evidence is strong enough to answer."""
+        ...
+
+    def verify(self, turn: Turn) -> Turn:
+        """Verify the turn's draft into its answer (or the refusal)."""
+        ...
 
 
 def streams_tokens(generator: Generator) -> bool:
@@ -79,7 +111,7 @@ def final_answer(events: Iterator[Event]) -> Answer:
     return answer
 
 
-def answer_events(service: AnswerService, request: AnswerRequest) -> Iterator[Event]:
+def answer_events(service: StreamingService, request: AnswerRequest) -> Iterator[Event]:
     """The events of one answer (see the module docstring); nothing runs until the first is asked for."""
     name = request.generator or service.settings.answer.generator
     generator = service.generator(name)  # an unknown backend fails before the first event
@@ -121,7 +153,7 @@ def answer_event(answer: Answer) -> Event:
 class LiveAnswer:
     """One LLM answer being streamed: tokens out, sentences verified, fallback when the model fails."""
 
-    def __init__(self, service: AnswerService, turn: Turn, generator: ChatGenerator, data: GenerationInput) -> None:
+    def __init__(self, service: StreamingService, turn: Turn, generator: ChatGenerator, data: GenerationInput) -> None:
         """Bind the prepared turn and the backend."""
         self.service, self.turn, self.generator, self.data = service, turn, generator, data
         self.released: list[str] = []

@@ -39,7 +39,7 @@ class Workload:
     answer_requests: dict[int, int]
     llm_questions: int = 3
     cold_starts: int = 3
-    """Server starts the cold-start figure is the median of (one on ``small``: it checks the harness, not the figure)."""
+    """How many server starts the cold-start figure is the median of (one on ``small``, which checks the harness)."""
 
 
 def load_questions(limit: int) -> list[str]:

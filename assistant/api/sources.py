@@ -18,16 +18,8 @@ from assistant.api.errors import error_responses
 from assistant.api.jobs import job_info
 from assistant.api.schemas import Deleted, JobInfo, SourceDetail, SourceInfo
 from assistant.card_view import library_standings
-from assistant.writes import (
-    BadFileNameError,
-    SavedUpload,
-    UploadFields,
-    UploadTooLargeError,
-    checked_extension,
-    delete_source,
-    max_upload_bytes,
-    save_upload,
-)
+from assistant.uploads import BadFileNameError, SavedUpload, UploadFields, UploadTooLargeError, checked_extension
+from assistant.writes import delete_source, max_upload_bytes, save_upload
 from policychat.errors import SourceNotFoundError
 from policychat.settings import Settings
 

@@ -21,7 +21,8 @@ from assistant.models import Filters
 from assistant.runtime import Runtime
 from assistant.ui import render
 from assistant.ui.cards import source_rows
-from assistant.writes import SavedUpload, UploadFields, max_upload_bytes, save_upload
+from assistant.uploads import SavedUpload, UploadFields
+from assistant.writes import max_upload_bytes, save_upload
 from policychat.errors import JobFinishedError, JobNotFoundError, PolicychatError
 
 SHOWN_JOBS = 5  # uploads of one browser session shown in the Library tab

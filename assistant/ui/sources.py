@@ -14,7 +14,8 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.library_admin import IngestErrorLog, IngestProblem, reingest_source
+from assistant.ingest_log import IngestErrorLog, IngestProblem
+from assistant.library_admin import reingest_source
 from assistant.ui import render
 from assistant.ui.callbacks import LibraryCallbacks
 from assistant.ui.threads import ThreadCallbacks
