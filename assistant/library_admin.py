@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.ingest_log import IngestErrorLog, IngestProblem
+from assistant.ingest_log import IngestProblem
 from assistant.runtime import Runtime
 from ingest.pipeline import ingest_paths
 from policychat.errors import IngestError, SourceNotFoundError
@@ -31,12 +31,12 @@ def reingest_source(runtime: Runtime, source_id: str) -> ReingestResult:
     An uploaded source keeps the metadata it was uploaded with; a source from a
     folder takes its metadata from the folder again (``catalog.csv``, sidecar,
     front matter). On failure the previous version stays in the library and the
-    reason is logged in :class:`IngestErrorLog`.
+    reason is logged in the runtime's ingest error log.
 
     Raises:
         SourceNotFoundError: no such source.
     """
-    log = IngestErrorLog(Path(runtime.settings.store.data_dir))
+    log = runtime.ingest_log
     with runtime.write_lock:
         library = runtime.service().library
         record = next((r for r in library.catalog.records() if r.meta.id == source_id), None)

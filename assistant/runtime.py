@@ -53,7 +53,8 @@ class Runtime:
         self._service: AnswerService | None = None
         self.replica: ReplicaSync | None = None
         self._open_lock = threading.Lock()
-        self.jobs = JobQueue(functools.partial(ingest_uploads, self), IngestErrorLog(Path(settings.store.data_dir)))
+        self.ingest_log = IngestErrorLog(Path(settings.store.data_dir))
+        self.jobs = JobQueue(functools.partial(ingest_uploads, self), self.ingest_log)
         self.started_at = time.time()
         self._conversations: ConversationStore | None = None
 

@@ -154,6 +154,11 @@ def _cut_characters(text: str, start: int, end: int, count: TokenCounter, budget
     return pieces
 
 
+def embed_header(title: str, section: str) -> str:
+    """What is embedded above a chunk's text: the source title and the section path, one per line."""
+    return f"{title}\n{section}".strip()
+
+
 def chunk_id_for(source_id: str, position: int, text: str) -> str:
     """Stable chunk id from source id, position and a hash of the chunk text."""
     digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]
@@ -179,7 +184,7 @@ def chunk_source(source: Source, count: TokenCounter, max_tokens: int = 200, ove
     split = [(section, split_sentences(text[section.start : section.end], offset=section.start))
              for section in _sections(text, headings)]
     split = [(section, sentences) for section, sentences in split if sentences]
-    headers = [f"{source.meta.title}\n{section.path}".strip() for section, _ in split]
+    headers = [embed_header(source.meta.title, section.path) for section, _ in split]
     # One tokenizer call for every header and one for every sentence of the source: a document of
     # many short sections (thousands of headings) would otherwise cost two calls per section.
     header_sizes = count_distinct(count, headers)
@@ -241,7 +246,7 @@ def _merge_tiny(source: Source, chunks: list[Chunk], count: TokenCounter, max_to
     # The merged chunk is embedded under the following chunk's header, which must fit too. Every
     # pair a tiny chunk could start is counted in one call (a few more than get merged).
     merged_texts = {
-        i: f"{source.meta.title}\n{chunks[i + 1].section}".strip() + "\n"
+        i: embed_header(source.meta.title, chunks[i + 1].section) + "\n"
         + source.text[chunks[i].start : chunks[i + 1].end]
         for i, size in enumerate(sizes[:-1]) if size < 12
     }
@@ -264,7 +269,7 @@ def _merge_tiny(source: Source, chunks: list[Chunk], count: TokenCounter, max_to
     out: list[Chunk] = []
     for position, (start, end, section) in enumerate(spans):
         body = source.text[start:end]
-        header = f"{source.meta.title}\n{section}".strip()
+        header = embed_header(source.meta.title, section)
         out.append(
             Chunk(
                 chunk_id=chunk_id_for(source.id, position, body),

@@ -216,7 +216,8 @@ class Library:
     def keyword_index(self) -> KeywordIndex:
         """The BM25 index for the current catalog generation (rebuilt if stale or missing)."""
         generation = self.catalog.generation()
-        return self._saved_keyword_index(generation) or self._build_keyword_index(generation)
+        saved = self._saved_keyword_index(generation)
+        return saved if saved is not None else self._build_keyword_index(generation)
 
     def _saved_keyword_index(self, generation: int) -> KeywordIndex | None:
         """The saved BM25 index when it is of ``generation`` and of the configured Chinese tokens, else None."""

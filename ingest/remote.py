@@ -90,7 +90,7 @@ def _check_server_answers(settings: Settings) -> None:
     """
     import httpx
 
-    url = f"http://{settings.store.chroma_host}:{settings.store.chroma_port}/api/v2/heartbeat"
+    url = f"http://{server_address(settings)}/api/v2/heartbeat"
     httpx.get(url, timeout=_timeout(settings)).raise_for_status()
 
 

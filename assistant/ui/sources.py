@@ -14,7 +14,7 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.ingest_log import IngestErrorLog, IngestProblem
+from assistant.ingest_log import IngestProblem
 from assistant.library_admin import reingest_source
 from assistant.ui import render
 from assistant.ui.callbacks import LibraryCallbacks
@@ -41,7 +41,7 @@ class SourceCallbacks:
         """Share the key check of ``threads`` and the table refresh of ``library``."""
         self.threads = threads
         self.library = library
-        self.log = IngestErrorLog(Path(threads.runtime.settings.store.data_dir))
+        self.log = threads.runtime.ingest_log
 
     def refresh(self) -> tuple[Any, ...]:
         """(notice, document types, table, source picker, recent ingest errors)."""
