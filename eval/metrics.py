@@ -220,6 +220,39 @@ def summarize(results: Sequence[ItemResult]) -> dict[str, float | None]:
     return summary
 
 
+def item_values(results: Sequence[ItemResult]) -> dict[str, list[float]]:
+    """Per metric of :func:`summarize` (rates only), the per-item values its mean is taken over."""
+    answerable = [r for r in results if r.answerable]
+    unanswerable = [r for r in results if not r.answerable]
+
+    def present(values: Sequence[float | None]) -> list[float]:
+        return [float(v) for v in values if v is not None]
+
+    values = {f"hit@{k}": present([r.hits.get(k) for r in answerable]) for k in K_VALUES}
+    values.update({
+        "mrr": present([r.reciprocal_rank for r in answerable]),
+        "evidence@5": present([r.evidence_at5 for r in answerable]),
+        "key_fact_accuracy": present([r.key_facts for r in answerable]),
+        "direct_answer_rate": present([r.direct_answer for r in answerable]),
+        "refusal_accuracy": [float(r.abstained) for r in unanswerable],
+        "false_refusal_rate": [float(r.abstained) for r in answerable],
+        "citation_validity": present([r.citation_valid for r in answerable]),
+        "citation_recall": present([r.citation_recall for r in answerable]),
+        "citation_precision": present([r.citation_precision for r in answerable]),
+        "gold_citation_hit": present([r.gold_citation_hit for r in answerable]),
+        "citation_source_precision": present([r.citation_source_precision for r in answerable]),
+        "comparison_both_cited": present([r.both_countries_cited for r in answerable]),
+    })
+    return values
+
+
+def summary_intervals(results: Sequence[ItemResult]) -> dict[str, tuple[float, float] | None]:
+    """Bootstrap 95 % intervals (:mod:`eval.intervals`) of every rate :func:`summarize` reports."""
+    from eval.intervals import bootstrap_interval
+
+    return {metric: bootstrap_interval(values) for metric, values in item_values(results).items()}
+
+
 GROUP_METRICS = (
     "items", "hit@5", "evidence@5", "key_fact_accuracy", "direct_answer_rate", "refusal_accuracy",
     "false_refusal_rate", "citation_source_precision",

@@ -30,8 +30,10 @@ from eval.metrics import (
     retrieval_scores,
     summarize,
     summarize_groups,
+    summary_intervals,
     worst_dev_items,
 )
+from eval.intervals import format_with_interval
 from ingest.embed import torch_threads
 
 if TYPE_CHECKING:
@@ -192,12 +194,16 @@ def write_report(
     with (out_dir / "results.jsonl").open("w", encoding="utf-8") as handle:
         for result in results:
             handle.write(json.dumps(asdict(result), ensure_ascii=False) + "\n")
-    splits = {name: summarize([r for r in results if r.split == name]) for name in ("dev", "test")}
+    names = [name for name in ("dev", "test", "heldout", "unseen") if any(r.split == name for r in results)]
+    splits = {name: summarize([r for r in results if r.split == name]) for name in names}
+    intervals = {name: summary_intervals([r for r in results if r.split == name]) for name in names}
     groups = {key: summarize_groups(results, key) for key in ("split", "kind", "language")}
+    group_intervals = {key: group_intervals_of(results, key) for key in ("kind", "language")}
     (out_dir / "summary.json").write_text(
         json.dumps(
             {
-                "label": label, "summary": summary, "splits": splits, "groups": groups,
+                "label": label, "summary": summary, "intervals": summary_intervals(results), "splits": splits,
+                "split_intervals": intervals, "groups": groups, "group_intervals": group_intervals,
                 "ablations": ablations, "gate_failures": failures,
             },
             indent=2,
@@ -215,12 +221,14 @@ def write_report(
         "| metric | value |",
         "|---|---|",
     ]
-    lines += [f"| {metric} | {_fmt(value)} |" for metric, value in summary.items()]
-    lines += ["", "## Dev and test splits (the gates judge test)", ""]
-    lines += split_table(splits)
+    whole = summary_intervals(results)
+    lines += [f"| {metric} | {format_with_interval(value, whole.get(metric))} |" for metric, value in summary.items()]
+    lines += ["", "Intervals are bootstrap 95 % intervals over the items.", ""]
+    lines += ["", "## Splits (the gates judge test)", ""]
+    lines += split_table(splits, intervals)
     for key in ("kind", "language"):
         lines += ["", f"## By {key}", ""]
-        lines += group_table(groups[key], key)
+        lines += group_table(groups[key], key, group_intervals[key])
     if ablations:
         metrics = list(next(iter(ablations.values())))
         lines += [
@@ -250,22 +258,47 @@ def write_report(
     return out_dir
 
 
-def split_table(splits: dict[str, dict[str, float | None]]) -> list[str]:
-    """Markdown rows: every metric for dev and test, and the dev–test gap."""
-    lines = ["| metric | dev | test | dev − test |", "|---|---|---|---|"]
-    dev, test = splits.get("dev", {}), splits.get("test", {})
-    for metric in dev or test:
-        a, b = dev.get(metric), test.get(metric)
-        gap = "" if a is None or b is None or metric == "items" else f"{a - b:+.3f}"
-        lines.append(f"| {metric} | {_fmt(a)} | {_fmt(b)} | {gap} |")
+def group_intervals_of(results: list[ItemResult], key: str) -> dict[str, dict[str, tuple[float, float] | None]]:
+    """Bootstrap intervals of each group's rates (groups as in :func:`eval.metrics.summarize_groups`)."""
+    grouped: dict[str, list[ItemResult]] = {}
+    for result in results:
+        grouped.setdefault(str(getattr(result, key)), []).append(result)
+    return {name: summary_intervals(group) for name, group in sorted(grouped.items())}
+
+
+def split_table(
+    splits: dict[str, dict[str, float | None]],
+    intervals: dict[str, dict[str, tuple[float, float] | None]] | None = None,
+) -> list[str]:
+    """Markdown rows: every metric per split with its interval, and the dev − test gap."""
+    names = list(splits)
+    gap = "dev" in splits and "test" in splits
+    lines = ["| metric | " + " | ".join(names) + (" | dev − test |" if gap else " |"),
+             "|---" * (len(names) + 1 + gap) + "|"]
+    first = next(iter(splits.values()), {})
+    for metric in first:
+        cells = [format_with_interval(splits[n].get(metric), (intervals or {}).get(n, {}).get(metric))
+                 if metric != "items" else _fmt(splits[n].get(metric)) for n in names]
+        row = f"| {metric} | " + " | ".join(cells) + " |"
+        if gap:
+            a, b = splits["dev"].get(metric), splits["test"].get(metric)
+            row += f" {'' if a is None or b is None or metric == 'items' else f'{a - b:+.3f}'} |"
+        lines.append(row)
     return lines
 
 
-def group_table(groups: dict[str, dict[str, float | None]], key: str) -> list[str]:
-    """Markdown rows of :func:`eval.metrics.summarize_groups` output."""
+def group_table(
+    groups: dict[str, dict[str, float | None]],
+    key: str,
+    intervals: dict[str, dict[str, tuple[float, float] | None]] | None = None,
+) -> list[str]:
+    """Markdown rows of :func:`eval.metrics.summarize_groups` output, each rate with its interval."""
     metrics = list(next(iter(groups.values()), {}))
     lines = [f"| {key} | " + " | ".join(metrics) + " |", "|---" * (len(metrics) + 1) + "|"]
-    lines += [f"| {name} | " + " | ".join(_fmt(v) for v in values.values()) + " |" for name, values in groups.items()]
+    for name, values in groups.items():
+        spread = (intervals or {}).get(name, {})
+        cells = [_fmt(v) if m == "items" else format_with_interval(v, spread.get(m)) for m, v in values.items()]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return lines
 
 
