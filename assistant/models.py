@@ -135,12 +135,30 @@ class TokenUsage(BaseModel):
     completion_tokens: int
 
 
+class AnswerPart(BaseModel):
+    """One part of a question and how the answer treats it (a question asking two things has two parts)."""
+
+    question: str = Field(description="The part's own words (with the question's subject when it only points at it).")
+    kind: str = Field(description="What the part asks for: factoid, who, yesno, definition, list, summary, "
+                      "comparison, status, why, procedure or describe.")
+    confidence: float = Field(description="Calibrated probability that the part's best passage sentence answers it "
+                              "(the observed rate on the dev split for sentences scored alike).")
+    supported: bool = Field(description="Whether the library answers this part (confidence at or above the "
+                            "threshold, or an answer from a document's card or relations).")
+    text: str = Field("", description="This part's share of the answer text, with its [n] markers.")
+    lead: str | None = Field(None, description="The short direct answer the part opens with, if any.")
+
+
 class Answer(BaseModel):
     """An answer whose every sentence carries [n] markers, or an abstention."""
 
     answer: str
     abstained: bool
     citations: list[Citation]
+    parts: list[AnswerPart] = Field(
+        default_factory=list, description="Each part of the question: its kind, confidence and whether it is "
+        "answered; the answer text is the parts' texts in order.",
+    )
     retrieved: list[RetrievedPassage]
     generator: str
     timings_ms: Timings
@@ -149,7 +167,7 @@ class Answer(BaseModel):
         "to the library); every cited chunk belongs to that generation.",
     )
     model: str | None = Field(None, description="The LLM behind the generator (GGUF file or endpoint model).")
-    prompt_version: str | None = Field(None, description="Version of the LLM prompt templates (assistant/prompts.py).")
+    prompt_version: str | None = Field(None, description="Version of the LLM prompt templates (assistant/generators/prompts.py).")
     dropped: list[DroppedSentence] = Field(
         default_factory=list, description="LLM sentences withheld by verification, with the reason.",
     )
@@ -198,6 +216,24 @@ class DraftSentence:
     note: bool = False
     """A note about documents (names and dates from the catalog, e.g. "X is referred to as revoked in Y"),
     cited to the span that states it; its words need not be the span's own."""
+    part: int = 0
+    """Which part of the question the sentence answers (0 for a question in one part)."""
+
+
+@dataclass
+class DraftPart:
+    """One part of a question as a draft treats it: its kind, confidence and verdict.
+
+    ``not_stated`` is set when the library covers the part's topic but not its asked fact
+    (the draft's sentences of that part then quote what the library does say).
+    """
+
+    question: str
+    kind: str
+    confidence: float
+    supported: bool
+    not_stated: str | None = None
+    lead: str | None = None
 
 
 @dataclass
@@ -213,3 +249,5 @@ class Draft:
     generator: str = ""
     not_stated: str | None = None
     kind: str = ""
+    parts: list[DraftPart] = field(default_factory=list)
+    """The question's parts (a draft that does not know them, such as an LLM's, has none)."""

@@ -1,14 +1,16 @@
-"""The answering service: rewrite → analyze → retrieve → gate → generate → verify, as one LCEL chain.
+"""The answering service: analyze → retrieve → select → generate → verify, as one LCEL chain.
 
 The CLI, the API and the UI all call :meth:`AnswerService.answer` (or
 :meth:`AnswerService.stream`); none of them talk to each other.
 
 This module only wires the stages together; each lives in its own module:
-rewrite :mod:`assistant.rewrite`, analyze :mod:`assistant.question`, retrieve
-:mod:`assistant.gather` (over :mod:`assistant.retrieve`), gate :mod:`assistant.gate`,
-generate :mod:`assistant.generators`, verify :mod:`assistant.assemble` (over
-:mod:`assistant.verify`); streamed answers run generate and verify in
-:mod:`assistant.streaming`. The state they pass along is :class:`assistant.turn.Turn`.
+analyze :mod:`assistant.core.analysis` (the one reader of the question and its
+history), retrieve :mod:`assistant.core.gather` (over :mod:`assistant.retrieval.retrieve`),
+select :mod:`assistant.core.select` (the learned selector and each part's
+confidence), generate :mod:`assistant.generators`, verify
+:mod:`assistant.core.assemble` (over :mod:`assistant.core.verify`); streamed answers
+run generate and verify in :mod:`assistant.generators.streaming`. The state they pass along
+is :class:`assistant.core.turn.Turn`.
 """
 
 from __future__ import annotations
@@ -20,16 +22,15 @@ from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from assistant import gate
-from assistant.assemble import Assembler
-from assistant.gather import Gatherer
+from assistant.core.analysis import analyze_question
+from assistant.core.assemble import Assembler
+from assistant.core.gather import Gatherer
+from assistant.core.select import select
+from assistant.core.turn import Turn
 from assistant.generators import GenerationInput, Generator, create_generator
-from assistant.knowledge import LibraryKnowledge
+from assistant.retrieval.knowledge import LibraryKnowledge
 from assistant.models import Answer, AnswerRequest
-from assistant.question import analyze_question, is_comparison
-from assistant.retrieve import HybridRetriever
-from assistant.rewrite import standalone_question
-from assistant.turn import Turn
+from assistant.retrieval.retrieve import HybridRetriever
 from ingest.cards import Card
 from ingest.library import Library
 from ingest.publish import open_library
@@ -50,11 +51,11 @@ class AnswerService:
         self.knowledge = LibraryKnowledge(self.library)
         self.gatherer = Gatherer(self.library, self.retriever, self.knowledge, settings)
         self.assembler = Assembler(self.library, self.retriever, self.knowledge)
-        self.prepare: Runnable[Turn, Turn] = (
-            RunnableLambda(self._rewrite, name="rewrite")
-            | RunnableLambda(self._analyze, name="analyze")
-            | RunnableLambda(self.gatherer.gather, name="retrieve")
+        self.read: Runnable[Turn, Turn] = (
+            RunnableLambda(self._analyze, name="analyze") | RunnableLambda(self.gatherer.gather, name="retrieve")
         )
+        """Analyze and retrieve (what the selector's training needs of a question)."""
+        self.prepare: Runnable[Turn, Turn] = self.read | RunnableLambda(self._select, name="select")
         self.finish: Runnable[Turn, Turn] = (
             RunnableLambda(self._generate, name="generate") | RunnableLambda(self.verify, name="verify")
         )
@@ -73,7 +74,7 @@ class AnswerService:
         LLM backends answer through :meth:`stream` (verified sentence by sentence, with the
         extractive fallback), so an answer and a streamed answer are the same.
         """
-        from assistant.streaming import final_answer, streams_tokens
+        from assistant.generators.streaming import final_answer, streams_tokens
 
         name = request.generator or self.settings.answer.generator
         if streams_tokens(self.generator(name)):  # also fails fast on an unknown backend
@@ -85,24 +86,29 @@ class AnswerService:
     def stream(self, request: AnswerRequest) -> Iterator[dict[str, Any]]:
         """Yield the answer as events: ``token`` pieces (LLMs), ``sentence`` per verified sentence, ``answer``.
 
-        See :func:`assistant.streaming.answer_events` for every event.
+        See :func:`assistant.generators.streaming.answer_events` for every event.
         """
-        from assistant.streaming import answer_events
+        from assistant.generators.streaming import answer_events
 
         return answer_events(self, request)
 
     # Chain steps -----------------------------------------------------------
 
-    def _rewrite(self, turn: Turn) -> Turn:
-        turn.query = standalone_question(turn.request.question, turn.request.history)
-        turn.comparison = is_comparison(turn.query)
-        return turn
-
     def _analyze(self, turn: Turn) -> Turn:
         snap = self.retriever.snapshot()
-        turn.analysis = analyze_question(turn.query, snap.directory(), snap.vocabulary())
-        if turn.analysis.kind == "comparison" and not turn.comparison:
-            turn.comparison = is_comparison(turn.query)
+        turn.analysis = analyze_question(turn.request.question, turn.request.history, snap.directory(),
+                                         snap.vocabulary())
+        turn.query = turn.analysis.query
+        return turn
+
+    def _select(self, turn: Turn) -> Turn:
+        assert turn.analysis is not None
+        snap = self.retriever.snapshot()
+        turn.selection = select(
+            turn.analysis, turn.passages, snap.idf, self.library.embeddings,
+            bilingual=self.knowledge.bilingual(snap),
+            sentence_vectors=partial(sentence_vectors_for, self.library.sentence_vectors, self.library.embeddings),
+        )
         return turn
 
     def card(self, source_id: str) -> Card:
@@ -122,6 +128,7 @@ class AnswerService:
             focus,
             sentence_vectors=partial(sentence_vectors_for, self.library.sentence_vectors, self.library.embeddings),
             analysis=turn.analysis,
+            selection=turn.selection,
             cards=turn.cards,
             standings=self.knowledge.standings(snap),
             relations=self.knowledge.relations(snap),
@@ -131,14 +138,25 @@ class AnswerService:
             bilingual=self.knowledge.bilingual(snap),
         )
 
-    def admits(self, turn: Turn, data: GenerationInput) -> bool:
-        """The gate (:func:`assistant.gate.admits`): whether the passages are strong enough to answer from."""
-        return gate.admits(turn, data, self.settings)
+    def admits(self, turn: Turn) -> bool:
+        """Whether to draft at all: passages exist, and for an LLM some part is supported (by the selector, or
+        by a document's card or relations). The extractive composer drafts every part itself, refusals included.
+        """
+        from assistant.generators.streaming import streams_tokens
+
+        if not turn.passages:
+            return False
+        if not streams_tokens(self.generator(turn.generator)):
+            return True
+        selection = turn.selection
+        structural = turn.analysis is not None and any(
+            (p.kind == "summary" and turn.cards) or p.kind == "status" for p in turn.analysis.parts)
+        return structural or (selection is not None and selection.answered)
 
     def _generate(self, turn: Turn) -> Turn:
         t0 = time.perf_counter()
         data = self.generation_input(turn)
-        if self.admits(turn, data):
+        if self.admits(turn):
             try:
                 turn.draft = self.generator(turn.generator).draft(data)
             except GeneratorError:
@@ -149,5 +167,5 @@ class AnswerService:
         return turn
 
     def verify(self, turn: Turn) -> Turn:
-        """The verify step (:class:`assistant.assemble.Assembler`): the turn's draft, or its refusal, as the answer."""
+        """The verify step (:class:`assistant.core.assemble.Assembler`): the turn's draft, or its refusal."""
         return self.assembler.assemble(turn)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from assistant.evidence import content_tokens
+from assistant.core.evidence import content_tokens
 from assistant.generators import GenerationInput, register
 from assistant.models import Draft, DraftSentence, Passage
 from ingest.roles import NOT_QUOTED

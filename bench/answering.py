@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from assistant.server import background_server
+from assistant.serving.server import background_server
 from bench.stats import latency_summary, ratio
 from policychat.settings import Settings
 

@@ -159,8 +159,8 @@ def _run(service: Any, items: list[dict[str, Any]], extractive: bool) -> dict[st
 
 def _extractive_draft(service: Any, request: Any) -> tuple[int, int]:
     """(kept, dropped) sentences of the extractive draft for ``request``, by the whole-draft verifier."""
-    from assistant.turn import Turn
-    from assistant.verify import verify_draft
+    from assistant.core.turn import Turn
+    from assistant.core.verify import verify_draft
 
     turn = service.prepare.invoke(Turn(request=request, generator="extractive"))
     data = service.generation_input(turn)

@@ -23,7 +23,7 @@ def bench_local_llm(library: Library, questions: list[str]) -> dict[str, Any]:
     """
     from assistant.generators import GenerationInput
     from assistant.generators.local import ChatGenerator
-    from assistant.retrieve import HybridRetriever
+    from assistant.retrieval.retrieve import HybridRetriever
     from policychat.errors import PolicychatError
 
     settings = library.settings.replace(generator="local")

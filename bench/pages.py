@@ -14,8 +14,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from assistant.pages import PageRenderer, render_page
-from assistant.quote_locator import locate_quote
+from assistant.research.pages import PageRenderer, render_page
+from assistant.research.quote_locator import locate_quote
 from bench.stats import latency_summary
 from ingest.library import Library
 from ingest.sentences import split_sentences

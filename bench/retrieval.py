@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.retrieve import HybridRetriever, Mode
+from assistant.retrieval.retrieve import HybridRetriever, Mode
 from bench.stats import current_rss_mb, latency_summary, ratio
 from bench.workload import make_settings
 from ingest.embed import clear_query_cache

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 from playwright.sync_api import expect, sync_playwright
 
-from assistant.server import background_server
+from assistant.serving.server import background_server
 from policychat.settings import Settings
 
 OUT = Path(__file__).resolve().parent / "img"

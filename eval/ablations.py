@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from assistant.retrieve import HybridRetriever, Mode
-from assistant.rewrite import standalone_question
+from assistant.retrieval.retrieve import HybridRetriever, Mode
+from assistant.core.analysis import analyze_question
 from eval.dataset import GoldItem
 from eval.metrics import ItemResult, retrieval_scores, summarize
 from ingest.library import Library
@@ -46,7 +46,7 @@ def score_retrieval(items: list[GoldItem], retrieve: Retrieve) -> dict[str, floa
     for item in items:
         if not item.answerable:
             continue
-        hits = retrieve(standalone_question(item.question, item.history))
+        hits = retrieve(analyze_question(item.question, item.history).query)
         scores = retrieval_scores(item, [s for s, _ in hits], [t for _, t in hits])
         result = ItemResult(id=item.id, answerable=True, tags=item.tags)
         result.hits, result.recall = scores["hits"], scores["recall"]  # type: ignore[assignment]

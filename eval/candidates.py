@@ -12,8 +12,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from assistant.conversation_models import RatedMessage
-from assistant.conversations import ConversationStore
+from assistant.research.conversation_models import RatedMessage
+from assistant.research.conversations import ConversationStore
 from assistant.models import ChatTurn
 from eval.dataset import GoldItem
 

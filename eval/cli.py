@@ -198,6 +198,34 @@ def _print_judge(report: JudgeReport) -> None:
     console.print(table)
 
 
+@eval_app.command("train-selector")
+@translate_errors
+def eval_train_selector(
+    dataset: Annotated[Path | None, typer.Option(help="Gold JSONL (only its dev split is used).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Model file; default assistant/core/selector_model.json.")] = None,
+) -> None:
+    """Train the answer selector on the dev split and questions drafted from the library (shared corpus).
+
+    Deterministic: the same library gives the same model file. Prints the cross-validation
+    figures (documents held out) that are also stored in the model.
+    """
+    import json
+
+    from assistant.core.selector import MODEL_FILE
+    from assistant.service import AnswerService
+    from eval.dataset import DEFAULT_DATASET
+    from eval.selector_training import train_selector
+
+    settings = load_settings()
+    service = AnswerService(settings)
+    with progress_bar("training the selector") as bar:
+        task = bar.add_task("questions", total=None)
+        model = train_selector(service, dataset or DEFAULT_DATASET, out or MODEL_FILE,
+                               progress=lambda done, total: bar.update(task, completed=done, total=total))
+    console.print(json.dumps(model.info, indent=1))
+    console.print(f"threshold {model.threshold:.3f} → {out or MODEL_FILE}")
+
+
 @eval_app.command("generate")
 @translate_errors
 def eval_generate(
@@ -233,7 +261,7 @@ def eval_candidates(
     """Turn answers rated down in stored conversations into draft gold items (unreviewed, dev split)."""
     from datetime import UTC, datetime
 
-    from assistant.conversations import ConversationStore
+    from assistant.research.conversations import ConversationStore
     from eval.candidates import feedback_candidates, write_candidates
 
     settings = load_settings()

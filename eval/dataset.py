@@ -12,6 +12,8 @@ from assistant.models import ChatTurn
 from policychat.errors import ConfigError
 
 DEFAULT_DATASET = Path(__file__).parent / "data" / "gold.jsonl"
+EXTRA_DEV = Path(__file__).parent / "data" / "dev_extra.jsonl"
+"""More dev questions, in the varied styles users write (tuned on and trained on, never gated)."""
 
 KINDS = (
     "definition", "who", "list", "factoid", "status", "yesno", "summary",

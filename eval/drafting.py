@@ -23,8 +23,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from assistant.card_view import deadline_days
-from assistant.knowledge import display_name
+from assistant.research.card_view import deadline_days
+from assistant.retrieval.knowledge import display_name
 from eval import nearmiss
 from eval.dataset import Evidence, GoldItem
 from eval.draft_phrases import (
@@ -273,15 +273,20 @@ def _spread(drafts: list[Draft], n: int) -> list[Draft]:
     return [drafts[round(i * (len(drafts) - 1) / max(1, n - 1))] for i in range(n)]
 
 
-def draft_document(doc: NewDocument, relations: list[Relation], names: dict[str, str], prefix: str) -> list[Draft]:
-    """Every kind of question for one document, at most :data:`PER_KIND` of each kind.
+def draft_document(
+    doc: NewDocument, relations: list[Relation], names: dict[str, str], prefix: str,
+    per_kind: dict[str, int] | None = None,
+) -> list[Draft]:
+    """Every kind of question for one document, at most ``per_kind`` (default :data:`PER_KIND`) of each kind.
 
     Args:
         doc: the document with its card.
         relations: relations among all new documents.
         names: how questions name each new document, by id.
         prefix: item id prefix.
+        per_kind: the most items of each kind (the selector's training asks for more than a reviewer would).
     """
+    caps = per_kind or PER_KIND
     b = _Builder(doc, prefix)
     when, who = _provisions(b)
     figures, dates = _figures(b)
@@ -290,4 +295,4 @@ def draft_document(doc: NewDocument, relations: list[Relation], names: dict[str,
         ("who", lambda: who), ("status", lambda: _relations(b, relations, names)), ("summary", lambda: _summary(b)),
         ("near-miss", lambda: _near_misses(b, dates)),
     ]
-    return [d for kind, make in groups for d in _spread(make(), PER_KIND[kind])]
+    return [d for kind, make in groups for d in _spread(make(), caps[kind])]

@@ -13,9 +13,9 @@ import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from assistant.evidence import Idf, content_tokens, coverage, missing_facts
+from assistant.core.evidence import Idf, content_tokens, coverage, missing_facts
 from assistant.models import Answer
-from assistant.verify import answer_sentences
+from assistant.core.verify import answer_sentences
 from eval.dataset import GoldItem
 
 K_VALUES = (1, 3, 5, 10)
@@ -131,11 +131,8 @@ def citation_source_precision(
 
 
 # Labels the answer puts before a quote ("China: …", "English translation: …") are layout, not claims.
-_DISPLAY_PREFIX = re.compile(
-    r"^\s*(?:United States|China|Yes|No|English translation|中文原文|What it does say|"
-    r"资料库中与此最相关的内容)\s*[:：]\s*",
-    re.I,
-)
+_DISPLAY_PREFIX = re.compile(r"^\s*[^\s:：.。!?？\[][^:：.。!?？\n\[]{0,60}[:：]\s*")
+"""A short label before a quote ("China:", "No:", "Executive Order 14179:", "中文原文："): layout, not a claim."""
 
 
 def citation_scores(answer: Answer, chunk_texts: dict[str, str], idf: Idf) -> dict[str, float | None]:
@@ -150,7 +147,9 @@ def citation_scores(answer: Answer, chunk_texts: dict[str, str], idf: Idf) -> di
         return {"valid": None, "recall": None, "precision": None}
     by_marker = {c.marker: c for c in answer.citations}
     valid = [c.chunk_id in chunk_texts and c.quote in chunk_texts[c.chunk_id] for c in answer.citations]
-    sentences = answer_sentences(answer.answer.split("\n\nNote:")[0])
+    # The claims are the answered parts' sentences: a refused part's line says what the library lacks.
+    claims = "\n\n".join(p.text for p in answer.parts if p.supported) if answer.parts else answer.answer
+    sentences = answer_sentences(claims.split("\n\nNote:")[0])
     supported_sentences = 0
     precise, total_cites = 0, 0
     for sentence in sentences:

@@ -37,7 +37,7 @@ from ingest.card_items import (
 )
 from ingest.models import Chunk, SourceMeta
 
-CARD_VERSION = 5
+CARD_VERSION = 6
 MAX_PROVISIONS = 200
 MAX_FIGURES = 40
 _PURPOSE = re.compile(

@@ -14,6 +14,8 @@ import re
 import unicodedata
 from collections import Counter
 
+from ingest.figures import unicode_superscripts
+
 _CJK = r"\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 _CJK_CHAR = re.compile(f"[{_CJK}]")
 # A space between two CJK characters, or between CJK and CJK-adjacent punctuation.
@@ -43,8 +45,9 @@ _RADICAL_EQUIVALENTS = str.maketrans({
 
 
 def normalize_unicode(text: str) -> str:
-    """NFKC-normalise, map CJK radical forms to ideographs, drop control characters."""
-    text = unicodedata.normalize("NFKC", text).translate(_RADICAL_EQUIVALENTS)
+    """NFKC-normalise (superscript digits made explicit first: "10²⁶" -> "10^26"), map CJK radical forms to
+    ideographs, drop control characters."""
+    text = unicodedata.normalize("NFKC", unicode_superscripts(text)).translate(_RADICAL_EQUIVALENTS)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00ad", "")
     return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
 

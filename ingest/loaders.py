@@ -14,14 +14,15 @@ import re
 import unicodedata
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import yaml
 
 from ingest.clean import clean_pdf_pages, clean_text
 from ingest.embed import common_words
+from ingest.figures import TextRun, raised_digits, scripts_in_markup
 from ingest.models import PageSpan, ParsedDocument
 from policychat.errors import IngestError, UnsupportedFileError
 
@@ -142,6 +143,7 @@ def markdown_to_text(markdown: str) -> tuple[str, dict[str, str]]:
         hints = _front_matter_hints(match.group(1))
         markdown = markdown[match.end() :]
     text = _strip_comments(markdown)
+    text = scripts_in_markup(text)
     text = _HTML_TAG.sub("", text)
     text = _strip_links(text)
     text = _MD_EMPHASIS.sub(r"\2", text)
@@ -219,6 +221,19 @@ class MarkdownLoader:
         return ParsedDocument(text=clean_text(text), hints=hints)
 
 
+def _page_text(page: Any) -> str:
+    """A pypdf page's text, with raised digits (exponents, footnote marks) made explicit (:mod:`ingest.figures`)."""
+    runs: list[TextRun] = []
+
+    def visit(text: str, cm: Sequence[float], tm: Sequence[float], font: object, size: float) -> None:
+        if text:
+            scale = abs(tm[3]) if tm[3] else 1.0
+            runs.append(TextRun(text, size * scale, tm[5] * (cm[3] or 1.0) + cm[5]))
+
+    text = page.extract_text(visitor_text=visit) or ""
+    return raised_digits(text, runs) if len(runs) > 1 else text
+
+
 @register(".pdf")
 class PdfLoader:
     """PDF through pypdf, one page span per page."""
@@ -236,7 +251,7 @@ class PdfLoader:
                         raise IngestError("PDF is encrypted with a password", str(path))
                 except NotImplementedError as exc:
                     raise IngestError(f"PDF uses unsupported encryption ({exc})", str(path)) from exc
-            raw_pages = [page.extract_text() or "" for page in reader.pages]
+            raw_pages = [_page_text(page) for page in reader.pages]
             info = reader.metadata
             title = str((info.get("/Title") if info else None) or "").strip()
         except IngestError:
@@ -272,7 +287,7 @@ class HtmlLoader:
         """Extract the main text as Markdown-like text, with the page title as a hint."""
         import trafilatura
 
-        html = _read_text(path)
+        html = scripts_in_markup(_read_text(path))
         try:
             extracted = trafilatura.extract(
                 html,
@@ -352,6 +367,18 @@ def _check_docx_archive(path: Path) -> None:
         raise IngestError(f"corrupt DOCX ({_one_line(exc)})", str(path)) from exc
 
 
+def _paragraph_text(paragraph: Any) -> str:
+    """A DOCX paragraph's text, superscript runs marked up so exponents survive (:func:`scripts_in_markup`)."""
+    runs = paragraph.runs
+    if not any(run.font.superscript or run.font.subscript for run in runs):
+        return str(paragraph.text)
+    pieces = []
+    for run in runs:
+        tag = "sup" if run.font.superscript else "sub" if run.font.subscript else ""
+        pieces.append(f"<{tag}>{run.text}</{tag}>" if tag and run.text.strip() else run.text)
+    return scripts_in_markup("".join(pieces))
+
+
 @register(".docx")
 class DocxLoader:
     """Word documents through python-docx; heading styles become '#' headings."""
@@ -367,7 +394,7 @@ class DocxLoader:
             raise IngestError(f"corrupt DOCX ({_one_line(exc)})", str(path)) from exc
         lines: list[str] = []
         for paragraph in document.paragraphs:
-            text = paragraph.text.strip()
+            text = _paragraph_text(paragraph).strip()
             if not text:
                 continue
             style = (paragraph.style.name if paragraph.style is not None else "") or ""

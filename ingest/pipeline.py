@@ -55,7 +55,7 @@ log = logging.getLogger(__name__)
 EMBED_BATCH_CHUNKS = 512
 STORE_GROUP_MAX = 64  # sources stored with one vector write
 STORE_STEPS = 16  # a batch of embedded sources is stored in at least this many steps when it can be
-PIPELINE_VERSION = "21"  # bump when loaders, clean-up, sentence splitting or chunking change their output
+PIPELINE_VERSION = "22"  # bump when loaders, clean-up, sentence splitting or chunking change their output
 
 
 @dataclass

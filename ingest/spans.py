@@ -21,6 +21,10 @@ _NUMBER_WORD = (
     r"ninety|hundred|a hundred|several|a dozen|dozens of)"
 )
 _NUM = rf"(?:\d[\d,]*(?:\.\d+)?|{_NUMBER_WORD})"
+_CURRENCY = (
+    r"(?:dollars|USD|yuan|RMB|renminbi|euros?|EUR|pounds(?: sterling)?|GBP|yen|JPY|won|rupees|roubles|rubles|francs|"
+    r"crowns|kronor|kroner|marks|pesos|reais|rand|shekels|lira|zloty|forints|baht|ringgit|dirhams|riyals|dinars)"
+)
 _CN_NUM = r"[\d一二三四五六七八九十百千万两]+"
 _ORG_HEAD = (
     r"(?:Department|Office|Bureau|Agency|Council|Committee|Institute|Administration|Commission|Center|Centre|"
@@ -67,8 +71,12 @@ _PATTERNS: dict[str, list[re.Pattern[str]]] = {
     ],
     "money": [
         re.compile(r"(?:US)?[$€£¥]\s?\d[\d,.]*(?:\s?(?:million|billion|trillion|thousand|[MBK])\b)?", re.I),
-        re.compile(rf"\b{_NUM}\s?(?:million|billion|trillion)?\s?(?:dollars|USD|yuan|RMB|euros?)\b", re.I),
-        re.compile(rf"{_CN_NUM}(?:\.\d+)?\s*(?:万|亿)?(?:元|美元|人民币)"),
+        re.compile(rf"\b{_NUM}\s?(?:million|billion|trillion|thousand)?\s?(?:[A-Z][a-z]+\s)?{_CURRENCY}\b", re.I),
+        # "a fine of 2.5 million Ruritanian crowns": an amount a fine, fee or budget is "of", in any currency
+        re.compile(r"\b(?:fine|fines|penalty|penalties|fee|fees|budget|grant|cost|price|sum|amount) of "
+                   r"(?P<value>(?:up to |about |nearly |over |more than |at least )?\d[\d,.]*(?:\s?(?:million|billion|"
+                   r"trillion|thousand))?(?:\s[A-Z][a-z]+)?(?:\s[a-z]+s)?)", re.I),
+        re.compile(rf"{_CN_NUM}(?:\.\d+)?\s*(?:万|亿)?(?:元|美元|人民币|欧元|英镑|日元|[\u4e00-\u9fff]{{1,3}}元)"),
     ],
     "number": [
         re.compile(r"\b(?:over|more than|at least|up to|about|nearly|roughly|fewer than|less than|approximately|"
@@ -139,8 +147,8 @@ class Span:
     text: str
 
 
-_RUN_WORD = re.compile(r"[A-Z][\w.'’&/-]*|of|for|the|and|on|to|in|\([A-Z][\w -]{1,12}\)")
-_CONNECTORS = frozenset({"of", "for", "the", "and", "on", "to", "in"})
+_RUN_WORD = re.compile(r"[A-Z][\w.'’&/-]*|of|for|the|and|on|to|\([A-Z][\w -]{1,12}\)")
+_CONNECTORS = frozenset({"of", "for", "the", "and", "on", "to"})
 _HEADS = re.compile(rf"^{_ORG_HEAD}$|^{_OFFICE}$|^(?:Force|Group|Hub)$")
 _TITLES = frozenset(
     "President Vice Secretary Director Administrator Under Deputy Assistant Chair Chairman Czar Advisor Adviser "
@@ -180,6 +188,29 @@ def _bodies(sentence: str) -> list[tuple[int, int]]:
             first = next((i for i, w in enumerate(words) if w not in {"The"}), 0)
             start = sentence.index(words[first], start) if first else start
             found.append((start, end))
+    return found
+
+
+_DOCUMENT_WORDS = re.compile(
+    r"\b(?:Act|Law|Order|Rule|Rules|Plan|Framework|Measures|Regulations?|Resolution|Memorandum|Guidance|Standard|"
+    r"Agreement|Accord|Treaty|Declaration|Provisions|Code|Profile|Section|Article|Fact Sheet)\b"
+)
+
+
+def _names(sentence: str) -> list[tuple[int, int]]:
+    """Capitalised names that are not a sentence's opening word: two or more capitalised words, or one that is not
+    a common sentence start ("the Lunar Registry", "Strelsau")."""
+    found = []
+    for start, end, words in _capitalised_runs(sentence):
+        if _DOCUMENT_WORDS.search(" ".join(words)):
+            continue  # "the Information Protection Law": a document, not who does something
+        capitals = [w for w in words if w[:1].isupper()]
+        if not capitals or (start == 0 and len(capitals) < 2) or words[0] in _SENTENCE_START:
+            if len(capitals) < 2:
+                continue
+        if len(capitals) == 1 and (len(capitals[0]) < 3 or capitals[0].isupper() and len(capitals[0]) < 3):
+            continue
+        found.append((start, end))
     return found
 
 
@@ -229,17 +260,18 @@ def find_spans(sentence: str, answer_type: str) -> list[Span]:
 
     Args:
         sentence: one sentence (display text).
-        answer_type: the expected type (see :data:`assistant.question_kind.AnswerType`).
+        answer_type: the expected type (see :data:`assistant.core.lang.AnswerType`).
 
     Returns:
         Non-overlapping spans in text order.
     """
     found: list[Span] = []
-    # "Which official …?" is answered by an office ("the Secretary of Commerce") when no name is given.
+    # "Which official …?" is answered by an office ("the Secretary of Commerce") when no name is given; a body or
+    # person the head-word lists do not know ("the Lunar Registry") is still a capitalised name.
     if answer_type == "person":
-        found_spans = _people(sentence) or _bodies(sentence)
+        found_spans = _people(sentence) or _bodies(sentence) or _names(sentence)
     elif answer_type == "body":
-        found_spans = _bodies(sentence)
+        found_spans = _bodies(sentence) or _names(sentence)
     else:
         found_spans = []
     for start, end in found_spans:
@@ -247,7 +279,8 @@ def find_spans(sentence: str, answer_type: str) -> list[Span]:
         found.append(Span(answer_type, start, end, sentence[start:end]))
     for pattern in _PATTERNS.get(answer_type, []):
         for match in pattern.finditer(sentence):
-            group = 1 if pattern.groups and answer_type == "place" else 0
+            group: int | str = "value" if "value" in pattern.groupindex else (
+                1 if pattern.groups and answer_type == "place" else 0)
             start, end = _clean_bounds(sentence, match.start(group), match.end(group))
             text = sentence[start:end]
             if end - start < 2 or not _plausible(answer_type, text):

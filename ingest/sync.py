@@ -15,7 +15,7 @@ catalog written before source records existed publishes its sources first
 
 A server runs this once before its first read, then at most every
 ``POLICYCHAT_REPLICA_SYNC_SECONDS`` in the background
-(:mod:`assistant.replica_scheduler`); ``policychat sync`` runs it once.
+(:mod:`assistant.serving.replica_scheduler`); ``policychat sync`` runs it once.
 
 Public API: :func:`sync_from_chroma`, :class:`SyncReport`.
 """

@@ -1,7 +1,7 @@
 """The HTTP edge of policychat: JSON, SSE and OpenAI-compatible routes under ``/v1``.
 
 Routes only validate and translate; every answer comes from the one
-:class:`~assistant.service.AnswerService` held by :class:`~assistant.runtime.Runtime`,
+:class:`~assistant.service.AnswerService` held by :class:`~assistant.serving.runtime.Runtime`,
 which the Gradio UI shares.
 """
 

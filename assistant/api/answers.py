@@ -35,7 +35,7 @@ async def answer_stream(body: AnswerRequest, service: ServiceDep, settings: Sett
     reset`` {"reason"} before the extractive fallback replaces what was shown.
     Then ``event: answer`` (the full Answer JSON) and ``event: done``. A failure
     after the stream started arrives as ``event: error`` {"detail", "status"}.
-    See :mod:`assistant.streaming`.
+    See :mod:`assistant.generators.streaming`.
     """
     check_question_length(body.question, settings)
     events = await started(service.stream(body))

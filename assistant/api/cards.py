@@ -1,6 +1,6 @@
 """``/v1/sources/{id}/card`` (JSON and Markdown) and ``/v1/relations``: what each source is and how sources relate.
 
-Read from the catalog only (:mod:`assistant.card_view`), so these answer while the
+Read from the catalog only (:mod:`assistant.research.card_view`), so these answer while the
 vector store is down; an unknown source id is a 404.
 """
 
@@ -13,9 +13,9 @@ from fastapi.responses import Response
 
 from assistant.api.deps import ServiceDep
 from assistant.api.errors import error_responses
-from assistant.card_export import card_file_name, card_markdown
-from assistant.card_models import RelationEdge, RelationType, SourceCard
-from assistant.card_view import relation_edges, source_card
+from assistant.research.card_export import card_file_name, card_markdown
+from assistant.research.card_models import RelationEdge, RelationType, SourceCard
+from assistant.research.card_view import relation_edges, source_card
 
 router = APIRouter(tags=["cards"])
 

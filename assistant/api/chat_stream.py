@@ -52,7 +52,7 @@ class _Chunks:
 
 def chat_chunks(events: Iterator[dict[str, Any]], completion_id: str, created: int, model: str,
                 usage: Callable[[Answer], Usage] | None = None) -> Iterator[bytes]:
-    """Encode the service's events (see :mod:`assistant.streaming`) as OpenAI chunks.
+    """Encode the service's events (see :mod:`assistant.generators.streaming`) as OpenAI chunks.
 
     Args:
         events: the service's stream of one answer.

@@ -11,13 +11,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, status
 from fastapi.responses import Response, StreamingResponse
 
-from assistant import threads
+from assistant.research import threads
 from assistant.api.answers import ERRORS as ANSWER_ERRORS
 from assistant.api.deps import RuntimeDep, ServiceDep, SettingsDep, WriteAccess, check_question_length
 from assistant.api.errors import error_responses
 from assistant.api.limits import MAX_JSON_BODY_BYTES
 from assistant.api.sse import SSE_DOC, encode_events, sse_response, started
-from assistant.conversation_models import (
+from assistant.research.conversation_models import (
     Conversation,
     ConversationDeleted,
     ConversationPatch,
@@ -28,8 +28,8 @@ from assistant.conversation_models import (
     MessageRequest,
     NewConversation,
 )
-from assistant.export import MEDIA_TYPES, ExportFormat, Turn, export, file_name, with_pages
-from assistant.pages import citation_pages
+from assistant.research.export import MEDIA_TYPES, ExportFormat, Turn, export, file_name, with_pages
+from assistant.research.pages import citation_pages
 from policychat.errors import PolicychatError
 
 router = APIRouter(prefix="/conversations", tags=["conversations"])

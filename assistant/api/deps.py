@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.security.utils import get_authorization_scheme_param
 
-from assistant.runtime import Runtime
+from assistant.serving.runtime import Runtime
 from assistant.service import AnswerService
 from policychat.settings import Settings
 

@@ -33,7 +33,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 
 from assistant.api.schemas import Problem
-from assistant.uploads import UploadTooLargeError
+from assistant.serving.uploads import UploadTooLargeError
 from policychat.errors import (
     ConversationNotFoundError,
     IndexUnavailableError,

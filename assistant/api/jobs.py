@@ -13,7 +13,7 @@ from fastapi import APIRouter
 from assistant.api.deps import RuntimeDep, WriteAccess
 from assistant.api.errors import error_responses
 from assistant.api.schemas import FileProblemOut, JobFile, JobInfo, JobTimings, UploadResult
-from assistant.jobs import Job
+from assistant.serving.jobs import Job
 
 
 def _when(stamp: float | None) -> datetime | None:

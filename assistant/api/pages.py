@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from assistant.api.deps import RuntimeDep
 from assistant.api.errors import error_responses
-from assistant.pages import parse_highlight
+from assistant.research.pages import parse_highlight
 
 router = APIRouter(prefix="/sources", tags=["sources"])
 

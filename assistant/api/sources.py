@@ -1,8 +1,8 @@
 """``/v1/sources``: list, read, upload and delete library sources.
 
 Reads are open; uploads and deletes need the API key when one is set and go
-through :mod:`assistant.writes`, the same code path as the UI's Library tab.
-Uploads run as background jobs (:mod:`assistant.jobs`, followed at ``/v1/jobs``).
+through :mod:`assistant.serving.writes`, the same code path as the UI's Library tab.
+Uploads run as background jobs (:mod:`assistant.serving.jobs`, followed at ``/v1/jobs``).
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from assistant.api.deps import RuntimeDep, ServiceDep, WriteAccess
 from assistant.api.errors import error_responses
 from assistant.api.jobs import job_info
 from assistant.api.schemas import Deleted, JobInfo, SourceDetail, SourceInfo
-from assistant.card_view import library_standings
-from assistant.uploads import BadFileNameError, SavedUpload, UploadFields, UploadTooLargeError, checked_extension
-from assistant.writes import delete_source, max_upload_bytes, save_upload
+from assistant.research.card_view import library_standings
+from assistant.serving.uploads import BadFileNameError, SavedUpload, UploadFields, UploadTooLargeError, checked_extension
+from assistant.serving.writes import delete_source, max_upload_bytes, save_upload
 from policychat.errors import SourceNotFoundError
 from policychat.settings import Settings
 

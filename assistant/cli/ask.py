@@ -48,8 +48,8 @@ def ask(
         sys.stdout.write(answer.model_dump_json(indent=2) + "\n")
         return
     if fmt == "md":
-        from assistant.export import Turn, to_markdown, with_pages
-        from assistant.pages import citation_pages
+        from assistant.research.export import Turn, to_markdown, with_pages
+        from assistant.research.pages import citation_pages
 
         catalog = Catalog(Path(settings.store.data_dir) / "catalog.sqlite")
         sys.stdout.write(to_markdown(with_pages([Turn(question, answer)], citation_pages(catalog))))

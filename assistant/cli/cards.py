@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from assistant.card_models import Quote, SourceCard
+from assistant.research.card_models import Quote, SourceCard
 
 STATUS_STYLE = {"revoked": "bold red", "rescinded": "bold red", "superseded": "bold red", "amended": "yellow",
                 "draft": "yellow", "in force": "green"}

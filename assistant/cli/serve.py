@@ -15,6 +15,6 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port; default POLICYCHAT_PORT (8000).")] = None,
 ) -> None:
     """Serve the answer API (/v1, docs at /docs) and the chat UI (/) in one uvicorn server."""
-    from assistant.server import serve as run_server
+    from assistant.serving.server import serve as run_server
 
     run_server(load_settings(), host=host, port=port)

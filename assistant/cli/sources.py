@@ -23,7 +23,7 @@ def sources(
     """List ingested sources (id, title, country, date, type, chunks, status)."""
     if ctx.invoked_subcommand is not None:
         return
-    from assistant.card_view import library_standings
+    from assistant.research.card_view import library_standings
 
     settings = load_settings()
     library = open_library(settings)
@@ -58,14 +58,14 @@ def sources_show(
     markdown: Annotated[bool, typer.Option("--md", help="Print the card as Markdown (as …/card.md).")] = False,
 ) -> None:
     """Show a source's card: identity, status, purpose, summary, outline, provisions, key figures, relations."""
-    from assistant.card_view import source_card
+    from assistant.research.card_view import source_card
 
     library = open_library(load_settings())
     card = source_card(library, source_id)
     if as_json:
         sys.stdout.write(card.model_dump_json(indent=2) + "\n")
     elif markdown:
-        from assistant.card_export import card_markdown
+        from assistant.research.card_export import card_markdown
 
         sys.stdout.write(card_markdown(card))
     else:

@@ -1,10 +1,13 @@
-"""The verify stage: a draft checked against the passages and assembled into the :class:`Answer`.
+"""The verify stage: a draft checked against the passages and assembled into the :class:`Answer`, part by part.
 
-:class:`Assembler` runs :func:`assistant.verify.verify_draft` on the turn's draft,
-places each citation on the page its quote starts on, adds the notes an answer
-may carry (the asked fact is not stated, one side of a comparison is missing,
-a cited source is no longer in force) and, when nothing is left, writes the
-refusal that says what was searched. Streamed LLM answers (:mod:`assistant.streaming`)
+:class:`Assembler` runs :func:`assistant.core.verify.verify_draft` on the turn's draft,
+places each citation on the page its quote starts on, and writes the answer text
+part by part: a supported part's verified sentences; a refused part's "the
+library does not state …" line (a single refused part also quotes what the
+library does say). A comparison ends with a note naming any side no citation
+supports; a cited source no longer in force gets a status note. When nothing is
+left, the refusal says what was searched. Each part's kind, confidence and
+verdict are in ``Answer.parts``. Streamed LLM answers (:mod:`assistant.generators.streaming`)
 use the same pieces.
 """
 
@@ -13,28 +16,22 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from assistant.knowledge import LibraryKnowledge
-from assistant.models import Answer, AnswerRequest, Citation, Passage, RetrievedPassage
-from assistant.retrieve import HybridRetriever
-from assistant.status_notes import add_status_notes
-from assistant.turn import Turn
-from assistant.verify import verify_draft
+from assistant.core.analysis import QuestionAnalysis
+from assistant.core.lang import language_data
+from assistant.core.select import Selection
+from assistant.core.turn import Turn
+from assistant.retrieval.knowledge import LibraryKnowledge
+from assistant.models import Answer, AnswerPart, AnswerRequest, Citation, Draft, Passage, RetrievedPassage
+from assistant.retrieval.retrieve import HybridRetriever
+from assistant.core.status_notes import add_status_notes
+from assistant.core.verify import VerifiedAnswer, verify_draft
 from ingest.library import Library
 
 
-def abstention_text(query: str, n_sources: int, filters_note: str, language: str = "en") -> str:
-    """The refusal message, in the question's ``language`` ("en" or "zh"): what was searched and why no answer."""
-    if language == "zh":
-        return (
-            "资料库中没有足够的依据来回答这个问题。"
-            f"已在 {n_sources} 个来源{filters_note}中检索:“{query}”。"
-            "可以换个问法、放宽筛选条件，或添加涵盖这一主题的来源。"
-        )
-    return (
-        "I could not find enough support in the library to answer this. "
-        f'Searched {n_sources} source{"s" if n_sources != 1 else ""}{filters_note} for: "{query}". '
-        "Try rephrasing, widening the filters, or adding a source that covers it."
-    )
+def abstention_text(query: str, n_sources: int, filters: str, language: str = "en") -> str:
+    """The refusal message in the question's ``language``: what was searched and why no answer."""
+    template = language_data("zh" if language == "zh" else "en").messages.refusal
+    return template.format(n=n_sources, s="s" if n_sources != 1 else "", filters=filters, query=query)
 
 
 def on_quote_pages(citations: list[Citation], snap: Any) -> list[Citation]:
@@ -46,21 +43,16 @@ def on_quote_pages(citations: list[Citation], snap: Any) -> list[Citation]:
     return placed
 
 
-def closest_label(turn: Turn) -> str:
-    """What introduces the quotes after "the library does not state …", in the question's language."""
-    return "资料库中与此最相关的内容:" if question_language(turn) == "zh" else "What it does say:"
-
-
-def missing_side_note(citations: list[Citation], language: str = "en") -> str:
-    """For a comparison: a note naming the side (United States or China) no citation supports, else ""."""
-    cited = {c.country for c in citations}
-    if language == "zh":
-        missing = [name for code, name in (("US", "美国"), ("CN", "中国")) if code not in cited]
-        return f"\n\n注意:资料库中没有支持这一比较中{'或'.join(missing)}一方的段落。" if missing else ""
-    missing = [name for code, name in (("US", "United States"), ("CN", "China")) if code not in cited]
+def missing_side_note(citations: list[Citation], analysis: QuestionAnalysis | None) -> str:
+    """For a comparison: a note naming the sides no citation supports, else ""."""
+    if analysis is None or not analysis.sides:
+        return ""
+    cited = {c.source_id for c in citations}
+    missing = [side.label for side in analysis.sides if not side.source_ids & cited]
     if not missing:
         return ""
-    return f"\n\nNote: the library gave no supporting passage on the {' or '.join(missing)} side of this comparison."
+    messages = analysis.lang.messages
+    return "\n\n" + messages.missing_side.format(sides=messages.or_word.join(missing))
 
 
 def question_language(turn: Turn) -> str:
@@ -81,7 +73,8 @@ def retrieved_passages(passages: list[Passage], citations: list[Citation], top_k
     """The passages an answer was drawn from, as the answer contract lists them: at most ``top_k``.
 
     Passages added beside the ranked ones (a translated article, a card's quotes, a relation's
-    evidence) are listed when the answer cites them, in place of the lowest-ranked uncited ones.
+    evidence, a part's own search) are listed when the answer cites them, in place of the
+    lowest-ranked uncited ones.
     """
     cited = {c.chunk_id for c in citations}
     listed = list(passages[:top_k])
@@ -96,6 +89,43 @@ def retrieved_passages(passages: list[Passage], citations: list[Citation], top_k
                              page=p.chunk.page, text=p.chunk.text) for p in listed]
 
 
+def parts_of_answer(draft: Draft, verified: VerifiedAnswer, analysis: QuestionAnalysis | None) -> tuple[
+        str, list[AnswerPart], bool]:
+    """The answer text and its parts from a draft in parts and its verification; and whether it abstains.
+
+    A part is answered when it is supported and at least one of its sentences was verified. The
+    answer abstains when no part is answered. A single refused part reads "the library does not
+    state …" followed by what it does say.
+    """
+    lang = analysis.lang if analysis is not None else language_data("en")
+    by_part: dict[int, list[str]] = {}
+    for index, line in verified.lines:
+        by_part.setdefault(index, []).append(line)
+    answered = [p.supported and bool(by_part.get(i)) for i, p in enumerate(draft.parts)]
+    blocks, parts = [], []
+    for index, part in enumerate(draft.parts):
+        lines = "".join(by_part.get(index, [])).strip()
+        if answered[index]:
+            text = lines
+        elif len(draft.parts) == 1:
+            text = f"{part.not_stated}\n\n{lang.messages.closest} {lines}" if part.not_stated and lines else ""
+        else:
+            text = part.not_stated or ""
+        if text:
+            blocks.append(text)
+        parts.append(AnswerPart(question=part.question, kind=part.kind, confidence=round(part.confidence, 3),
+                                supported=answered[index], text=text, lead=part.lead if answered[index] else None))
+    return "\n\n".join(blocks), parts, not any(answered)
+
+
+def selection_parts(selection: Selection | None) -> list[AnswerPart]:
+    """The parts of a question as the selection judged them (for answers drafted without parts, by an LLM)."""
+    if selection is None:
+        return []
+    return [AnswerPart(question=p.part.text, kind=p.part.kind, confidence=round(p.confidence, 3),
+                       supported=p.supported) for p in selection.parts]
+
+
 class Assembler:
     """Turns a turn's draft (or its absence) into the verified answer (the chain's verify step)."""
 
@@ -106,26 +136,20 @@ class Assembler:
         self.knowledge = knowledge
 
     def assemble(self, turn: Turn) -> Turn:
-        """Verify ``turn.draft`` and set ``turn.answer``; no draft (the gate refused) gives the refusal."""
+        """Verify ``turn.draft`` and set ``turn.answer``; no draft (nothing supported) gives the refusal."""
         t0 = time.perf_counter()
         text, citations, abstained = "", [], True
+        parts = selection_parts(turn.selection)
         if turn.draft is not None:
-            verified = verify_draft(
-                turn.draft,
-                turn.passages,
-                self.retriever.snapshot().idf,
-                self.library.embeddings,
-                question=turn.query,
-                keep_unsupported=turn.request.raw_draft,
-            )
-            text, citations = verified.text, on_quote_pages(verified.citations, self.retriever.snapshot())
-            abstained = not citations
-            if not abstained and turn.draft.not_stated:
-                # The topic is covered, the asked fact is not: say so, and quote what the library does say.
-                text = f"{turn.draft.not_stated}\n\n{closest_label(turn)} {text}"
-                abstained = True
-            elif not abstained and turn.comparison:
-                text += missing_side_note(citations, question_language(turn))
+            verified = verify_draft(turn.draft, turn.passages, self.retriever.snapshot().idf, self.library.embeddings,
+                                    question=turn.query, keep_unsupported=turn.request.raw_draft)
+            citations = on_quote_pages(verified.citations, self.retriever.snapshot())
+            if turn.draft.parts:
+                text, parts, abstained = parts_of_answer(turn.draft, verified, turn.analysis)
+            else:
+                text, abstained = verified.text, not citations
+            if not abstained:
+                text += missing_side_note(citations, turn.analysis)
         text, citations = add_status_notes(text, citations, turn.passages, self.retriever.snapshot(), self.knowledge,
                                            turn.analysis)
         if abstained and not citations:
@@ -137,6 +161,7 @@ class Assembler:
             answer=text,
             abstained=abstained,
             citations=citations,
+            parts=parts,
             retrieved=retrieved_passages(
                 turn.passages, citations, turn.request.top_k or self.retriever.settings.retrieval.top_k),
             generator=turn.generator,

@@ -19,19 +19,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from assistant.knowledge import LibraryKnowledge, display_name
+from assistant.core.lang import language_data
+from assistant.retrieval.knowledge import LibraryKnowledge, display_name
 from assistant.models import Citation, Passage
 from ingest.relations import NOT_IN_FORCE, Standing
 
 if TYPE_CHECKING:
-    from assistant.question import QuestionAnalysis
-    from assistant.retrieve import Snapshot
+    from assistant.core.analysis import QuestionAnalysis
+    from assistant.retrieval.retrieve import Snapshot
 
 
-def note_text(name: str, status: str, stater: str, date: str, marker: int) -> str:
-    """One note: "Note: <name> is referred to as <status> in <stater> (<date>) [n]." (no date: no parentheses)."""
+def note_text(name: str, status: str, stater: str, date: str, marker: int, language: str = "en") -> str:
+    """One note in ``language``: "Note: <name> is referred to as <status> in <stater> (<date>) [n]."."""
+    messages = language_data("zh" if language == "zh" else "en").messages
     when = f" ({date})" if date else ""
-    return f"Note: {name} is referred to as {status} in {stater}{when} [{marker}]."
+    return messages.status_note.format(name=name, status=messages.words.get(status, status), stater=stater,
+                                       when=when, marker=marker)
 
 
 def evidence_citation(standing: Standing, snap: Snapshot, marker: int) -> Citation | None:
@@ -52,9 +55,16 @@ def evidence_citation(standing: Standing, snap: Snapshot, marker: int) -> Citati
     )
 
 
+def _says_status(text: str, name: str, status: str, language: str) -> bool:
+    """Whether ``text`` already holds the status line of a status answer for ``name`` (in ``language``)."""
+    messages = language_data("zh" if language == "zh" else "en").messages
+    line = messages.relation_note.format(target=name, status=messages.words.get(status, status), stated="\x00")
+    return any(len(piece.strip(" .。")) > len(name) and piece.strip() in text for piece in line.split("\x00"))
+
+
 def mark_and_note(
     text: str, citations: list[Citation], passages: list[Passage], snap: Snapshot, standings: Mapping[str, Standing],
-    historical: bool,
+    historical: bool, language: str = "en",
 ) -> tuple[str, list[Citation]]:
     """Set ``status`` on citations of sources not in force and append a cited note for each such source.
 
@@ -66,6 +76,7 @@ def mark_and_note(
         snap: the snapshot the answer was read from (evidence chunks and metadata).
         standings: every source's standing (:meth:`LibraryKnowledge.standings`).
         historical: the question asks about the past on purpose: mark the citations, add no note.
+        language: the question's language (the notes' language).
 
     Returns:
         The answer text (with the notes appended) and the citations (with the notes' citations).
@@ -86,7 +97,7 @@ def mark_and_note(
         if standing is None or meta is None or stater is None:
             continue
         name = display_name(meta)
-        if f"{name} is referred to as {standing.status} in" in text:
+        if _says_status(text, name, standing.status, language):
             continue  # a status answer says it already
         cited = evidence_citation(standing, snap, len(marked) + 1)
         if cited is None:
@@ -99,7 +110,7 @@ def mark_and_note(
             marked.append(same)
             if all(p.chunk_id != cited.chunk_id for p in passages):
                 passages.append(Passage(snap.chunks[cited.chunk_id], snap.metas[cited.source_id], 0.0))
-        notes.append(note_text(name, standing.status, display_name(stater), stater.date, same.marker))
+        notes.append(note_text(name, standing.status, display_name(stater), stater.date, same.marker, language))
     return text + "".join(f"\n\n{note}" for note in notes), marked
 
 
@@ -111,4 +122,5 @@ def add_status_notes(
     if not citations:
         return text, citations
     historical = analysis is not None and analysis.historical
-    return mark_and_note(text, citations, passages, snap, knowledge.standings(snap), historical)
+    language = analysis.language if analysis is not None else "en"
+    return mark_and_note(text, citations, passages, snap, knowledge.standings(snap), historical, language)

@@ -4,7 +4,7 @@ When an answer quotes a sentence of a translated work (the Interim Measures in
 Chinese and in the CASI English translation), the same article in the other
 language follows it, cited to that source — so an English reader sees the
 translation of a Chinese quote, and a Chinese question answered in Chinese also
-shows the English text (:class:`assistant.knowledge.ArticleIndex` aligns them by
+shows the English text (:class:`assistant.retrieval.knowledge.ArticleIndex` aligns them by
 article number).
 """
 
@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import re
 
-from assistant.generators import GenerationInput
-from assistant.models import DraftSentence
+from collections.abc import Sequence
+from typing import Any
+
+from assistant.core.lang import language_data
+from assistant.models import DraftSentence, Passage
 from ingest.roles import NOT_QUOTED
 
 MAX_PAIRS = 2
@@ -29,12 +32,19 @@ def _first_sentence_of_article(chunk, number: int, articles) -> tuple[int, int] 
     return None
 
 
-def with_translations(sentences: list[DraftSentence], data: GenerationInput) -> list[DraftSentence]:
-    """``sentences`` with the counterpart article after each of the first two quotes from a translated work."""
-    articles = data.articles
+def with_translations(
+    sentences: list[DraftSentence], passages_in: Sequence[Passage], articles: Any
+) -> list[DraftSentence]:
+    """``sentences`` with the counterpart article after each of the first two quotes from a translated work.
+
+    Args:
+        sentences: a part's draft sentences.
+        passages_in: the answer's passages (the counterpart must be one of them).
+        articles: the library's :class:`~assistant.retrieval.knowledge.ArticleIndex` (None: no translated works).
+    """
     if articles is None or not articles.markers:
         return sentences
-    passages = {p.chunk_id: p for p in data.passages}
+    passages = {p.chunk_id: p for p in passages_in}
     out: list[DraftSentence] = []
     pairs = 0
     shown = {(s.chunk_id, s.start) for s in sentences}
@@ -55,7 +65,7 @@ def with_translations(sentences: list[DraftSentence], data: GenerationInput) -> 
             continue
         text = other.text[span[0] : span[1]]
         chinese = len(re.findall(r"[\u3400-\u9fff]", text)) > 0.3 * len(text)
-        label = "中文原文：" if chinese else "English translation:"
+        label = language_data("zh" if chinese else "en").messages.translation_label
         out.append(DraftSentence(other.text[span[0] : span[1]], other.chunk_id, span[0], span[1], prefix=label))
         shown.add((other.chunk_id, span[0]))
         pairs += 1

@@ -6,7 +6,7 @@ adding a backend touches exactly one new file. (The ``fake`` backend of
 :mod:`assistant.testing` registers the same way when that module is imported;
 discovery never imports it.) Every backend returns a
 :class:`Draft`; nothing a backend writes reaches the user before
-:mod:`assistant.verify` has checked it against the retrieved passages.
+:mod:`assistant.core.verify` has checked it against the retrieved passages.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from langchain_core.embeddings import Embeddings
 
-from assistant.evidence import Idf
+from assistant.core.evidence import Idf
 from assistant.models import Draft, Passage
 from ingest.cards import Card
 from ingest.models import Chunk, SourceMeta
@@ -29,7 +29,8 @@ from policychat.errors import GeneratorError
 from policychat.settings import Settings
 
 if TYPE_CHECKING:
-    from assistant.question import QuestionAnalysis
+    from assistant.core.analysis import QuestionAnalysis
+    from assistant.core.select import Selection
 
 
 @dataclass
@@ -48,7 +49,9 @@ class GenerationInput:
     sentence_vectors: Callable[[Sequence[Chunk]], dict[str, SpanVectors]] | None = field(default=None, repr=False)
     """Looks up the ingest-time sentence vectors of chunks (None: embed candidate sentences now)."""
     analysis: QuestionAnalysis | None = None
-    """What the question asks for (kind, answer type, focus, documents named)."""
+    """What the question asks for (its parts: kind, answer types, focus; documents named; language)."""
+    selection: Selection | None = field(default=None, repr=False)
+    """Every candidate sentence scored for every part, and each part's confidence (the select stage)."""
     cards: dict[str, Card] = field(default_factory=dict)
     """Cards of the documents the question names (summaries are built from them)."""
     standings: dict[str, Standing] = field(default_factory=dict)
@@ -60,9 +63,9 @@ class GenerationInput:
     doc_freq: Callable[[str], int] | None = field(default=None, repr=False)
     """In how many chunks of the library a BM25 token occurs."""
     bilingual: Any = field(default=None, repr=False)
-    """:class:`assistant.crosslingual.BilingualTable`: the question's terms in the library's other language."""
+    """:class:`assistant.retrieval.crosslingual.BilingualTable`: the question's terms in the library's other language."""
     articles: Any = field(default=None, repr=False)
-    """:class:`assistant.knowledge.ArticleIndex` of translated works (an article beside its translation)."""
+    """:class:`assistant.retrieval.knowledge.ArticleIndex` of translated works (an article beside its translation)."""
 
 
 class Generator(Protocol):

@@ -2,8 +2,8 @@
 
 The ``local`` backend (llama.cpp in-process) and the ``openai`` backend (any
 OpenAI-compatible endpoint) are a :class:`ChatGenerator` with a different chat
-model. The prompt comes from :mod:`assistant.prompts`; :meth:`ChatGenerator.reply`
-streams the model's tokens for :mod:`assistant.streaming`, which verifies each
+model. The prompt comes from :mod:`assistant.generators.prompts`; :meth:`ChatGenerator.reply`
+streams the model's tokens for :mod:`assistant.generators.streaming`, which verifies each
 sentence as it ends. Nothing the model writes is trusted before that.
 
 The ``openai`` backend and the eval's LLM judge (:mod:`eval.judge`) build their
@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING, Any
 from langchain_core.language_models import BaseChatModel
 from pydantic import SecretStr
 
-from assistant.evidence import content_tokens, looks_like_instruction, strip_markers
+from assistant.core.evidence import content_tokens, looks_like_instruction, strip_markers
 from assistant.generators import GenerationInput
 from assistant.models import Draft, DraftSentence
-from assistant.prompts import STOP_SEQUENCES, Prompt, TokenCounter, build_prompt, estimate_message_tokens
+from assistant.generators.prompts import STOP_SEQUENCES, Prompt, TokenCounter, build_prompt, estimate_message_tokens
 from ingest.sentences import split_sentences
 from policychat.errors import (
     ConfigError,
@@ -123,7 +123,7 @@ class ChatGenerator:
             context_tokens: when set, passages are dropped (then shortened) until the
                 prompt plus ``reply_tokens`` fits in this many tokens.
             reply_tokens: tokens kept free for the reply.
-            count_tokens: counts prompt tokens (default: an estimate, see :mod:`assistant.prompts`).
+            count_tokens: counts prompt tokens (default: an estimate, see :mod:`assistant.generators.prompts`).
             count_text_tokens: counts reply tokens with the model's tokenizer (default: one per streamed piece).
             model_label: the model's name in answers' metadata.
         """

@@ -1,17 +1,18 @@
 """The default backend: an answer composed from the passages' own sentences (no LLM).
 
-:mod:`assistant.compose` analyses what the question asks for and opens with the
-asked-for fact (a date, a number, a name, "Yes"/"No" with the deciding clause, a
-definition, the enumerated items, a summary from the document's card), then adds
-at most three supporting quotes. Deterministic and fast; every content word is
-copied from a retrieved chunk and cited.
+:mod:`assistant.core.compose` answers each part of the question from the
+selector's ranking: the asked-for fact first when the top-ranked sentence holds it
+(a date, a number, a name, "No:" with the deciding clause, the enumerated items, a
+summary from the document's card), then the sentence and at most two supporting
+quotes; a part the library does not support is said to be unsupported.
+Deterministic and fast; every content word is copied from a retrieved chunk and cited.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from assistant.compose import compose
+from assistant.core.compose import compose
 from assistant.generators import GenerationInput, register
 from assistant.models import Draft
 from policychat.settings import Settings
@@ -23,7 +24,7 @@ class ExtractiveGenerator:
     name = "extractive"
 
     def draft(self, data: GenerationInput) -> Draft:
-        """Compose the answer for the question kind (see :func:`assistant.compose.compose`)."""
+        """Compose the answer part by part (see :func:`assistant.core.compose.compose`)."""
         return compose(data)
 
     def stream(self, data: GenerationInput) -> Iterator[str]:

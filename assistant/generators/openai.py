@@ -1,7 +1,7 @@
 """The ``openai`` backend: any OpenAI-compatible chat endpoint (OpenAI, vLLM, llama.cpp servers, Ollama).
 
 A :class:`~assistant.generators.chat.ChatGenerator` (the prompts of
-:mod:`assistant.prompts`, same draft clean-up as ``local``) with a
+:mod:`assistant.generators.prompts`, same draft clean-up as ``local``) with a
 ``langchain_openai.ChatOpenAI`` model pointed at ``POLICYCHAT_LLM_BASE_URL``.
 The endpoint's tokenizer is unknown, so the prompt is fitted to
 ``POLICYCHAT_LLM_CONTEXT_TOKENS`` with a high estimate. The client and the error

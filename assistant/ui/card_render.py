@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from assistant.card_models import Quote, RelationEdge, SourceCard
+from assistant.research.card_models import Quote, RelationEdge, SourceCard
 from assistant.ui.render import esc, status_badge
 
 PICK_FOR_CARD = '<div class="pc-muted">Pick a source to see its card: status, summary, outline and provisions.</div>'

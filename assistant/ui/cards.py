@@ -1,6 +1,6 @@
 """Library tab callbacks for cards: open a source's card, follow a relation link, filter by status, the timeline.
 
-They read the library through :mod:`assistant.card_view` (the same code the API and
+They read the library through :mod:`assistant.research.card_view` (the same code the API and
 CLI use); project errors become notices or ``gr.Error`` toasts here.
 """
 
@@ -12,9 +12,9 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.card_export import card_file_name, card_markdown
-from assistant.card_view import library_standings, source_card
-from assistant.runtime import Runtime
+from assistant.research.card_export import card_file_name, card_markdown
+from assistant.research.card_view import library_standings, source_card
+from assistant.serving.runtime import Runtime
 from assistant.ui import render
 from assistant.ui.card_render import PICK_FOR_CARD, provision_rows, render_card
 from assistant.ui.timeline import timeline_image

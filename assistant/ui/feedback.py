@@ -13,7 +13,7 @@ from typing import Any
 import gradio as gr
 from pydantic import ValidationError
 
-from assistant.conversation_models import FeedbackIn
+from assistant.research.conversation_models import FeedbackIn
 from assistant.ui import render
 from assistant.ui.threads import KEY_NEEDED, ThreadCallbacks
 from policychat.errors import PolicychatError

@@ -11,7 +11,7 @@ from __future__ import annotations
 import gradio as gr
 
 from assistant.generators import available_generators
-from assistant.runtime import Runtime
+from assistant.serving.runtime import Runtime
 from assistant.ui.callbacks import PASSAGES_PLACEHOLDER, LibraryCallbacks
 from assistant.ui.cards import CardCallbacks
 from assistant.ui.feedback import FeedbackCallbacks

@@ -1,7 +1,7 @@
 """An answer as it streams into the chat: released sentences, the model's unverified tokens, a fallback notice.
 
 :class:`StreamProgress` folds the service's stream events (see
-:mod:`assistant.streaming`) into what the chat shows while the answer arrives:
+:mod:`assistant.generators.streaming`) into what the chat shows while the answer arrives:
 tokens appear greyed out as the model writes them, a sentence that passes
 verification stays (with its tick), one that is withheld disappears, and a
 fallback clears the model's text and says so.

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from urllib.parse import quote
 
-from assistant.jobs import Job
+from assistant.serving.jobs import Job
 from assistant.models import Answer, Citation, RetrievedPassage
 from ingest.relations import NOT_IN_FORCE
 

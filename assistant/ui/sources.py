@@ -2,8 +2,8 @@
 
 Deleting asks for confirmation first; both writes need the API key when the
 server has one, and use the same code paths as the API
-(:func:`assistant.writes.delete_source`) and the CLI's ingest
-(:func:`assistant.library_admin.reingest_source`).
+(:func:`assistant.serving.writes.delete_source`) and the CLI's ingest
+(:func:`assistant.serving.library_admin.reingest_source`).
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.ingest_log import IngestProblem
-from assistant.library_admin import reingest_source
+from assistant.serving.ingest_log import IngestProblem
+from assistant.serving.library_admin import reingest_source
 from assistant.ui import render
 from assistant.ui.callbacks import LibraryCallbacks
 from assistant.ui.threads import ThreadCallbacks
-from assistant.writes import delete_source
+from assistant.serving.writes import delete_source
 from policychat.errors import PolicychatError
 
 PICK_FIRST = '<div class="pc-muted">Pick a source to see its details and ingest errors.</div>'

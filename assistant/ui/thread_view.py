@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from assistant.conversation_models import ConversationSummary
-from assistant.threads import Staleness
+from assistant.research.conversation_models import ConversationSummary
+from assistant.research.threads import Staleness
 from assistant.ui.render import esc
 
 EXPORT_PLACEHOLDER = '<div class="pc-muted">Ask a question to start a thread; it is saved here.</div>'

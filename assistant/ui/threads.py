@@ -1,7 +1,7 @@
 """Gradio callbacks of the chat and its thread list: ask inside a saved thread, resume, rename, delete.
 
 Every question asked in the UI is saved in a thread (the same
-:mod:`assistant.threads` code path as ``POST /v1/conversations/{id}/messages``);
+:mod:`assistant.research.threads` code path as ``POST /v1/conversations/{id}/messages``);
 the thread is created by its first question. When the server has an API key,
 saving needs it (conversations are user data); without it answers still appear
 but are not saved. Chat-level values travel as :data:`VIEW` outputs.
@@ -17,11 +17,11 @@ from typing import Any
 import gradio as gr
 from pydantic import ValidationError
 
-from assistant import threads
-from assistant.conversation_models import Conversation, Message, MessageRequest
+from assistant.research import threads
+from assistant.research.conversation_models import Conversation, Message, MessageRequest
 from assistant.models import Answer, AnswerRequest, ChatTurn, Citation
-from assistant.pages import citation_pages
-from assistant.runtime import Runtime
+from assistant.research.pages import citation_pages
+from assistant.serving.runtime import Runtime
 from assistant.ui import render
 from assistant.ui.callbacks import PASSAGES_PLACEHOLDER, build_filters
 from assistant.ui.progress import StreamProgress

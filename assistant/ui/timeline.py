@@ -17,7 +17,7 @@ from datetime import date
 
 from PIL import Image
 
-from assistant.knowledge import display_name
+from assistant.retrieval.knowledge import display_name
 from ingest.models import SourceMeta
 from ingest.relations import NOT_IN_FORCE, Relation, Standing
 

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from testsupport import make_settings, write_docs
 
-from assistant.server import background_server
+from assistant.serving.server import background_server
 from policychat.settings import Settings
 
 

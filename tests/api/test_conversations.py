@@ -10,7 +10,7 @@ import httpx
 import pytest
 from researchsupport import QUILLON_QUESTION, ZORBLAX_QUESTION, research_library
 
-from assistant.server import background_server
+from assistant.serving.server import background_server
 
 KEY = "conversation-key-for-tests"
 ZORBLAX_TITLE = "The Zorblax Accord on Orbital Compute"

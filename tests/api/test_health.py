@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 from testsupport import free_port, make_settings
 
-from assistant.server import background_server
+from assistant.serving.server import background_server
 
 
 def test_healthz_and_readyz(corpus_url: str, ingested: object) -> None:

@@ -12,7 +12,7 @@ from PIL import Image, ImageChops
 from researchsupport import UN_PDF, UN_QUESTION, expected_box, research_library
 
 from assistant.models import Answer
-from assistant.pages import SCALE
+from assistant.research.pages import SCALE
 from ingest.catalog import Catalog
 from policychat.settings import Settings
 
@@ -20,7 +20,7 @@ from policychat.settings import Settings
 @pytest.fixture(scope="module")
 def pdf_server(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Settings]]:
     """A server on the tiny documents plus the 8-page UN resolution PDF (from the shared corpus)."""
-    from assistant.server import background_server
+    from assistant.serving.server import background_server
 
     settings = research_library(tmp_path_factory.mktemp("pages"))
     with background_server(settings) as url:

@@ -30,7 +30,7 @@ from testsupport import (
 from assistant.api.openai_compat import to_answer_request
 from assistant.api.schemas import ChatCompletionRequest
 from assistant.models import Answer
-from assistant.server import background_server
+from assistant.serving.server import background_server
 
 pytestmark = pytest.mark.slow
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from assistant.crosslingual import chinese_terms
-from assistant.evidence import mentions, product_codes
+from assistant.retrieval.crosslingual import chinese_terms
+from assistant.core.evidence import mentions, product_codes
 from assistant.models import AnswerRequest
-from assistant.question import is_comparison
+from assistant.core.analysis import analyze_question
 from assistant.service import AnswerService
 
 TC260 = "cn-tc260-003-genai-service-security-requirements-2024-zh"
@@ -62,9 +62,12 @@ def test_question_about_a_product_the_library_never_names_is_refused(corpus_serv
     assert answer.abstained
 
 
-def test_how_do_a_and_b_questions_naming_both_countries_are_comparisons() -> None:
-    assert is_comparison("How do the US AI Action Plan and China's 'AI+' opinion treat open-source AI?")
-    assert not is_comparison("How do export controls on chips to China work?")
+def test_how_do_a_and_b_questions_naming_both_countries_are_comparisons(corpus_service: AnswerService) -> None:
+    directory = corpus_service.retriever.snapshot().directory()
+    both = analyze_question("How do the US AI Action Plan and China's 'AI+' opinion treat open-source AI?", (), directory)
+    assert both.comparison and len(both.sides) == 2
+    assert {side.country for side in both.sides} == {"US", "CN"}
+    assert not analyze_question("How do export controls on chips to China work?", (), directory).comparison
 
 
 def test_empty_list_lead_ins_are_not_answers(make_library: Callable[..., Any], tmp_path: Path) -> None:

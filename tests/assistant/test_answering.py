@@ -9,8 +9,7 @@ import pytest
 from testsupport import assert_markers_match
 
 from assistant.models import Answer, AnswerRequest, ChatTurn, Filters
-from assistant.question import is_comparison
-from assistant.rewrite import standalone_question
+from assistant.core.analysis import analyze_question
 from assistant.service import AnswerService
 
 
@@ -61,7 +60,7 @@ def test_every_sentence_carries_a_marker(service) -> None:
 
 def test_comparison_cites_both_countries(service) -> None:
     question = "How do US and Chinese approaches to labelling AI-generated content differ?"
-    assert is_comparison(question)
+    assert analyze_question(question, (), service.retriever.snapshot().directory()).comparison
     answer = ask(service, question)
     assert {"US", "CN"} <= {c.country for c in answer.citations}
     assert_citations_exact(service, answer)
@@ -73,7 +72,7 @@ def test_follow_up_is_resolved_with_history(service) -> None:
                                       "Artificial Intelligence Services?"),
         ChatTurn(role="assistant", content="They regulate generative AI services offered to the public in China."),
     ]
-    assert "Interim Measures" in standalone_question("And when did it take effect?", history)
+    assert "Interim Measures" in analyze_question("And when did it take effect?", history).query
     answer = ask(service, "And when did it take effect?", history=history)
     assert not answer.abstained
     assert any(c.source_id.startswith("cn-genai-interim-measures") for c in answer.citations)
@@ -130,7 +129,7 @@ def test_prompt_injection_in_a_source_does_not_change_behaviour(tmp_path: Path, 
 
     # An LLM that obeyed the planted instruction: the verifier refuses both the echo and the payload.
     from assistant.models import Draft, DraftSentence
-    from assistant.verify import verify_draft
+    from assistant.core.verify import verify_draft
 
     passages = service.retriever.retrieve("chip export memo instructions")
     obeyed = Draft(sentences=[

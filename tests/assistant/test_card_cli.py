@@ -11,7 +11,7 @@ import pytest
 from researchsupport import settings_for
 from testsupport import write_docs
 
-from assistant.card_models import SourceCard
+from assistant.research.card_models import SourceCard
 
 CLI = Callable[..., CompletedProcess[str]]
 DOCS = {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from assistant.card_export import card_file_name, card_markdown, reference
-from assistant.card_models import (
+from assistant.research.card_export import card_file_name, card_markdown, reference
+from assistant.research.card_models import (
     CardIdentity,
     FigureItem,
     OutlinePart,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.conversation_models import FeedbackIn
-from assistant.conversations import ConversationStore
+from assistant.research.conversation_models import FeedbackIn
+from assistant.research.conversations import ConversationStore
 from assistant.models import Answer, Filters, Timings
 from policychat.errors import ConversationNotFoundError
 

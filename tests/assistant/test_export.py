@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from assistant.export import Turn, file_name, to_bibtex, to_csl_json, to_markdown
+from assistant.research.export import Turn, file_name, to_bibtex, to_csl_json, to_markdown
 from assistant.models import Answer, Citation, Timings
 
 

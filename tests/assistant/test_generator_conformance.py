@@ -33,15 +33,15 @@ import pytest
 from testsupport import LLM_EASY_QUESTION, ingest_llm_docs
 
 import assistant.testing  # noqa: F401 - registers the fake backend
-from assistant.evidence import display_text
+from assistant.core.evidence import display_text
 from assistant.generators import GenerationInput, Generator, available_generators
 from assistant.generators.chat import endpoint_error, openai_chat_model, reply_token_cap
 from assistant.models import Answer, AnswerRequest, Draft, Filters
 from assistant.service import AnswerService
-from assistant.streaming import streams_tokens
+from assistant.generators.streaming import streams_tokens
 from assistant.testing import FAKE, FakeGenerator
-from assistant.turn import Turn
-from assistant.verify import verify_draft
+from assistant.core.turn import Turn
+from assistant.core.verify import verify_draft
 from ingest.library import Library
 from policychat.errors import (
     ConfigError,

@@ -25,8 +25,8 @@ from testsupport import (
 
 from assistant.models import Answer, AnswerRequest
 from assistant.service import AnswerService
-from assistant.stream_verify import SentenceChecker, SentenceSplitter, model_markers, without_lead_in
-from assistant.streaming import final_answer
+from assistant.generators.stream_verify import SentenceChecker, SentenceSplitter, model_markers, without_lead_in
+from assistant.generators.streaming import final_answer
 from ingest.library import Library
 from policychat.errors import GeneratorError
 

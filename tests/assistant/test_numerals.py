@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.numerals import chinese_number
+from assistant.retrieval.numerals import chinese_number
 
 
 @pytest.mark.parametrize(("token", "value"), [

@@ -5,11 +5,16 @@ from __future__ import annotations
 import pytest
 
 from assistant.models import Passage
-from assistant.prompts import PROMPT_VERSION, build_prompt, estimate_message_tokens, estimate_tokens
-from assistant.question import QuestionAnalysis
+from assistant.generators.prompts import PROMPT_VERSION, build_prompt, estimate_message_tokens, estimate_tokens
+from assistant.core.analysis import Part, QuestionAnalysis
 from ingest.models import Chunk, SourceMeta
 from ingest.relations import Standing
 from policychat.errors import GeneratorError
+
+
+def analysis_of(kind: str, types: tuple = (), count: int | None = None, language: str = "en") -> QuestionAnalysis:
+    return QuestionAnalysis(question="q", query="q", language=language,  # type: ignore[arg-type]
+                            parts=(Part(text="q", kind=kind, types=types, count=count),))
 
 
 def passage(n: int, words: int = 30) -> Passage:
@@ -22,7 +27,7 @@ def passage(n: int, words: int = 30) -> Passage:
 
 def test_passages_are_numbered_with_source_date_and_status_and_the_rules_are_stated() -> None:
     standings = {"doc-2": Standing("doc-2", "revoked"), "doc-1": Standing("doc-1", "unknown")}
-    analysis = QuestionAnalysis(question="When was it signed?", kind="factoid", answer_type="date")
+    analysis = analysis_of("factoid", ("date",))
     prompt = build_prompt("When was it signed?", [passage(1), passage(2)], analysis=analysis, standings=standings,
                           max_passages=4, max_words=100)
     system, human = (m.text for m in prompt.messages)
@@ -37,10 +42,10 @@ def test_passages_are_numbered_with_source_date_and_status_and_the_rules_are_sta
 
 
 @pytest.mark.parametrize(("analysis", "expected"), [
-    (QuestionAnalysis(question="q", kind="yesno"), "start with Yes or No"),
-    (QuestionAnalysis(question="q", kind="list", count=4), "(the question expects 4)"),
-    (QuestionAnalysis(question="q", kind="summary"), "3 to 5 sentences"),
-    (QuestionAnalysis(question="q", kind="describe", language="zh"), "Answer in Chinese."),
+    (analysis_of("yesno"), "start with Yes or No"),
+    (analysis_of("list", count=4), "(the question expects 4)"),
+    (analysis_of("summary"), "3 to 5 sentences"),
+    (analysis_of("describe", language="zh"), "Answer in Chinese."),
 ])
 def test_the_expected_answer_form_follows_the_question_analysis(analysis: QuestionAnalysis, expected: str) -> None:
     prompt = build_prompt("q", [passage(1)], analysis=analysis, max_passages=2, max_words=50)

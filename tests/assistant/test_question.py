@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.question import analyze_question
+from assistant.core.analysis import analyze_question
 from ingest.directory import DocumentDirectory
 from ingest.models import SourceMeta
 
@@ -51,7 +51,7 @@ def test_the_labelled_set_is_large_and_covers_both_languages_and_every_kind() ->
 
 
 def test_kind_is_right_for_nine_in_ten(directory: DocumentDirectory) -> None:
-    pairs = [(q["kind"], analyze_question(q["question"], directory).kind, q["question"]) for q in LABELLED]
+    pairs = [(q["kind"], analyze_question(q["question"], (), directory).kind, q["question"]) for q in LABELLED]
     rate, misses = _rate(pairs)
     assert rate >= 0.9, f"kind accuracy {rate:.3f}; misses:\n" + "\n".join(misses)
 
@@ -59,7 +59,7 @@ def test_kind_is_right_for_nine_in_ten(directory: DocumentDirectory) -> None:
 def test_answer_type_of_factoids(directory: DocumentDirectory) -> None:
     factoids = [q for q in LABELLED if q["kind"] == "factoid"]
     pairs = [
-        (q["answer_type"], analyze_question(q["question"], directory).answer_type, q["question"]) for q in factoids
+        (q["answer_type"], analyze_question(q["question"], (), directory).answer_type, q["question"]) for q in factoids
     ]
     rate, misses = _rate(pairs)
     assert len(factoids) >= 40
@@ -103,11 +103,11 @@ def test_named_documents(directory: DocumentDirectory, question: str, refs: list
 
 
 def test_focus_drops_question_words_and_the_document_name(directory: DocumentDirectory) -> None:
-    analysis = analyze_question("When was the AI Diffusion Rule issued?", directory)
+    analysis = analyze_question("When was the AI Diffusion Rule issued?", (), directory)
     assert (analysis.kind, analysis.answer_type) == ("factoid", "date")
     assert analysis.focus_terms == {"issu"}
     assert analysis.doc_refs == ("us-wh-fact-sheet-ai-diffusion-rule-2025-01",)
-    zh = analyze_question("《生成式人工智能服务管理暂行办法》自何时起施行?", directory)
+    zh = analyze_question("《生成式人工智能服务管理暂行办法》自何时起施行?", (), directory)
     assert zh.language == "zh" and zh.answer_type == "date"
     assert "施行" in zh.focus_terms and "何时" not in zh.focus_terms
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.quote_locator import Box, locate_in_chars
+from assistant.research.quote_locator import Box, locate_in_chars
 
 
 def page(*lines: str, width: float = 6.0, height: float = 10.0) -> list[dict[str, Any]]:
@@ -61,9 +61,9 @@ def test_absent_quote_and_cjk_radicals() -> None:
 def test_a_citation_names_the_page_its_quote_starts_on_not_its_chunks_first_page() -> None:
     from collections import Counter
 
-    from assistant.assemble import on_quote_pages
+    from assistant.core.assemble import on_quote_pages
     from assistant.models import Citation
-    from assistant.retrieve import Snapshot
+    from assistant.retrieval.retrieve import Snapshot
     from ingest.models import PageSpan
 
     snap = Snapshot(1, {}, {}, None, Counter(), pages={"doc": [PageSpan(1, 0, 100), PageSpan(2, 100, 250)]})  # type: ignore[arg-type]

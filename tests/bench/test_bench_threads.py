@@ -15,9 +15,9 @@ from pathlib import Path
 import httpx
 from testsupport import make_settings
 
-from assistant.conversations import ConversationStore
+from assistant.research.conversations import ConversationStore
 from assistant.models import AnswerRequest
-from assistant.server import background_server
+from assistant.serving.server import background_server
 from assistant.service import AnswerService
 from ingest.library import Library
 from policychat.settings import Settings

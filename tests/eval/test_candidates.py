@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from subprocess import CompletedProcess
 
-from assistant.conversation_models import FeedbackIn
-from assistant.conversations import ConversationStore
+from assistant.research.conversation_models import FeedbackIn
+from assistant.research.conversations import ConversationStore
 from assistant.models import Answer, Timings
 from eval.candidates import feedback_candidates
 from eval.dataset import load_gold

@@ -11,7 +11,7 @@ from typing import Any
 
 from testsupport import make_settings
 
-from assistant.retrieve import HybridRetriever
+from assistant.retrieval.retrieve import HybridRetriever
 from eval.dataset import load_gold
 from ingest.library import Library
 from ingest.pipeline import ingest_paths

@@ -19,7 +19,7 @@ import pytest
 from testsupport import make_settings, wait_until
 
 from assistant.models import AnswerRequest
-from assistant.server import background_server
+from assistant.serving.server import background_server
 from assistant.service import AnswerService
 from ingest.library import Library
 from ingest.models import Source

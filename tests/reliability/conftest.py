@@ -32,7 +32,7 @@ from testsupport import ChromaServer, ServeProcess, child_env, chroma_cli, make_
 from testsupport import free_port as free_port_number
 from testsupport import write_docs as write_doc_files
 
-from assistant.server import background_server
+from assistant.serving.server import background_server
 from policychat.settings import Settings
 
 ChromaProcess = ChromaServer

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 from testsupport import child_env, count_rows, run_cli, wait_for_job, wait_until
 
-from assistant.server import background_server
+from assistant.serving.server import background_server
 from policychat.settings import Settings
 
 KEY = "faults-key-77d1"

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from testsupport import make_settings, require_or_skip
 
-from assistant.server import background_server
+from assistant.serving.server import background_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",

@@ -25,7 +25,7 @@ from researchsupport import (
     research_library,
 )
 
-from assistant.server import background_server
+from assistant.serving.server import background_server
 from eval.dataset import load_gold
 from policychat.settings import Settings
 

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from testsupport import LLM_EASY_QUESTION, LLM_HARD_QUESTIONS, ingest_llm_docs, llm_settings
 
-from assistant.server import background_server
+from assistant.serving.server import background_server
 
 pytestmark = pytest.mark.slow
 
