@@ -131,7 +131,7 @@ def citation_source_precision(
 
 
 # Labels the answer puts before a quote ("China: …", "English translation: …") are layout, not claims.
-_DISPLAY_PREFIX = re.compile(r"^\s*[^\s:：.。!?？\[][^:：.。!?？\n\[]{0,60}[:：]\s*")
+_DISPLAY_PREFIX = re.compile(r"^\s*[^\s:：.。!?？\[][^:：.。!?？\n\[]{0,60}[:：]\s*(?=\S)")
 """A short label before a quote ("China:", "No:", "Executive Order 14179:", "中文原文："): layout, not a claim."""
 
 

@@ -61,4 +61,10 @@ def ask(
         page = f", p. {c.page}" if c.page else ""
         console.print(f"[bold][{c.marker}][/] {c.title} — {c.publisher}, {c.date}{page}", highlight=False)
         console.print(f"    “{' '.join(c.quote.split())}”", style="dim", highlight=False)
+    if answer.parts:
+        from assistant.core.selector import confidence_label
+
+        console.print("[dim]" + "; ".join(
+            f"{p.kind}: {confidence_label(p.confidence)} confidence ({p.confidence:.2f})" if p.supported
+            else f"{p.kind}: not answered" for p in answer.parts) + "[/]", highlight=False)
     console.print(f"[dim]{answer.generator} · {answer.timings_ms.total:.0f} ms[/]")

@@ -90,6 +90,10 @@ class Part:
     """What a "how many" part counts ("countries", "国家"): a number that counts something else does not answer."""
     predicate: frozenset[str] = frozenset()
     """The tokens of what a wh-part asks someone does ("run" in "Who will run the registry?")."""
+    opposites: frozenset[str] = frozenset()
+    """Words that would answer a yes/no part with "No" ("voluntary" for "Is it mandatory?")."""
+    negated: bool = False
+    """The part itself is negated ("Is it not binding?")."""
 
     @property
     def answer_type(self) -> AnswerType | None:
@@ -371,6 +375,8 @@ def _part(text: str, lang: LanguageData, directory: DocumentDirectory | None,
         terms=frozenset(terms), count=count, asked_type=types[0] if types else None, flags=_flags(text, lang),
         noun=which.group(1).lower() if which else "", counted=counted.group("noun").lower() if counted else "",
         predicate=frozenset(tokenize(verb.group("verb"))) if verb else frozenset(),
+        opposites=frozenset(o for os in opposites_in(text, lang).values() for o in os),
+        negated=bool(lang.negation.search(text)),
     )
 
 

@@ -136,6 +136,7 @@ def strip_markers(text: str) -> str:
 
 _MARKDOWN_LINK = re.compile(r"\[([^\]\n]{1,300})\]\((?:https?://|/|#)[^)\s]*\)")
 _MARKDOWN_EMPHASIS = re.compile(r"(\*{1,3}|_{2,3})(?=\S)(.+?)(?<=\S)\1")
+_SOURCE_BRACKET = re.compile(r"\[\s*([^\]\[\n]{1,40}?)\s*\]")
 _LEADING_MARK = re.compile(r"^(?:#{1,6}\s+|[-•*▪●◦]\s+|>\s+)+")
 
 
@@ -150,6 +151,9 @@ def display_text(text: str) -> str:
     text = re.sub(r"(?<=[\u3400-\u9fff，。、；：,.;:])\s*\n\s*(?=[\u3400-\u9fff])", "", text)
     text = " ".join(text.split())
     text = _MARKDOWN_LINK.sub(r"\1", text)
+    # A bracket of the source ("[国家网信部门]", a page's "[ 大 ]") is shown in parentheses: in an answer,
+    # square brackets are citation markers.
+    text = _SOURCE_BRACKET.sub(r"(\1)", text)
     text = _MARKDOWN_EMPHASIS.sub(r"\2", text)
     text = text.replace("**", "")
     return _LEADING_MARK.sub("", text).strip()

@@ -19,7 +19,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from assistant.core.analysis import Part, QuestionAnalysis, opposites_in
+from assistant.core.analysis import Part, QuestionAnalysis
 from assistant.core.candidates import Candidate, PartMatch
 from assistant.core.dates import same_date
 from assistant.core.lang import LanguageData, language_data
@@ -259,7 +259,8 @@ def part_features(
     dates = {p.chunk.source_id: p.meta.date for p in passages}
     named = set(analysis.doc_refs)
     negation = lang.negation
-    opposite_words = {o for os in opposites_in(part.text, lang).values() for o in os}
+    opposite_tokens = {t for o in part.opposites if o.isascii() for t in tokenize(o)}
+    opposite_chinese = {o for o in part.opposites if not o.isascii()}
     lex_order = np.argsort(-match.lexical, kind="stable")
     sem_order = np.argsort(-match.semantic, kind="stable")
     lex_rank = np.empty(n)
@@ -331,9 +332,8 @@ def part_features(
         elif part.kind in ("describe", "factoid", "list") and "requirement" in part.flags:
             row[_INDEX["cue_requirement"]] = float(bool(cand_lang.cues["requirement"].search(candidate.text)))
         if part.kind == "yesno":
-            row[_INDEX["opposite_present"]] = float(bool(opposite_words & set(tokenize(candidate.text)))
-                                                    or any(o in candidate.text for o in opposite_words
-                                                           if not o.isascii()))
+            row[_INDEX["opposite_present"]] = float(bool(opposite_tokens & candidate.tokens)
+                                                    or any(o in candidate.text for o in opposite_chinese))
             row[_INDEX["negation"]] = float(bool(negation.search(candidate.text)
                                                  or cand_lang.negation.search(candidate.text)))
         found_numbers = numbers(candidate.text)

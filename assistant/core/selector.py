@@ -137,6 +137,15 @@ def model_from_json(data: dict[str, Any], source: str = "selector model") -> Sel
         raise ConfigError(f"{source}: not a selector model ({type(exc).__name__}: {exc})") from exc
 
 
+CONFIDENCE_LEVELS = ((0.75, "high"), (0.5, "medium"), (0.0, "low"))
+"""Calibrated confidence at or above which a part reads as high / medium / low confidence."""
+
+
+def confidence_label(confidence: float) -> str:
+    """"high", "medium" or "low" for a part's calibrated confidence (see :data:`CONFIDENCE_LEVELS`)."""
+    return next(label for floor, label in CONFIDENCE_LEVELS if confidence >= floor)
+
+
 @lru_cache(maxsize=4)
 def load_model(path: Path = MODEL_FILE) -> SelectorModel:
     """The selector model stored at ``path`` (read once per process)."""

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from urllib.parse import quote
 
 from assistant.serving.jobs import Job
+from assistant.core.selector import confidence_label
 from assistant.models import Answer, Citation, RetrievedPassage
 from ingest.relations import NOT_IN_FORCE
 
@@ -46,7 +47,8 @@ def _paragraphs(text: str) -> str:
     return "".join(f"<p>{esc(p).strip()}</p>" for p in re.split(r"\n\s*\n", text) if p.strip())
 
 
-def _answer_body(text: str, cited: dict[int, Citation], token: str) -> str:
+def _answer_body(text: str, cited: dict[int, Citation], token: str, check: str = "") -> str:
+    """``text``'s paragraphs with ``[n]`` linked to the footnotes; each cited sentence ends in ``check``, if any."""
     paragraphs = [esc(p) for p in re.split(r"\n\s*\n", text)]
 
     def link(match: re.Match[str]) -> str:
@@ -55,16 +57,49 @@ def _answer_body(text: str, cited: dict[int, Citation], token: str) -> str:
             return match.group(0)
         return (f'<a class="pc-marker" href="#pc-{token}-{n}" title="{esc(cited[n].title)}">[{n}]</a>')
 
-    return "".join(f"<p>{_checked(_MARKER.sub(link, p).strip())}</p>" for p in paragraphs if p.strip())
+    return "".join(f"<p>{_checked(_MARKER.sub(link, p).strip(), check)}</p>" for p in paragraphs if p.strip())
 
 
 CHECK = '<span class="pc-check" title="Verified: the cited passage supports this sentence">✓</span>'
+"""While an answer streams: the sentence was checked against its passage (not yet whether it answers)."""
 _SENTENCE_END = re.compile(r'(</a>)(?=\s|$)(?!\s*<a class="pc-marker")')
+_LABELS = {"high": "high confidence", "medium": "medium confidence", "low": "low confidence"}
 
 
-def _checked(html_text: str) -> str:
-    """Mark every sentence that ends in a linked citation marker with the "verified" tick."""
-    return _SENTENCE_END.sub(r"\1" + CHECK, html_text)
+def answer_check(confidence: float) -> str:
+    """The tick of a part answered with high confidence: it answers the question, and its passage states it."""
+    return (f'<span class="pc-check" title="Answers the question (confidence {confidence:.2f}); the cited passage '
+            f'states it">✓</span>')
+
+
+def _checked(html_text: str, check: str = CHECK) -> str:
+    """Mark every sentence that ends in a linked citation marker with ``check`` (nothing for "")."""
+    return _SENTENCE_END.sub(r"\1" + check, html_text) if check else html_text
+
+
+def _parts_body(answer: Answer, cited: dict[int, Citation], token: str) -> str:
+    """The answer part by part: each with its confidence label; a tick only on a part answered with high confidence.
+
+    A refused part says so in a muted line; what follows the parts (status notes, a comparison's missing side)
+    is shown after them.
+    """
+    blocks, shown = [], []
+    for part in answer.parts:
+        if not part.text:
+            continue
+        shown.append(part.text)
+        if not part.supported:
+            blocks.append(f'<div class="pc-part pc-part-unsupported">{_answer_body(part.text, cited, token)}</div>')
+            continue
+        label = confidence_label(part.confidence)
+        check = answer_check(part.confidence) if label == "high" else ""
+        badge = (f'<span class="pc-confidence pc-confidence-{label}" title="Calibrated: of parts scored like this, '
+                 f'{part.confidence:.0%} were answered right">{_LABELS[label]}</span>')
+        blocks.append(f'<div class="pc-part" data-confidence="{part.confidence:.3f}">'
+                      f'{_answer_body(part.text, cited, token, check)}{badge}</div>')
+    joined = "\n\n".join(shown)
+    rest = answer.answer[len(joined):] if joined and answer.answer.startswith(joined) else ""
+    return "".join(blocks) + (_answer_body(rest, cited, token, "") if rest.strip() else "")
 
 
 def quote_in_context(citation: Citation, stored_text: str | None, chars: int = CONTEXT_CHARS) -> str:
@@ -141,7 +176,8 @@ def render_answer(answer: Answer, lookup: TextLookup, token: str, pages: PageLoo
     timing = _footer(answer)
     copy = (f' · <a class="pc-copy" href="{esc(copy_href)}" title="Copy this answer as Markdown with footnotes">'
             "Copy with sources</a>") if copy_href else ""
-    return (f'<div class="pc-answer">{_answer_body(answer.answer, cited, token)}'
+    body = _parts_body(answer, cited, token) if answer.parts else _answer_body(answer.answer, cited, token)
+    return (f'<div class="pc-answer">{body}'
             f'<div class="pc-sources"><div class="pc-sources-title">Sources</div>{"".join(notes)}</div>'
             f'<div class="pc-timing">{timing}{copy}</div></div>')
 

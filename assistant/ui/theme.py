@@ -37,6 +37,11 @@ button.pc-example { justify-content: flex-start !important; text-align: left !im
 .pc-pending::after { content: " ⋯"; animation: pc-blink 1s infinite; }
 @keyframes pc-blink { 50% { opacity: .2; } }
 .pc-draft { color: #9aa0b1; font-style: italic; }
+.pc-confidence { display: inline-block; font-size: .72em; border-radius: 8px; padding: 0 6px; margin: 0 0 .6em; }
+.pc-confidence-high { background: #e3f4ea; color: #1c7c54; }
+.pc-confidence-medium { background: #fff3d6; color: #7a5a00; }
+.pc-confidence-low { background: #f6e3df; color: #8a3b22; }
+.pc-part-unsupported { color: #6b6b6b; font-style: italic; }
 .pc-check { color: #1c7c54; font-size: .72em; font-weight: 700; margin-left: 2px; vertical-align: 2px; }
 .pc-stream-note { font-size: .8rem; color: #8a5a00; margin-bottom: .3em; }
 .pc-withheld, .pc-fallback { cursor: help; }

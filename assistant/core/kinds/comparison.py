@@ -61,9 +61,15 @@ def comparison_sides(question: str, analysis: QuestionAnalysis, directory: Docum
     return tuple(sides[:MAX_SIDES]) if len(sides) >= 2 else ()
 
 
+LABEL_WORDS = 6
+
+
 def short_name(name: str) -> str:
-    """A side's label: a document's name up to its first comma or parenthesis ("…暂行办法, Chinese original" -> "…暂行办法")."""
-    return re.split(r"\s*[,，(（]", name, maxsplit=1)[0].strip() or name
+    """A side's label: a document's name up to its first comma or parenthesis ("…暂行办法, Chinese original" ->
+    "…暂行办法"), and at most six words ("Interim Measures for the Management of…")."""
+    short = re.split(r"\s*[,，(（]", name, maxsplit=1)[0].strip() or name
+    words = short.split()
+    return " ".join(words[:LABEL_WORDS]) + "…" if len(words) > LABEL_WORDS else short
 
 
 def topic_of(analysis: QuestionAnalysis) -> str:

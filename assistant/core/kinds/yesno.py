@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 
-from assistant.core.analysis import opposites_in
 from assistant.core.kinds import BaseKind, Reading, register
 from assistant.core.parts import Lead, PartContext, PartDraft, answer_with
 from ingest.keywords import tokenize
@@ -64,15 +63,14 @@ class YesNo(BaseKind):
         top = context.ranked[0]
         best = top.candidate
         part, lang = context.part, context.lang
-        opposites = {o for os in opposites_in(part.text, lang).values() for o in os}
         lead = None
-        tokens = set(tokenize(best.text))
-        found = {o for o in opposites if o in tokens or (not o.isascii() and o in best.text)}
+        found = {o for o in part.opposites if (set(tokenize(o)) & best.tokens if o.isascii() else o in best.text)}
         if found:
-            lead = Lead(best, _clause_through(best.text, found), lang.messages.no)
+            lead = Lead(best, _clause_through(best.text, {t for o in found for t in tokenize(o)} | found),
+                        lang.messages.no)
         else:
             clause = _deciding_clause(best.text, part.terms)
-            negated = bool(lang.negation.search(clause)) and not lang.negation.search(part.text)
+            negated = bool(lang.negation.search(clause)) and not part.negated
             if negated and top.focus >= NO_FOCUS:
                 lead = Lead(best, clause, lang.messages.no)
             elif top.focus >= YES_FOCUS and not lang.negation.search(clause):
