@@ -167,7 +167,9 @@ class Answer(BaseModel):
         "to the library); every cited chunk belongs to that generation.",
     )
     model: str | None = Field(None, description="The LLM behind the generator (GGUF file or endpoint model).")
-    prompt_version: str | None = Field(None, description="Version of the LLM prompt templates (assistant/generators/prompts.py).")
+    prompt_version: str | None = Field(
+        None, description="Version of the LLM prompt templates (assistant/generators/prompts.py)."
+    )
     dropped: list[DroppedSentence] = Field(
         default_factory=list, description="LLM sentences withheld by verification, with the reason.",
     )

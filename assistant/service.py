@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -26,10 +27,11 @@ from assistant.core.analysis import analyze_question
 from assistant.core.assemble import Assembler
 from assistant.core.gather import Gatherer
 from assistant.core.select import select
+from assistant.core.selector import MODEL_FILE, SelectorModel, load_model
 from assistant.core.turn import Turn
 from assistant.generators import GenerationInput, Generator, create_generator
-from assistant.retrieval.knowledge import LibraryKnowledge
 from assistant.models import Answer, AnswerRequest
+from assistant.retrieval.knowledge import LibraryKnowledge
 from assistant.retrieval.retrieve import HybridRetriever
 from ingest.cards import Card
 from ingest.library import Library
@@ -108,8 +110,15 @@ class AnswerService:
             turn.analysis, turn.passages, snap.idf, self.library.embeddings,
             bilingual=self.knowledge.bilingual(snap),
             sentence_vectors=partial(sentence_vectors_for, self.library.sentence_vectors, self.library.embeddings),
+            model=self.selector_model(),
         )
         return turn
+
+    def selector_model(self) -> SelectorModel:
+        """The selector (the settings' model file, else the packaged one), with the settings' threshold if set."""
+        answer = self.settings.answer
+        model = load_model(answer.selector_model or MODEL_FILE)
+        return model if answer.answer_threshold is None else replace(model, threshold=answer.answer_threshold)
 
     def card(self, source_id: str) -> Card:
         """The card of a source in the current library (from the catalog, or built once per generation)."""
@@ -139,8 +148,10 @@ class AnswerService:
         )
 
     def admits(self, turn: Turn) -> bool:
-        """Whether to draft at all: passages exist, and for an LLM some part is supported (by the selector, or
-        by a document's card or relations). The extractive composer drafts every part itself, refusals included.
+        """Whether to draft at all.
+
+        Passages exist, and for an LLM some part is supported (by the selector, or by a document's card or
+        relations). The extractive composer drafts every part itself, refusals included.
         """
         from assistant.generators.streaming import streams_tokens
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from assistant.retrieval.retrieve import HybridRetriever, Mode
 from assistant.core.analysis import analyze_question
+from assistant.retrieval.retrieve import HybridRetriever, Mode
 from eval.dataset import GoldItem
 from eval.metrics import ItemResult, retrieval_scores, summarize
 from ingest.library import Library

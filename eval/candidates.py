@@ -12,9 +12,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from assistant.models import ChatTurn
 from assistant.research.conversation_models import RatedMessage
 from assistant.research.conversations import ConversationStore
-from assistant.models import ChatTurn
 from eval.dataset import GoldItem
 
 REPORT_DAYS = 30

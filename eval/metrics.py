@@ -14,8 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from assistant.core.evidence import Idf, content_tokens, coverage, missing_facts
-from assistant.models import Answer
 from assistant.core.verify import answer_sentences
+from assistant.models import Answer
 from eval.dataset import GoldItem
 
 K_VALUES = (1, 3, 5, 10)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from assistant.models import AnswerRequest
 from assistant.service import AnswerService
 from eval.dataset import GoldItem
+from eval.intervals import format_with_interval
 from eval.metrics import (
     ItemResult,
     citation_scores,
@@ -33,7 +34,6 @@ from eval.metrics import (
     summary_intervals,
     worst_dev_items,
 )
-from eval.intervals import format_with_interval
 from ingest.embed import torch_threads
 
 if TYPE_CHECKING:

@@ -17,8 +17,9 @@ documents held out); a part model is fitted on the cross-validated candidate
 scores to tell answerable parts from those the library does not answer; an
 isotonic curve maps its cross-validated score to the observed rate at which the
 answer was right (the reported confidence); and the answer threshold is the part
-score below which at most 5 % of the dev split's answerable questions fall. Everything is seeded and deterministic: the same
-library gives the same model file byte for byte. The cross-validation figures go
+score below which at most ``MAX_FALSE_REFUSALS`` of the dev split's answerable
+questions fall. Everything is seeded and deterministic: the same library gives
+the same model file byte for byte. The cross-validation figures go
 into the model's ``info``.
 """
 
@@ -95,8 +96,10 @@ def label_candidates(texts: list[str], sources: list[str], item: GoldItem, parts
     for i, (text, source) in enumerate(zip(texts, sources, strict=True)):
         compact = _compact(text)
         hits = sum(any(_compact(alt) in compact for alt in group) for group in groups)
-        quoting = any(len(q) >= EVIDENCE_OVERLAP and (q[:EVIDENCE_OVERLAP] in compact or
-                                                      compact[:EVIDENCE_OVERLAP] in q) for q in quotes)
+        quoting = any(
+            len(q) >= EVIDENCE_OVERLAP and (q[:EVIDENCE_OVERLAP] in compact or compact[:EVIDENCE_OVERLAP] in q)
+            for q in quotes
+        )
         if parts > 1:
             labels[i] = float(hits >= 1 and source in gold)
         elif hits == len(groups) or (len(groups) >= 3 and hits * 2 >= len(groups) and source in gold):
@@ -128,22 +131,30 @@ def examples_of(service: AnswerService, item: GoldItem, origin: str) -> list[Exa
     from assistant.core.select import featurize
     from ingest.sentence_vectors import sentence_vectors_for
 
-    turn = service.read.invoke(Turn(request=AnswerRequest(question=item.question, history=item.history),
-                                    generator="extractive"))
+    turn = service.read.invoke(
+        Turn(request=AnswerRequest(question=item.question, history=item.history), generator="extractive")
+    )
     assert turn.analysis is not None
     snap = service.retriever.snapshot()
     pool, measured = featurize(
-        turn.analysis, turn.passages, snap.idf, service.library.embeddings, bilingual=service.knowledge.bilingual(snap),
+        turn.analysis,
+        turn.passages,
+        snap.idf,
+        service.library.embeddings,
+        bilingual=service.knowledge.bilingual(snap),
         sentence_vectors=partial(sentence_vectors_for, service.library.sentence_vectors, service.library.embeddings),
     )
     if not pool:
         return []
-    group = item.gold_sources[0] if item.gold_sources else (turn.passages[0].chunk.source_id if turn.passages
-                                                            else "none")
+    group = (
+        item.gold_sources[0] if item.gold_sources else (turn.passages[0].chunk.source_id if turn.passages else "none")
+    )
     texts, sources = [c.text for c in pool], [c.source_id for c in pool]
     labels = label_candidates(texts, sources, item, len(measured))
-    return [Example(item.id, group, origin, item.answerable, part.rows, labels, part.context, texts, part.part.text)
-            for part in measured]
+    return [
+        Example(item.id, group, origin, item.answerable, part.rows, labels, part.context, texts, part.part.text)
+        for part in measured
+    ]
 
 
 def _fit(rows: np.ndarray, labels: np.ndarray, c: float) -> LinearModel:
@@ -163,8 +174,11 @@ def _folds(groups: list[str]) -> list[int]:
 
 
 def fit_listwise(examples: list[Example], penalty: float) -> LinearModel:
-    """The conditional logit over candidates: maximise, per part with an answering candidate, the softmax share
-    of its answering candidates (L2 ``penalty`` on the standardised weights; L-BFGS from zero: deterministic)."""
+    """The conditional logit over candidates.
+
+    Maximises, per part with an answering candidate, the softmax share of its answering candidates (L2
+    ``penalty`` on the standardised weights; L-BFGS from zero: deterministic).
+    """
     from scipy.optimize import minimize
 
     parts = [e for e in examples if e.labels.any()]
@@ -214,8 +228,10 @@ def _part_rows(examples: list[Example], scores: list[np.ndarray]) -> tuple[np.nd
 
 
 def cross_validated_parts(examples: list[Example], scores: list[np.ndarray], c: float) -> np.ndarray:
-    """Each part's raw score (the part model's probability that it is answerable), from a model trained without
-    its document."""
+    """Each part's raw score, from a part model trained without its document.
+
+    The score is the part model's probability that the part is answerable.
+    """
     rows, labels = _part_rows(examples, scores)
     folds = np.array(_folds([e.group for e in examples]))
     raw = np.zeros(len(examples))
@@ -279,10 +295,28 @@ def _reliability(confidence: np.ndarray, right: np.ndarray, buckets: int = 5) ->
     for low, high in zip(edges[:-1], edges[1:], strict=True):
         inside = (confidence >= low) & ((confidence < high) | (high == 1.0))
         if inside.any():
-            out.append({"from": round(float(low), 2), "to": round(float(high), 2), "parts": int(inside.sum()),
-                        "predicted": round(float(confidence[inside].mean()), 3),
-                        "observed": round(float(right[inside].mean()), 3)})
+            out.append(
+                {
+                    "from": round(float(low), 2),
+                    "to": round(float(high), 2),
+                    "parts": int(inside.sum()),
+                    "predicted": round(float(confidence[inside].mean()), 3),
+                    "observed": round(float(right[inside].mean()), 3),
+                }
+            )
     return out
+
+
+def training_items(service: AnswerService, dataset: Path = DEFAULT_DATASET) -> list[tuple[GoldItem, str]]:
+    """What the selector learns from; never the test split, never held-out documents.
+
+    ``(item, "dev")`` for the dataset's dev split (and, for the gold set, the extra dev questions), then
+    ``(item, "drafted")`` for questions drafted from the library's own structure.
+    """
+    items = [(item, "dev") for item in load_gold(dataset) if item.split == "dev"]
+    if dataset == DEFAULT_DATASET and EXTRA_DEV.is_file():
+        items += [(item, "dev") for item in load_gold(EXTRA_DEV) if item.split == "dev"]
+    return items + [(item, "drafted") for item in drafted_items(service)]
 
 
 def train_selector(
@@ -299,16 +333,12 @@ def train_selector(
         out: where the model JSON goes.
         progress: called with (done, total) as questions are processed.
     """
-    items = [(item, "dev") for item in load_gold(dataset) if item.split == "dev"]
-    if dataset == DEFAULT_DATASET and EXTRA_DEV.is_file():
-        items += [(item, "dev") for item in load_gold(EXTRA_DEV) if item.split == "dev"]
-    items += [(item, "drafted") for item in drafted_items(service)]
+    items = training_items(service, dataset)
     examples: list[Example] = []
     for done, (item, origin) in enumerate(items, start=1):
         examples += examples_of(service, item, origin)
         if progress is not None:
             progress(done, len(items))
-    rows = np.vstack([e.rows for e in examples])
     labels = np.concatenate([e.labels for e in examples])
     trials = {c: cross_validated_scores(examples, c) for c in PENALTIES}
     best_c = max(PENALTIES, key=lambda c: (round(_top1(examples, trials[c]), 4), c))
@@ -331,14 +361,19 @@ def train_selector(
     part = _fit(part_rows, answerable, part_c)
     dev = [i for i, e in enumerate(examples) if e.origin == "dev"]
     info = {
-        "trained_on": {"dev_items": sum(1 for _, o in items if o == "dev"),
-                       "drafted_items": sum(1 for _, o in items if o == "drafted"),
-                       "parts": len(examples), "candidates": int(len(labels)), "positives": int(labels.sum()),
-                       "documents": len({e.group for e in examples}),
-                       "library_sources": len(service.retriever.snapshot().metas)},
+        "trained_on": {
+            "dev_items": sum(1 for _, o in items if o == "dev"),
+            "drafted_items": sum(1 for _, o in items if o == "drafted"),
+            "parts": len(examples),
+            "candidates": int(len(labels)),
+            "positives": int(labels.sum()),
+            "documents": len({e.group for e in examples}),
+            "library_sources": len(service.retriever.snapshot().metas),
+        },
         "regularisation": {"candidate_l2_penalty": best_c, "part_c": part_c},
         "cross_validation": {
-            "folds": FOLDS, "held_out": "documents",
+            "folds": FOLDS,
+            "held_out": "documents",
             "candidate_auc": round(_auc(labels, np.concatenate(scores)), 4),
             "top1_answers": round(_top1(examples, scores), 4),
             "top1_answers_dev": round(_top1([examples[i] for i in dev], [scores[i] for i in dev]), 4),
@@ -355,7 +390,10 @@ def train_selector(
     model = SelectorModel(
         LinearModel(FEATURES, candidate.mean, candidate.scale, candidate.coef, candidate.intercept),
         LinearModel(PART_FEATURES, part.mean, part.scale, part.coef, part.intercept),
-        xs, ys, threshold, info,
+        xs,
+        ys,
+        threshold,
+        info,
     )
     out.write_text(json.dumps(model.to_json(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return model

@@ -46,6 +46,7 @@ def normalize_name(text: str) -> str:
     """
     text = unicodedata.normalize("NFKC", text).lower()
     text = re.sub(r"artificial intelligence", "ai", text)
+    text = re.sub(r"\bunited nations\b", "un", text)
     text = re.sub(r"\bgenerative ai\b|\bgen ?ai\b", "generative ai", text)
     text = re.sub(r"[’']s\b", "", text)
     text = re.sub(r"\bu\.s\.?(?=\s|$)", "us", text)
@@ -60,6 +61,22 @@ def _acronym(name: str) -> str:
     if len(words) < 3 or not all(w[0].isupper() for w in words):
         return ""
     return "".join(w[0] for w in words).upper()
+
+
+_KIND_WORDS = re.compile(r"\b(opinions?|action|plan|measures|rules?|guidelines?|framework|strategy|initiative|"
+                         r"program(?:me)?|regulations?|provisions)\b", re.I)
+
+
+def _quoted_term_variants(name: str) -> list[tuple[str, int]]:
+    """'the "AI+" Action' in a name gives "AI+ action", "AI+ opinions", "AI+ opinion".
+
+    The quoted term with each of the name's document-kind words, singular too.
+    """
+    out = []
+    for term in re.findall(r"[\"“]([^\"”]{1,24})[\"”]", name):
+        for word in {w.lower() for w in _KIND_WORDS.findall(name)}:
+            out += [(f"{term} {word}", DERIVED), (f"{term} {word.rstrip('s')}", DERIVED)]
+    return out
 
 
 def _english_variants(name: str, weight: int) -> list[tuple[str, int]]:
@@ -177,6 +194,7 @@ def derive_aliases(meta: SourceMeta) -> dict[str, int]:
             names.append((inner, NAME))
     for name, weight in names:
         found += _english_variants(name, weight)
+        found += _quoted_term_variants(name)
         if re.search(r"\bInterim Measures\b", name):
             found.append(("Interim Measures", SEGMENT))
     publisher = re.split(r",| as relayed", meta.publisher)[0].strip()
@@ -188,6 +206,8 @@ def derive_aliases(meta: SourceMeta) -> dict[str, int]:
         found += [(f"{issuer} {alias.split()[-1]}", w) for alias, w in found if re.fullmatch(r"AI [A-Z]{3,}", alias)]
         if meta.doc_type in ("resolution", "standard", "regulation", "strategy"):
             found.append((f"{issuer} {meta.doc_type}", DERIVED))
+            # "the UN General Assembly resolution": the issuer's own name with the document's type.
+            found.append((f"{publisher} {meta.doc_type}", DERIVED))
             if issuer.startswith("UN"):
                 found += [(f"UN {meta.doc_type}", DERIVED), (f"UN AI {meta.doc_type}", DERIVED)]
     return _collect(found)

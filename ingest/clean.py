@@ -45,8 +45,10 @@ _RADICAL_EQUIVALENTS = str.maketrans({
 
 
 def normalize_unicode(text: str) -> str:
-    """NFKC-normalise (superscript digits made explicit first: "10²⁶" -> "10^26"), map CJK radical forms to
-    ideographs, drop control characters."""
+    """NFKC-normalise, map CJK radical forms to ideographs, drop control characters.
+
+    Superscript digits are made explicit first: "10²⁶" -> "10^26".
+    """
     text = unicodedata.normalize("NFKC", unicode_superscripts(text)).translate(_RADICAL_EQUIVALENTS)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00ad", "")
     return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")

@@ -37,12 +37,32 @@ _STOP = frozenset(
 
 
 _STEMMER = Stemmer.Stemmer("english")
-TOKENIZER_VERSION = 4  # bump when tokenize() changes: saved indexes are then rebuilt on load
+TOKENIZER_VERSION = 5  # bump when tokenize() changes: saved indexes are then rebuilt on load
+# Irregular verb forms Snowball leaves apart from their base ("chosen" / "chooses"), as the base form.
+_IRREGULAR = {
+    form: base
+    for base, forms in {
+        "choose": "chose chosen", "take": "took taken", "give": "gave given", "make": "made", "hold": "held",
+        "lead": "led", "send": "sent", "pay": "paid", "bring": "brought", "seek": "sought", "keep": "kept",
+        "begin": "began begun", "write": "wrote written", "speak": "spoke spoken", "meet": "met",
+        "tell": "told", "say": "said", "think": "thought", "build": "built", "buy": "bought", "sell": "sold",
+        "draw": "drew drawn", "grow": "grew grown", "freeze": "froze frozen", "rise": "rose risen",
+        "fall": "fell fallen", "strike": "struck stricken", "undertake": "undertook undertaken",
+        "withdraw": "withdrew withdrawn", "forbid": "forbade forbidden", "oversee": "oversaw overseen",
+        "show": "shown", "know": "knew known", "go": "went gone", "break": "broke broken", "bear": "bore borne",
+        "lay": "laid", "spend": "spent", "lose": "lost", "understand": "understood",
+    }.items()
+    for form in forms.split()
+}
 
 
 @lru_cache(maxsize=200_000)
 def _stem(word: str) -> str:
-    """Snowball (Porter2) stem of an English word; numbers and short words unchanged."""
+    """Snowball (Porter2) stem of an English word; numbers and short words unchanged.
+
+    Irregular forms ("chosen") take their base form's stem.
+    """
+    word = _IRREGULAR.get(word, word)
     if len(word) <= 3 or word.isdigit():
         return word
     return _STEMMER.stemWord(word)

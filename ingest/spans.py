@@ -198,8 +198,10 @@ _DOCUMENT_WORDS = re.compile(
 
 
 def _names(sentence: str) -> list[tuple[int, int]]:
-    """Capitalised names that are not a sentence's opening word: two or more capitalised words, or one that is not
-    a common sentence start ("the Lunar Registry", "Strelsau")."""
+    """Capitalised names that are not a sentence's opening word.
+
+    Two or more capitalised words, or one that is not a common sentence start ("the Lunar Registry", "Strelsau").
+    """
     found = []
     for start, end, words in _capitalised_runs(sentence):
         if _DOCUMENT_WORDS.search(" ".join(words)):

@@ -130,15 +130,16 @@ class RetrievalSettings(_Group):
 
 
 class AnswerSettings(_Group):
-    """Answering: the backend, when to abstain, the LLM's reply budget, and the longest question."""
+    """Answering: the backend, the selector and when it answers, the LLM's reply budget, and the longest question."""
 
     generator: str = Field("extractive", description="Default answer backend.")
-    abstain_threshold: float = Field(
-        0.15, ge=0.0, le=1.0, description="Evidence strength below which the assistant abstains."
+    selector_model: Path | None = Field(
+        None, description="The answer selector's model file (default: the packaged assistant/core/"
+        "selector_model.json; `policychat eval train-selector --out FILE` writes one for your own library).",
     )
-    abstain_missing_name_threshold: float = Field(
-        0.5, ge=0.0, le=1.0,
-        description="Strength needed when a name or number of the question appears in no passage.",
+    answer_threshold: float | None = Field(
+        None, ge=0.0, le=1.0, description="Answer a part whose selector score reaches this (default: the model's "
+        "own threshold, chosen on the dev split). Lower answers more and refuses less; higher refuses more.",
     )
     llm_max_tokens: int = Field(384, ge=16, le=8192)
     llm_temperature: float = Field(0.1, ge=0.0, le=2.0)

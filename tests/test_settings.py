@@ -18,7 +18,7 @@ NON_DEFAULT_VALUES = {
     "llm_api_key": "k", "llm_context_tokens": "2048", "llm_timeout_seconds": "9", "chunk_tokens": "120",
     "chunk_overlap_tokens": "20", "max_chunks_per_file": "99", "max_file_seconds": "30", "top_k": "5",
     "candidates": "60", "per_source_cap": "2", "chinese_tokens": "both", "exact_search_max_chunks": "7",
-    "generator": "local", "abstain_threshold": "0.3", "abstain_missing_name_threshold": "0.6",
+    "generator": "local", "selector_model": "models/selector.json", "answer_threshold": "0.4",
     "llm_max_tokens": "100", "llm_temperature": "0.5", "llm_fallback": "false", "max_question_chars": "500",
     "host": "localhost", "port": "8123", "api_key": "secret", "api_key_reads": "true",
     "allow_public_without_key": "true", "max_upload_mb": "3", "serve_torch_threads": "2", "log_level": "DEBUG",

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import select
 import shutil
 import signal
@@ -71,6 +72,23 @@ TINY_DOCS = {
     ),
 }
 """Two invented documents (so answers about them can only come from them) for small libraries."""
+
+
+RURITANIA = {
+    "ruritania-compute-registry.md": (
+        "---\ntitle: Ruritania announces a national compute registry\npublisher: Ruritanian Ministry of Digital "
+        "Affairs\ncountry: RU\ndate: 2026-03-14\ndoc_type: notice\n---\n# Ruritania announces a national compute "
+        "registry\n\n"
+        "On 14 March 2026 the Ruritanian Ministry of Digital Affairs announced a national compute registry. Every "
+        "operator of a data centre holding more than 4,096 AI accelerators must register each cluster within 45 "
+        "days. The registry will be run by the Office of Frontier Computing in Strelsau.\n\n"
+        "Operators that miss the deadline face a fine of 2.5 million Ruritanian crowns, and registrations must be "
+        "renewed every 24 months.\n"
+    ),
+}
+"""An invented notice (the answer-core issue's example) that answers can only come from."""
+NOT_STATED = re.compile(r"does not (?:give|name|state|say)", re.I)
+"""A refusal line that says the library does not give / name / state / say something."""
 
 
 def free_port() -> int:

@@ -11,12 +11,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, status
 from fastapi.responses import Response, StreamingResponse
 
-from assistant.research import threads
 from assistant.api.answers import ERRORS as ANSWER_ERRORS
 from assistant.api.deps import RuntimeDep, ServiceDep, SettingsDep, WriteAccess, check_question_length
 from assistant.api.errors import error_responses
 from assistant.api.limits import MAX_JSON_BODY_BYTES
 from assistant.api.sse import SSE_DOC, encode_events, sse_response, started
+from assistant.research import threads
 from assistant.research.conversation_models import (
     Conversation,
     ConversationDeleted,

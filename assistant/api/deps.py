@@ -14,8 +14,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.security.utils import get_authorization_scheme_param
 
-from assistant.serving.runtime import Runtime
 from assistant.service import AnswerService
+from assistant.serving.runtime import Runtime
 from policychat.settings import Settings
 
 _bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer KEY (needed for writes when a key is set).")

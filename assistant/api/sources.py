@@ -18,7 +18,13 @@ from assistant.api.errors import error_responses
 from assistant.api.jobs import job_info
 from assistant.api.schemas import Deleted, JobInfo, SourceDetail, SourceInfo
 from assistant.research.card_view import library_standings
-from assistant.serving.uploads import BadFileNameError, SavedUpload, UploadFields, UploadTooLargeError, checked_extension
+from assistant.serving.uploads import (
+    BadFileNameError,
+    SavedUpload,
+    UploadFields,
+    UploadTooLargeError,
+    checked_extension,
+)
 from assistant.serving.writes import delete_source, max_upload_bytes, save_upload
 from policychat.errors import SourceNotFoundError
 from policychat.settings import Settings

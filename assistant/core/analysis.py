@@ -32,8 +32,8 @@ from assistant.core.lang import (
     language_data,
     language_of,
 )
-from assistant.retrieval.numerals import chinese_number
 from assistant.models import ChatTurn
+from assistant.retrieval.numerals import chinese_number
 from ingest.directory import DocumentDirectory
 from ingest.keywords import tokenize
 from ingest.spelling import Vocabulary
@@ -56,8 +56,9 @@ _ROLE_REQUESTS = {
     "preamble": re.compile(r"\b(authority|preamble|addressed to|memorandum for)\b", re.I),
 }
 """Sentence roles that are not answer text unless the question asks for them ("what does it recall?")."""
-_TOPIC_SWITCH = re.compile(r"\b(different|new|another|unrelated|separate) (topic|question|subject)\b|换个话题|另一个问题",
-                           re.I)
+_TOPIC_SWITCH = re.compile(
+    r"\b(different|new|another|unrelated|separate) (topic|question|subject)\b|换个话题|另一个问题", re.I
+)
 _SHORT_QUESTION_TOKENS = 2
 
 
@@ -144,6 +145,8 @@ class QuestionAnalysis:
     """The numbers the question states."""
     compact: str = ""
     """The question without whitespace (a Chinese span is checked against it)."""
+    acronyms: frozenset[str] = frozenset()
+    """Its all-capital words ("AI", "BIS"): a span spelling one out ("Artificial Intelligence …") echoes it."""
 
     @property
     def lang(self) -> LanguageData:
@@ -338,8 +341,11 @@ def depends_on_history(
 
 
 def _subject(text: str, lang: LanguageData | None = None) -> str:
-    """A question's subject terms: its words that carry meaning, without its question words and what it asks
-    someone does ("run" in "Who will run the registry?": a follow-up is about the registry, not about running)."""
+    """A question's subject terms.
+
+    Its words that carry meaning, without its question words and what it asks someone does ("run" in
+    "Who will run the registry?": a follow-up is about the registry, not about running).
+    """
     verb = lang.predicate.search(text) if lang is not None else None
     asked = set(tokenize(verb.group("verb"))) if verb else set()
     if lang is not None:
@@ -442,12 +448,28 @@ def analyze_question(
         words=frozenset(content_tokens(question)),
         figures=frozenset(numbers(question)),
         compact=re.sub(r"\s+", "", question),
+        acronyms=frozenset(re.findall(r"\b[A-Z]{2,}\b", question)),
     )
     if any(p.kind == "comparison" for p in parts):
         from assistant.core.kinds.comparison import comparison_sides
 
         analysis = replace(analysis, sides=comparison_sides(question, analysis, directory))
+        absent = [side.label for side in analysis.sides if not side.source_ids]
+        if absent:  # a document the library lacks: its name can only pull in passages that merely mention it
+            analysis = replace(analysis, parts=tuple(_without_names(p, absent, corrections) for p in analysis.parts))
     return analysis
+
+
+def _without_names(part: Part, names: Sequence[str], corrections: dict[str, str]) -> Part:
+    """``part`` with ``names`` taken out of its focus (and focus terms) when it is a comparison part."""
+    if part.kind != "comparison":
+        return part
+    focus = part.focus
+    for name in names:
+        focus = re.sub(re.escape(name), " ", focus, flags=re.I)
+    focus = " ".join(focus.split())
+    return replace(part, focus=focus, focus_terms=frozenset(corrections.get(t, t) for t in content_tokens(focus)),
+                   focus_words=_chinese_words(focus))
 
 
 def _unknown_words(

@@ -19,12 +19,12 @@ from typing import Any
 from assistant.core.analysis import QuestionAnalysis
 from assistant.core.lang import language_data
 from assistant.core.select import Selection
-from assistant.core.turn import Turn
-from assistant.retrieval.knowledge import LibraryKnowledge
-from assistant.models import Answer, AnswerPart, AnswerRequest, Citation, Draft, Passage, RetrievedPassage
-from assistant.retrieval.retrieve import HybridRetriever
 from assistant.core.status_notes import add_status_notes
+from assistant.core.turn import Turn
 from assistant.core.verify import VerifiedAnswer, verify_draft
+from assistant.models import Answer, AnswerPart, AnswerRequest, Citation, Draft, Passage, RetrievedPassage
+from assistant.retrieval.knowledge import LibraryKnowledge
+from assistant.retrieval.retrieve import HybridRetriever
 from ingest.library import Library
 
 
@@ -48,11 +48,12 @@ def missing_side_note(citations: list[Citation], analysis: QuestionAnalysis | No
     if analysis is None or not analysis.sides:
         return ""
     cited = {c.source_id for c in citations}
-    missing = [side.label for side in analysis.sides if not side.source_ids & cited]
-    if not missing:
-        return ""
     messages = analysis.lang.messages
-    return "\n\n" + messages.missing_side.format(sides=messages.or_word.join(missing))
+    absent = [side.label for side in analysis.sides if not side.source_ids]
+    missing = [side.label for side in analysis.sides if side.source_ids and not side.source_ids & cited]
+    notes = [messages.absent_side.format(sides=messages.or_word.join(absent))] if absent else []
+    notes += [messages.missing_side.format(sides=messages.or_word.join(missing))] if missing else []
+    return "".join("\n\n" + note for note in notes)
 
 
 def question_language(turn: Turn) -> str:
@@ -109,8 +110,8 @@ def parts_of_answer(draft: Draft, verified: VerifiedAnswer, analysis: QuestionAn
             text = lines
         elif len(draft.parts) == 1:
             text = f"{part.not_stated}\n\n{lang.messages.closest} {lines}" if part.not_stated and lines else ""
-        else:
-            text = part.not_stated or ""
+        else:  # one part of several: its message, and the sentence it hedges on (if any)
+            text = f"{part.not_stated} {lines}".strip() if part.not_stated else ""
         if text:
             blocks.append(text)
         parts.append(AnswerPart(question=part.question, kind=part.kind, confidence=round(part.confidence, 3),

@@ -24,11 +24,11 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from assistant.core.analysis import Part, QuestionAnalysis
-from assistant.retrieval.crosslingual import BilingualTable, chinese_terms
 from assistant.core.evidence import Idf, content_tokens, coverage, display_text, looks_like_instruction, strip_markers
 from assistant.models import Passage
-from ingest.models import Chunk
+from assistant.retrieval.crosslingual import BilingualTable, chinese_terms
 from ingest.embed import embed_query_cached
+from ingest.models import Chunk
 from ingest.roles import NOT_QUOTED
 from ingest.sentence_vectors import SpanVectors
 

@@ -27,13 +27,21 @@ from assistant.models import Draft, DraftPart
 CLOSEST_FOCUS = 0.5
 """A refused part quotes the closest sentence only when it holds this share of the part's focus."""
 CLOSEST_SCAN = 6
+UNSURE_SHARE = 0.5
+"""A refused part's best sentence with at least this share of the ranking, holding the asked kind of fact, is
+shown after "I am not sure …" (the selector prefers it by far, the part model doubts the library answers)."""
+
+
+def part_words(part: Part) -> str:
+    """The part's own words, without the subject added from the question and the question mark."""
+    return part.text.split(" (")[0].strip(" ?？")
 
 
 def not_stated_message(part: Part, lang: LanguageData, parts: int = 1) -> str:
     """What a refused part says in ``lang``: what kind of fact the library does not state."""
     messages = lang.messages
     if parts > 1:
-        return messages.unsupported_part.format(part=part.text.split(" (")[0].strip(" ?？"))
+        return messages.unsupported_part.format(part=part_words(part))
     answer_type = part.answer_type or (part.asked_type if part.kind == "list" else None)
     if "who" in part.flags and answer_type in ("body", "person"):
         return messages.not_stated_who
@@ -51,9 +59,19 @@ def holds_asked_fact(text: str, part: Part, analysis: QuestionAnalysis) -> bool:
 
 
 def refused(context: PartContext, parts: int) -> PartDraft:
-    """A part the library does not answer: the message, and (for a question in one part) the closest sentence
-    that does not hold the asked kind of fact."""
+    """A part the library does not answer.
+
+    The message, and (for a question in one part) the closest sentence that does not hold the asked kind of
+    fact; or, when the best-ranked sentence holds it, "I am not sure …" and that sentence (never "the library
+    does not give …" beside a quote that gives it).
+    """
     message = not_stated_message(context.part, context.lang, parts)
+    best = context.ranked[0] if context.ranked else None
+    if (best is not None and best.p >= UNSURE_SHARE and not best.candidate.lead_in
+            and holds_asked_fact(best.candidate.text, context.part, context.analysis)):
+        messages = context.lang.messages
+        unsure = messages.unsure if parts == 1 else messages.unsure_part.format(part=part_words(context.part))
+        return PartDraft([sentence_of(best.candidate)], not_stated=unsure, supported=False)
     closest = None
     for ranked in context.ranked[:CLOSEST_SCAN] if parts == 1 else ():
         candidate = ranked.candidate

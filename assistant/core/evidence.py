@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 
 from ingest.keywords import tokenize
 
@@ -37,7 +38,7 @@ def content_tokens(text: str) -> set[str]:
     return set(tokenize(text))
 
 
-def coverage(claim: Iterable[str], evidence: set[str], idf: Idf) -> float:
+def coverage(claim: Iterable[str], evidence: AbstractSet[str], idf: Idf) -> float:
     """IDF-weighted fraction of ``claim`` tokens present in ``evidence`` (0..1)."""
     claim = set(claim)
     total = sum(idf(t) for t in claim)

@@ -22,8 +22,8 @@ import numpy as np
 from assistant.core.analysis import Part, QuestionAnalysis
 from assistant.core.candidates import Candidate, PartMatch
 from assistant.core.dates import same_date
-from assistant.core.lang import LanguageData, language_data
 from assistant.core.evidence import content_tokens, mentions, numbers
+from assistant.core.lang import LanguageData, language_data
 from assistant.models import Passage
 from ingest.keywords import tokenize
 from ingest.spans import Span, find_spans
@@ -43,7 +43,8 @@ FEATURES = (
     "length", "lead_in", "key_names_present", "has_number", "first_in_chunk", "same_source_as_best_lexical",
     "source_date_match", "asks_issued", "issued_date_match", "counts_asked_noun", "span_window_focus",
     "defines_asked_term", "bigram_overlap", "rarest_term", "section_match", "chunk_lexical", "actor_subject",
-    "within_source", "within_source_gap", "span_relation", "relation_present",
+    "within_source", "within_source_gap", "span_relation", "relation_present", "missing_asked_type",
+    "typed_in_named_doc",
 )
 """Feature names, in column order."""
 _INDEX = {name: i for i, name in enumerate(FEATURES)}
@@ -73,8 +74,17 @@ def echoes(span: Span, part: Part, analysis: QuestionAnalysis) -> bool:
         return False
     if re.search(r"[\u3400-\u9fff]", text):
         return re.sub(r"\s+", "", text) in analysis.compact
+    known = analysis.words | part.terms
     tokens = content_tokens(text)
-    return bool(tokens) and tokens <= (analysis.words | part.terms)
+    if not tokens:
+        return False
+    new_words = [w for w in re.findall(r"[A-Za-z][\w-]*", text) if content_tokens(w) - known]
+    if not new_words:
+        return True
+    # "Artificial Intelligence Safety …" echoes "AI Safety …": the new words are the letters of an acronym asked
+    initials = "".join(w[0] for w in new_words).upper()
+    return (len(new_words) >= 2 and all(w[0].isupper() for w in new_words)
+            and any(initials in a for a in analysis.acronyms))
 
 
 def fits(span: Span, part: Part, lang: LanguageData) -> bool:
@@ -176,9 +186,9 @@ def window_focus(span: Span, text: str, part: Part, only: frozenset[str] | None 
     """Share of the part's focus terms (or of ``only`` those) within about eight words either side of the span."""
     focus = part.focus_terms if only is None else only
     if part.focus_words and re.search(r"[\u3400-\u9fff]", text):
-        window = text[max(0, span.start - 30) : span.end + 30]
+        near = text[max(0, span.start - 30) : span.end + 30]
         total = sum(len(w) for w in part.focus_words)
-        return sum(len(w) for w in part.focus_words if w in window) / total if total else 0.0
+        return sum(len(w) for w in part.focus_words if w in near) / total if total else 0.0
     if not focus:
         return 0.0
     before = re.findall(r"[\w'’.-]+", text[: span.start])[-8:]
@@ -188,8 +198,11 @@ def window_focus(span: Span, text: str, part: Part, only: frozenset[str] | None 
 
 
 def relation_of(part: Part, pool: Sequence[Candidate]) -> dict[str, frozenset[str]]:
-    """Per source: the relation the question asks about — its predicate ("run" in "Who will run the registry?"),
-    else the part's focus terms that are not the topic of the source's sentences (not in most of them)."""
+    """Per source: the terms of the relation the question asks about.
+
+    Its predicate ("run" in "Who will run the registry?"), else the part's focus terms that are not the topic
+    of the source's sentences (not in most of them).
+    """
     by_source: dict[str, list[Candidate]] = {}
     for candidate in pool:
         by_source.setdefault(candidate.source_id, []).append(candidate)
@@ -227,7 +240,7 @@ def _coverage_of(part: Part, text: str) -> float:
 
 
 def _bigrams(tokens: list[str]) -> set[tuple[str, str]]:
-    return set(zip(tokens, tokens[1:]))
+    return set(zip(tokens, tokens[1:], strict=False))
 
 
 def part_features(
@@ -316,9 +329,11 @@ def part_features(
                     row[_INDEX["span_relation"]] = window_focus(near[0], candidate.text, part, relation)
         row[_INDEX["type_echo_only"]] = float(bool(echoed) and not fresh)
         row[_INDEX["secondary_type_present"]] = float(any(spans_of(candidate.text, t) for t in part.types[1:]))
+        row[_INDEX["missing_asked_type"]] = float(asks_typed(part) and not fresh)
         if named:
             row[_INDEX["in_named_doc"]] = float(candidate.source_id in named)
             row[_INDEX["outside_named_doc"]] = float(candidate.source_id not in named)
+            row[_INDEX["typed_in_named_doc"]] = row[_INDEX["in_named_doc"]] * row[_INDEX["type_present"]]
         role = candidate.role
         row[_INDEX["role_body"]] = float(role == "body")
         row[_INDEX["role_list_item"]] = float(role == "list_item")
@@ -374,7 +389,8 @@ def part_features(
 
 
 PART_FEATURES = (
-    "best_score", "best_share", "second_share", "asks_type", "typed_best", "best_type_present", "best_type_near", "best_focus",
+    "best_score", "best_share", "second_share", "asks_type", "typed_best", "best_type_present", "best_type_near",
+    "best_focus",
     "best_lexical", "best_semantic", "best_key_names", "unknown_words", "best_in_named_doc", "question_names_doc",
     "type_share_top5", "question_zh", "typed_focus_support", "typed_lexical_support", "max_key_names", "max_focus",
     "eligible_typed", "eligible_counted", "eligible_strict", "typed_window_focus", "best_crosses_language",

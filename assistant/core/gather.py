@@ -21,8 +21,8 @@ from assistant.core.analysis import QuestionAnalysis
 from assistant.core.kinds import Pass, kind
 from assistant.core.lang import has_cjk
 from assistant.core.turn import Turn
-from assistant.retrieval.knowledge import LibraryKnowledge
 from assistant.models import Passage
+from assistant.retrieval.knowledge import LibraryKnowledge
 from assistant.retrieval.retrieve import HybridRetriever
 from ingest.library import Library
 from ingest.spans import find_spans
@@ -74,7 +74,7 @@ class Gatherer:
         # named one, so the named document gets no extra weight there.
         refs = analysis.doc_refs if analysis.kind != "status" else ()
         request = turn.request
-        sides = [side.source_ids for side in analysis.sides]
+        sides = [side.source_ids for side in analysis.sides if side.source_ids]
         query = analysis.query
         if sides:
             query = next((p.query for part in analysis.parts for p in kind(part.kind).passes(part, analysis)

@@ -15,9 +15,9 @@ from typing import Any
 
 from assistant.core.analysis import Part, QuestionAnalysis
 from assistant.core.candidates import Candidate
+from assistant.core.evidence import content_tokens, numbers
 from assistant.core.lang import LanguageData
 from assistant.core.select import PartSelection, Ranked
-from assistant.core.evidence import content_tokens, numbers
 from assistant.models import DraftSentence, Passage
 from ingest.cards import Card
 from ingest.models import SourceMeta

@@ -21,11 +21,11 @@ from langchain_core.embeddings import Embeddings
 
 from assistant.core.analysis import Part, QuestionAnalysis
 from assistant.core.candidates import Candidate, PartMatch, candidate_pool, match_part
+from assistant.core.evidence import Idf
 from assistant.core.features import part_features, passage_context, softmax
 from assistant.core.selector import SelectorModel, load_model
-from assistant.retrieval.crosslingual import BilingualTable
-from assistant.core.evidence import Idf
 from assistant.models import Passage
+from assistant.retrieval.crosslingual import BilingualTable
 from ingest.models import Chunk
 from ingest.sentence_vectors import SpanVectors
 

@@ -20,8 +20,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from assistant.core.lang import language_data
-from assistant.retrieval.knowledge import LibraryKnowledge, display_name
 from assistant.models import Citation, Passage
+from assistant.retrieval.knowledge import LibraryKnowledge, display_name
 from ingest.relations import NOT_IN_FORCE, Standing
 
 if TYPE_CHECKING:

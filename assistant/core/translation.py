@@ -11,7 +11,6 @@ article number).
 from __future__ import annotations
 
 import re
-
 from collections.abc import Sequence
 from typing import Any
 

@@ -63,7 +63,7 @@ class GenerationInput:
     doc_freq: Callable[[str], int] | None = field(default=None, repr=False)
     """In how many chunks of the library a BM25 token occurs."""
     bilingual: Any = field(default=None, repr=False)
-    """:class:`assistant.retrieval.crosslingual.BilingualTable`: the question's terms in the library's other language."""
+    """The question's terms in the library's other language (a ``retrieval.crosslingual.BilingualTable``)."""
     articles: Any = field(default=None, repr=False)
     """:class:`assistant.retrieval.knowledge.ArticleIndex` of translated works (an article beside its translation)."""
 

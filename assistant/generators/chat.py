@@ -26,8 +26,8 @@ from pydantic import SecretStr
 
 from assistant.core.evidence import content_tokens, looks_like_instruction, strip_markers
 from assistant.generators import GenerationInput
-from assistant.models import Draft, DraftSentence
 from assistant.generators.prompts import STOP_SEQUENCES, Prompt, TokenCounter, build_prompt, estimate_message_tokens
+from assistant.models import Draft, DraftSentence
 from ingest.sentences import split_sentences
 from policychat.errors import (
     ConfigError,

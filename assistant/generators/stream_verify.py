@@ -20,8 +20,8 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from assistant.core.evidence import Idf, content_tokens, coverage, display_text, looks_like_instruction, missing_facts
-from assistant.models import Citation, Passage
 from assistant.core.verify import MIN_COVERAGE, Support, cite, find_support, free_form_problem
+from assistant.models import Citation, Passage
 from ingest.sentences import split_sentences
 
 _MARKER_GROUP = re.compile(r"\s*\[\s*\d{1,3}(?:\s*[,;–-]\s*\d{1,3})*\s*\]")

@@ -45,18 +45,18 @@ from typing import TYPE_CHECKING, Any, Protocol
 from assistant.core.assemble import missing_side_note, on_quote_pages, retrieved_passages, selection_parts
 from assistant.core.status_notes import add_status_notes
 from assistant.core.turn import Turn
+from assistant.core.verify import UNSUPPORTED_TAG, answer_sentences
 from assistant.generators import GenerationInput, Generator
 from assistant.generators.chat import ChatGenerator, ReplyStream
-from assistant.models import Answer, DroppedSentence, TokenUsage
 from assistant.generators.stream_verify import Outcome, SentenceChecker, SentenceSplitter
-from assistant.core.verify import UNSUPPORTED_TAG, answer_sentences
+from assistant.models import Answer, DroppedSentence, TokenUsage
 from policychat.errors import GeneratorError
 
 if TYPE_CHECKING:
     from langchain_core.runnables import Runnable
 
-    from assistant.retrieval.knowledge import LibraryKnowledge
     from assistant.models import AnswerRequest
+    from assistant.retrieval.knowledge import LibraryKnowledge
     from assistant.retrieval.retrieve import HybridRetriever
     from ingest.library import Library
     from policychat.settings import Settings

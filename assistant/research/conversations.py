@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from assistant.models import Answer, Filters
 from assistant.research.conversation_models import (
     Conversation,
     ConversationSummary,
@@ -27,7 +28,6 @@ from assistant.research.conversation_models import (
     RatedMessage,
     Rating,
 )
-from assistant.models import Answer, Filters
 from policychat.errors import ConversationNotFoundError, PolicychatError, StorageFullError, is_disk_full
 
 DEFAULT_TITLE = "New conversation"

@@ -41,7 +41,7 @@ class Turn:
 
 
 def with_pages(turns: Sequence[Turn], page_of: Callable[[Citation], int | None]) -> list[Turn]:
-    """``turns`` with each citation's page set to ``page_of(citation)`` (:func:`assistant.research.pages.citation_pages`)."""
+    """``turns`` with each citation's page set to ``page_of(citation)`` (see ``research.pages.citation_pages``)."""
     return [Turn(t.question, t.answer.model_copy(update={"citations": [
         c.model_copy(update={"page": page_of(c)}) for c in t.answer.citations]})) for t in turns]
 

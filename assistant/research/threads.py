@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from assistant.models import Answer, AnswerRequest, ChatTurn
 from assistant.research.conversation_models import Conversation, Message, MessageRequest
 from assistant.research.conversations import ConversationStore
-from assistant.models import Answer, AnswerRequest, ChatTurn
 from assistant.service import AnswerService
 from ingest.catalog import Catalog
 

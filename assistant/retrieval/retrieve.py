@@ -19,8 +19,8 @@ from typing import Literal
 
 import numpy as np
 
-from assistant.retrieval.crosslingual import chinese_terms, has_chinese
 from assistant.models import Filters, Passage
+from assistant.retrieval.crosslingual import chinese_terms, has_chinese
 from ingest.directory import DocumentDirectory
 from ingest.embed import common_words, embed_query_cached
 from ingest.keywords import KeywordIndex, tokenize

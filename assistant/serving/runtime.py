@@ -27,8 +27,8 @@ from policychat.settings import Settings
 if TYPE_CHECKING:
     from assistant.research.conversations import ConversationStore
     from assistant.research.pages import PageRenderer
-    from assistant.serving.replica_scheduler import ReplicaSync
     from assistant.service import AnswerService
+    from assistant.serving.replica_scheduler import ReplicaSync
     from assistant.serving.uploads import SavedUpload, UploadFields, UploadReport
     from ingest.progress import IngestControl
 
@@ -87,8 +87,8 @@ class Runtime:
         if self._service is None:
             with self._open_lock:
                 if self._service is None:
-                    from assistant.serving.replica_scheduler import replica_sync_for
                     from assistant.service import AnswerService
+                    from assistant.serving.replica_scheduler import replica_sync_for
 
                     service = AnswerService(self.settings)
                     self.replica = replica_sync_for(service.library)

@@ -43,8 +43,8 @@ def create_app(settings: Settings, *, warm_up: bool = True) -> FastAPI:
     from assistant.api.limits import EdgeGuard, write_routes
     from assistant.api.openai_errors import OpenAIErrorShape
     from assistant.serving.runtime import Runtime
-    from assistant.ui import CSS, HEAD, build_ui, make_theme
     from assistant.serving.writes import ingest_uploads
+    from assistant.ui import CSS, HEAD, build_ui, make_theme
 
     runtime = Runtime(settings, ingest_uploads)
 

@@ -16,13 +16,13 @@ from typing import Any
 import gradio as gr
 from pydantic import ValidationError
 
-from assistant.serving.jobs import FINAL_STATES
 from assistant.models import Filters
+from assistant.serving.jobs import FINAL_STATES
 from assistant.serving.runtime import Runtime
-from assistant.ui import render
-from assistant.ui.cards import source_rows
 from assistant.serving.uploads import SavedUpload, UploadFields
 from assistant.serving.writes import max_upload_bytes, save_upload
+from assistant.ui import render
+from assistant.ui.cards import source_rows
 from policychat.errors import JobFinishedError, JobNotFoundError, PolicychatError
 
 SHOWN_JOBS = 5  # uploads of one browser session shown in the Library tab

@@ -13,9 +13,9 @@ import re
 from collections.abc import Callable
 from urllib.parse import quote
 
-from assistant.serving.jobs import Job
 from assistant.core.selector import confidence_label
 from assistant.models import Answer, Citation, RetrievedPassage
+from assistant.serving.jobs import Job
 from ingest.relations import NOT_IN_FORCE
 
 CONTEXT_CHARS = 300

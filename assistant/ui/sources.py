@@ -16,10 +16,10 @@ import gradio as gr
 
 from assistant.serving.ingest_log import IngestProblem
 from assistant.serving.library_admin import reingest_source
+from assistant.serving.writes import delete_source
 from assistant.ui import render
 from assistant.ui.callbacks import LibraryCallbacks
 from assistant.ui.threads import ThreadCallbacks
-from assistant.serving.writes import delete_source
 from policychat.errors import PolicychatError
 
 PICK_FIRST = '<div class="pc-muted">Pick a source to see its details and ingest errors.</div>'

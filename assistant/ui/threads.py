@@ -17,9 +17,9 @@ from typing import Any
 import gradio as gr
 from pydantic import ValidationError
 
+from assistant.models import Answer, AnswerRequest, ChatTurn, Citation
 from assistant.research import threads
 from assistant.research.conversation_models import Conversation, Message, MessageRequest
-from assistant.models import Answer, AnswerRequest, ChatTurn, Citation
 from assistant.research.pages import citation_pages
 from assistant.serving.runtime import Runtime
 from assistant.ui import render

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-from testsupport import MINI_DOCS, assert_markers_match, make_settings, write_docs
+from testsupport import MINI_DOCS, NOT_STATED, RURITANIA, assert_markers_match, make_settings, write_docs
 
 from assistant.core.analysis import analyze_question
 from assistant.core.features import spans_of
@@ -19,20 +19,6 @@ from assistant.core.lang import language_data
 from assistant.core.selector import load_model
 from assistant.models import Answer, AnswerRequest, ChatTurn
 from assistant.service import AnswerService
-
-RURITANIA = {
-    "ruritania-compute-registry.md": (
-        "---\ntitle: Ruritania announces a national compute registry\npublisher: Ruritanian Ministry of Digital "
-        "Affairs\ncountry: RU\ndate: 2026-03-14\ndoc_type: notice\n---\n# Ruritania announces a national compute "
-        "registry\n\n"
-        "On 14 March 2026 the Ruritanian Ministry of Digital Affairs announced a national compute registry. Every "
-        "operator of a data centre holding more than 4,096 AI accelerators must register each cluster within 45 "
-        "days. The registry will be run by the Office of Frontier Computing in Strelsau.\n\n"
-        "Operators that miss the deadline face a fine of 2.5 million Ruritanian crowns, and registrations must be "
-        "renewed every 24 months.\n"
-    ),
-}
-NOT_STATED = re.compile(r"does not (?:give|name|state|say)", re.I)
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from assistant.retrieval.crosslingual import chinese_terms
+from assistant.core.analysis import analyze_question
 from assistant.core.evidence import mentions, product_codes
 from assistant.models import AnswerRequest
-from assistant.core.analysis import analyze_question
+from assistant.retrieval.crosslingual import chinese_terms
 from assistant.service import AnswerService
 
 TC260 = "cn-tc260-003-genai-service-security-requirements-2024-zh"
@@ -64,7 +64,8 @@ def test_question_about_a_product_the_library_never_names_is_refused(corpus_serv
 
 def test_how_do_a_and_b_questions_naming_both_countries_are_comparisons(corpus_service: AnswerService) -> None:
     directory = corpus_service.retriever.snapshot().directory()
-    both = analyze_question("How do the US AI Action Plan and China's 'AI+' opinion treat open-source AI?", (), directory)
+    question = "How do the US AI Action Plan and China's 'AI+' opinion treat open-source AI?"
+    both = analyze_question(question, (), directory)
     assert both.comparison and len(both.sides) == 2
     assert {side.country for side in both.sides} == {"US", "CN"}
     assert not analyze_question("How do export controls on chips to China work?", (), directory).comparison

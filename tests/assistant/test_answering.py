@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from testsupport import assert_markers_match
 
-from assistant.models import Answer, AnswerRequest, ChatTurn, Filters
 from assistant.core.analysis import analyze_question
+from assistant.models import Answer, AnswerRequest, ChatTurn, Filters
 from assistant.service import AnswerService
 
 
@@ -128,8 +128,8 @@ def test_prompt_injection_in_a_source_does_not_change_behaviour(tmp_path: Path, 
     assert_citations_exact(service, answer)
 
     # An LLM that obeyed the planted instruction: the verifier refuses both the echo and the payload.
-    from assistant.models import Draft, DraftSentence
     from assistant.core.verify import verify_draft
+    from assistant.models import Draft, DraftSentence
 
     passages = service.retriever.retrieve("chip export memo instructions")
     obeyed = Draft(sentences=[

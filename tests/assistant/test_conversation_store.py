@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from assistant.models import Answer, Filters, Timings
 from assistant.research.conversation_models import FeedbackIn
 from assistant.research.conversations import ConversationStore
-from assistant.models import Answer, Filters, Timings
 from policychat.errors import ConversationNotFoundError
 
 

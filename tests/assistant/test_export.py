@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from assistant.research.export import Turn, file_name, to_bibtex, to_csl_json, to_markdown
 from assistant.models import Answer, Citation, Timings
+from assistant.research.export import Turn, file_name, to_bibtex, to_csl_json, to_markdown
 
 
 def _citation(marker: int, source: str, quote: str, start: int, page: int | None = None, **meta: str) -> Citation:

@@ -34,14 +34,14 @@ from testsupport import LLM_EASY_QUESTION, ingest_llm_docs
 
 import assistant.testing  # noqa: F401 - registers the fake backend
 from assistant.core.evidence import display_text
-from assistant.generators import GenerationInput, Generator, available_generators
-from assistant.generators.chat import endpoint_error, openai_chat_model, reply_token_cap
-from assistant.models import Answer, AnswerRequest, Draft, Filters
-from assistant.service import AnswerService
-from assistant.generators.streaming import streams_tokens
-from assistant.testing import FAKE, FakeGenerator
 from assistant.core.turn import Turn
 from assistant.core.verify import verify_draft
+from assistant.generators import GenerationInput, Generator, available_generators
+from assistant.generators.chat import endpoint_error, openai_chat_model, reply_token_cap
+from assistant.generators.streaming import streams_tokens
+from assistant.models import Answer, AnswerRequest, Draft, Filters
+from assistant.service import AnswerService
+from assistant.testing import FAKE, FakeGenerator
 from ingest.library import Library
 from policychat.errors import (
     ConfigError,

@@ -23,10 +23,10 @@ from testsupport import (
     silent_listener,
 )
 
-from assistant.models import Answer, AnswerRequest
-from assistant.service import AnswerService
 from assistant.generators.stream_verify import SentenceChecker, SentenceSplitter, model_markers, without_lead_in
 from assistant.generators.streaming import final_answer
+from assistant.models import Answer, AnswerRequest
+from assistant.service import AnswerService
 from ingest.library import Library
 from policychat.errors import GeneratorError
 

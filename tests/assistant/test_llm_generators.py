@@ -22,8 +22,8 @@ from testsupport import free_port
 from assistant.generators import GenerationInput, available_generators, create_generator
 from assistant.generators.chat import ChatGenerator, answer_sentences
 from assistant.generators.local import N_CTX, packaged_model_path
-from assistant.models import Answer, AnswerRequest, Passage
 from assistant.generators.prompts import format_passages
+from assistant.models import Answer, AnswerRequest, Passage
 from assistant.service import AnswerService
 from ingest.library import Library
 from ingest.pipeline import ingest_paths

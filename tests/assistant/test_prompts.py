@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.models import Passage
-from assistant.generators.prompts import PROMPT_VERSION, build_prompt, estimate_message_tokens, estimate_tokens
 from assistant.core.analysis import Part, QuestionAnalysis
+from assistant.generators.prompts import PROMPT_VERSION, build_prompt, estimate_message_tokens, estimate_tokens
+from assistant.models import Passage
 from ingest.models import Chunk, SourceMeta
 from ingest.relations import Standing
 from policychat.errors import GeneratorError

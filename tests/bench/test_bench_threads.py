@@ -15,10 +15,10 @@ from pathlib import Path
 import httpx
 from testsupport import make_settings
 
-from assistant.research.conversations import ConversationStore
 from assistant.models import AnswerRequest
-from assistant.serving.server import background_server
+from assistant.research.conversations import ConversationStore
 from assistant.service import AnswerService
+from assistant.serving.server import background_server
 from ingest.library import Library
 from policychat.settings import Settings
 

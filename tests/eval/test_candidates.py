@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from subprocess import CompletedProcess
 
+from assistant.models import Answer, Timings
 from assistant.research.conversation_models import FeedbackIn
 from assistant.research.conversations import ConversationStore
-from assistant.models import Answer, Timings
 from eval.candidates import feedback_candidates
 from eval.dataset import load_gold
 from eval.metrics import ItemResult, summarize

@@ -35,7 +35,8 @@ def test_markdown_loader_keeps_the_exponent(tmp_path: Path) -> None:
 def _raised_pdf(path: Path) -> None:
     """A one-page PDF whose exponent "26" and footnote mark "4" are set smaller and raised (as PDFs set them)."""
     content = (b"BT /F1 12 Tf 72 720 Td (trained with more than 10) Tj /F1 8 Tf 0 5 Td (26) Tj "
-               b"/F1 12 Tf 0 -5 Td ( operations, as of 2023) Tj /F1 8 Tf 0 5 Td (4) Tj /F1 12 Tf 0 -5 Td (. Next.) Tj ET")
+               b"/F1 12 Tf 0 -5 Td ( operations, as of 2023) Tj /F1 8 Tf 0 5 Td (4) Tj "
+               b"/F1 12 Tf 0 -5 Td (. Next.) Tj ET")
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
                b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> "

@@ -19,8 +19,8 @@ import pytest
 from testsupport import make_settings, wait_until
 
 from assistant.models import AnswerRequest
-from assistant.serving.server import background_server
 from assistant.service import AnswerService
+from assistant.serving.server import background_server
 from ingest.library import Library
 from ingest.models import Source
 from ingest.pipeline import ingest_paths

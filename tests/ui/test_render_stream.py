@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from assistant.models import Answer, Citation, DroppedSentence, Timings
+from assistant.models import Answer, AnswerPart, Citation, DroppedSentence, Timings
 from assistant.ui.progress import FALLBACK_NOTICE, StreamProgress
-from assistant.ui.render import CHECK, render_answer, render_partial
+from assistant.ui.render import CHECK, answer_check, render_answer, render_partial
 
 
 def _citation(marker: int) -> Citation:
@@ -12,16 +12,25 @@ def _citation(marker: int) -> Citation:
                     page=None, chunk_id="s:0", quote="q", start=0, end=1)
 
 
-def test_each_cited_sentence_gets_one_tick_and_the_footer_names_generator_and_model() -> None:
-    answer = Answer(answer="One claim. [1] Two sources. [1] [2]\n\nNote: the library gave no passage.",
+def test_each_cited_sentence_of_a_confident_part_gets_one_tick_and_the_footer_names_generator_and_model() -> None:
+    text = "One claim. [1] Two sources. [1] [2]"
+    answer = Answer(answer=text + "\n\nNote: the library gave no passage.",
                     abstained=False, citations=[_citation(1), _citation(2)], retrieved=[],
+                    parts=[AnswerPart(question="q", kind="factoid", confidence=0.9, supported=True, text=text)],
                     generator="extractive (fallback from openai)", timings_ms=Timings(total=2500), model="smollm2",
                     dropped=[DroppedSentence(text="The moon <b>signed</b> it.", reason="not supported")],
                     fallback_reason="verification withheld 2 of the model's 3 sentences")
     html = render_answer(answer, lambda _: None, "t")
     body = html.split('<div class="pc-sources">')[0]
-    assert body.count(CHECK) == 2
-    assert '[2]</a>' + CHECK in body and '[1]</a>' + CHECK in body
+    tick = answer_check(0.9)
+    assert body.count(tick) == 2 and CHECK not in body
+    assert '[2]</a>' + tick in body and '[1]</a>' + tick in body
+    assert "Note: the library gave no passage." in body and "high confidence" in body
+    # the same sentences with low confidence, or with no part to say how sure they are: verified, not ticked
+    unsure = answer.model_copy(update={"parts": [answer.parts[0].model_copy(update={"confidence": 0.4})]})
+    for shown in (unsure, answer.model_copy(update={"parts": []})):
+        body = render_answer(shown, lambda _: None, "t").split('<div class="pc-sources">')[0]
+        assert "✓" not in body and '[2]</a>' in body
     footer = html.split('class="pc-timing">')[1]
     assert footer.startswith("extractive (fallback from openai) · ")
     assert "smollm2" in footer and "2.5 s" in footer and "1 model sentence withheld" in footer

@@ -4,7 +4,8 @@ Detected by a comparing cue ("compare", "differ", "versus", "对比", "有何不
 :func:`comparison_sides` reads the sides from the analysis: each document (or
 translated work) the question names is a side; each country it names that no
 named document already speaks for is a side (its sources are that country's);
-failing both, two years it names are sides (the sources dated in them). US and
+a document it names that the library does not hold is a side without sources
+(answered by a note); failing all, two years it names are sides. US and
 China is one case among these, not the rule. Each side is searched by topic
 (the question without the side names and comparing words) among its own sources,
 and answered by its best-ranked candidate, labelled with the side's name.
@@ -19,8 +20,8 @@ from assistant.core.analysis import Part, QuestionAnalysis, Side
 from assistant.core.kinds import BaseKind, Pass, Reading, register
 from assistant.core.lang import all_languages
 from assistant.core.parts import PartContext, PartDraft, sentence_of, support
-from assistant.retrieval.knowledge import display_name
 from assistant.models import DraftSentence
+from assistant.retrieval.knowledge import display_name
 from ingest.directory import DocumentDirectory
 
 MAX_SIDES = 4
@@ -52,6 +53,8 @@ def comparison_sides(question: str, analysis: QuestionAnalysis, directory: Docum
             if sources:
                 sides.append(Side(messages.country_names.get(code, code), sources, code))
                 side_countries.add(code)
+    if len(sides) == 1 and sides[0].source_ids & set(analysis.doc_refs):
+        sides += _absent_documents(question, analysis, directory, covered)
     if len(sides) < 2:
         years = sorted(set(re.findall(r"(?<!\d)(?:19|20)\d{2}(?!\d)", question)))
         dated = [Side(year, frozenset(i for i, m in metas.items() if m.date.startswith(year))) for year in years]
@@ -61,12 +64,41 @@ def comparison_sides(question: str, analysis: QuestionAnalysis, directory: Docum
     return tuple(sides[:MAX_SIDES]) if len(sides) >= 2 else ()
 
 
+def _absent_documents(question: str, analysis: QuestionAnalysis, directory: DocumentDirectory,
+                      covered: set[str]) -> list[Side]:
+    """Documents the comparison names that the library does not hold ("the G7 code of conduct").
+
+    They become sides without sources: the answer shows the other side and says this one is not in the library.
+    """
+    lang = analysis.lang
+    pair = lang.compared_pair.search(question)
+    if pair is None:
+        return []
+    absent = []
+    for named in (pair.group("a"), pair.group("b")):
+        named = named.strip(" \"'“”《》")
+        resolved = set(directory.resolve(named))
+        if resolved & covered or not lang.document_name.search(named):
+            continue
+        if any(p.search(named) for data in all_languages() for p in data.countries.values()) and not resolved:
+            continue
+        if not resolved:
+            absent.append(Side(named, frozenset()))
+    return absent[:1]
+
+
 LABEL_WORDS = 6
 
 
 def short_name(name: str) -> str:
-    """A side's label: a document's name up to its first comma or parenthesis ("…暂行办法, Chinese original" ->
-    "…暂行办法"), and at most six words ("Interim Measures for the Management of…")."""
+    """A side's label, from a document's name.
+
+    The document's symbol ("A/RES/78/265"), else its name up to its first comma or parenthesis
+    ("…暂行办法, Chinese original" -> "…暂行办法"), at most six words ("Interim Measures for the Management of…").
+    """
+    symbol = re.match(r"(?=\S*\d)(?=\S*[A-Za-z])\S+[/-]\S+(?=\s)", name)
+    if symbol:  # "A/RES/78/265 Seizing the opportunities of safe, …" is known by its symbol
+        return symbol.group(0)
     short = re.split(r"\s*[,，(（]", name, maxsplit=1)[0].strip() or name
     words = short.split()
     return " ".join(words[:LABEL_WORDS]) + "…" if len(words) > LABEL_WORDS else short
@@ -79,6 +111,8 @@ def topic_of(analysis: QuestionAnalysis) -> str:
         for pattern in data.countries.values():
             topic = pattern.sub(" ", topic)
         topic = data.comparison.sub(" ", topic)
+    for side in analysis.sides:
+        topic = re.sub(re.escape(side.label), " ", topic, flags=re.I)
     topic = " ".join(re.sub(r"[’']s\b", " ", topic).split())
     return topic if len(topic.split()) >= 2 or re.search(r"[\u3400-\u9fff]", topic) else analysis.query
 
@@ -99,11 +133,14 @@ class Comparison(BaseKind):
     def passes(self, part: Part, analysis: QuestionAnalysis) -> Sequence[Pass]:
         """Each side searched by topic among its own sources."""
         topic = topic_of(analysis)
-        return [Pass("side", tuple(sorted(side.source_ids)), topic, side.label) for side in analysis.sides]
+        return [Pass("side", tuple(sorted(side.source_ids)), topic, side.label) for side in analysis.sides
+                if side.source_ids]
 
     def structural(self, context: PartContext) -> PartDraft | None:
-        """A comparison whose sides are documents or countries of the library is answered side by side (a side
-        without a passage is named in a note after the answer)."""
+        """A comparison whose sides are documents or countries of the library is answered side by side.
+
+        A side without a passage is named in a note after the answer.
+        """
         return self.compose(context)
 
     def compose(self, context: PartContext) -> PartDraft | None:

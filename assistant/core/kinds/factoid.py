@@ -109,8 +109,10 @@ class Factoid(BaseKind):
         return None
 
     def compose(self, context: PartContext) -> PartDraft | None:
-        """The typed lead (when the top candidate holds one), then the candidate and its support (more of it
-        when there is no lead)."""
+        """The typed lead (when the top candidate holds one), then the candidate and its support.
+
+        More support is quoted when there is no lead.
+        """
         if not context.ranked:
             return None
         lead = typed_lead(context)

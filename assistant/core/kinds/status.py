@@ -16,8 +16,8 @@ from assistant.core.analysis import Part, QuestionAnalysis
 from assistant.core.kinds import BaseKind, Pass, Reading, register
 from assistant.core.lang import Messages
 from assistant.core.parts import PartContext, PartDraft, sentence_of
-from assistant.retrieval.knowledge import display_name
 from assistant.models import DraftSentence
+from assistant.retrieval.knowledge import display_name
 from ingest.models import SourceMeta
 from ingest.relations import NOT_IN_FORCE, Relation
 

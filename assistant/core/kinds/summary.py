@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from assistant.core.analysis import Part, QuestionAnalysis
+from assistant.core.evidence import content_tokens
 from assistant.core.kinds import BaseKind, Pass, Reading, register
 from assistant.core.parts import PartContext, PartDraft
-from assistant.core.evidence import content_tokens
 from assistant.models import DraftSentence
 from ingest.card_items import CardItem, OutlineItem
 from ingest.cards import Card

@@ -24,7 +24,9 @@ class Why(BaseKind):
 
     def compose(self, context: PartContext) -> PartDraft | None:
         """The best candidates, up to three of support."""
-        return answer_with(None, context.ranked[0].candidate, context, MAX_SUPPORT, wide=True) if context.ranked else None
+        if not context.ranked:
+            return None
+        return answer_with(None, context.ranked[0].candidate, context, MAX_SUPPORT, wide=True)
 
 
 register(Why())

@@ -33,12 +33,18 @@ class Messages:
     not_stated_which: str
     """"The library does not say which {noun} that is." (a "which company …?" question)."""
     not_stated_who: str
+    unsure: str
+    """A refused part whose best sentence holds the kind of fact asked: the sentence follows, hedged."""
+    unsure_part: str
+    """The same for one part of a question in several: ``{part}`` is the part's own words."""
     closest: str
     """Introduces the closest quotes after a "not stated" line."""
     unsupported_part: str
     """A part of a question the library does not answer: ``{part}`` is the part's own words."""
     missing_side: str
     """A comparison side without support: ``{sides}`` the sides' names joined by :attr:`or_word`."""
+    absent_side: str
+    """A comparison side the library holds no document of: ``{sides}`` as for :attr:`missing_side`."""
     or_word: str
     yes: str
     no: str
@@ -77,6 +83,10 @@ class LanguageData:
     """A requested count ("four functions", "三个方面"): group 1 the number, group 2 (optional) the noun."""
     summary: re.Pattern[str]
     comparison: re.Pattern[str]
+    compared_pair: re.Pattern[str]
+    """The two things a comparison names, as groups ``a`` and ``b`` ("How do A and B differ on …")."""
+    document_name: re.Pattern[str]
+    """A phrase that names a document by its type ("the G7 code of conduct", "欧盟人工智能法")."""
     factoid_opening: re.Pattern[str]
     who_opening: re.Pattern[str]
     """"Who …?": a missing answer is "the library does not say who"."""

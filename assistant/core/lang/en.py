@@ -31,7 +31,8 @@ ENGLISH = LanguageData(
         ("percentage", _rx(
             r"\bwhat (percentage|percent|share|proportion|fraction)\b|\bhow much of\b|\bwhat %|\bpercent(age)?\b|"
             r"\bhow (big|large) (a|is the) (share|cut)\b|\bwhat (refusal |pass |adoption )?rate\b|"
-            r"\b(what|how much) (is |was |'s )?(the )?tariff\b|\bwhat (\S+ ){0,3}(rate|share|percentage)\b|"
+            r"\b(what|how much) (is |was |'s )?(the )?tariff\b|\bwhat ([^\s-]+[ -]){0,3}(rate|share|percentage)\b|"
+            r"\b(above|below|over|under|beyond|exceed\w*|at) what (share|percentage|proportion|fraction|rate)\b|"
             r"\b(refusal|pass|adoption|penetration|error|acceptance|approval) rate\b"
         )),
         ("money", _rx(
@@ -39,7 +40,8 @@ ENGLISH = LanguageData(
             r"\b(what|how big|how large|how much) (is |was |'s )?(the )?(amount|budget|fine|penalty|price|cost|"
             r"investment|fee)s?\b|"
             r"\bhow much .{0,40}\b(cost|fund|invest|spend|pay|dollars|worth|investment|prize|grant|subsid\w*|fine|"
-            r"fined|penalt\w*|charge|fee)\b|\bhow (big|large|much) is .{0,40}\binvestment\b|\bwhat(?:'s| is)? the fine\b"
+            r"fined|penalt\w*|charge|fee)\b|\bhow (big|large|much) is .{0,40}\binvestment\b|"
+            r"\bwhat(?:'s| is)? the fine\b"
         )),
         ("number", _rx(r"\bhow many\b|\bwhat (number|count)\b|\bnumber of\b")),
         ("quantity", _rx(
@@ -98,6 +100,16 @@ ENGLISH = LanguageData(
         r"\b(compar\w*|differ\w*|versus|vs\.?|contrast|similar\w*|in common|same as|as opposed to)\b|"
         r"^\s*how do\b.+\band\b.+\b(treat|handle|approach|address|regulate|deal with)\b|\bboth\b.+\band\b"
     ),
+    compared_pair=_rx(
+        r"(?:\bbetween|^\s*(?:how|in what ways?|where)\s+(?:do|does|did)|\bcompare)\s+(?:the\s+)?(?P<a>.{2,80}?)\s+"
+        r"(?:and|with|to|vs\.?|versus)\s+(?:the\s+)?(?P<b>.{2,80}?)"
+        r"(?:\s+(?:differ|compare|contrast|diverge|agree|on|in|regarding|about|when|over)\b|\s*[?,.]|$)"
+    ),
+    document_name=_rx(
+        r"\b(codes? of (?:conduct|practice)|resolutions?|(?:executive )?orders?|act|law|rules?|regulations?|measures|"
+        r"framework|principles|declaration|guidelines?|guidance|strategy|plan|memorand(?:um|a)|standards?|"
+        r"convention|treaty|accord|agreement|charter|directive|bill|statute|communiqu[eé])\b"
+    ),
     factoid_opening=_rx(r"^\s*(?:who|whom|whose|when|where|how (?:many|much|long|soon))\b"),
     who_opening=_rx(r"^\s*who(?:m|se)?\b"),
     status=_rx(
@@ -129,7 +141,8 @@ ENGLISH = LanguageData(
         r"qualify|participate|notify|appeal)\b|\bhow to\b|\bwhat (are the )?steps\b|\bprocess (for|to)\b"
     ),
     definition=_rx(
-        r"^\s*(what(?:'s| is| are| was)\s+(?:a |an |the )?(?:term |concept of |notion of )?['\"“‘]?(?P<term>[^?]{2,80}?)"
+        r"^\s*(what(?:'s| is| are| was)\s+(?:a |an |the )?(?:term |concept of |notion of )?['\"“‘]?"
+        r"(?P<term>[^?]{2,80}?)"
         r"['\"”’]?\s*(?:\((?:in )?[^)]*\)|\s(?:in|under|according to|per|as used in) [^?]{3,80})?\s*\??\s*$)|"
         r"\bdefin(e|es|ed|ition)\b|\bwhat does .{2,60} mean\b|\bmeaning of\b|\bwhat is meant by\b|"
         r"\bwhat counts as\b|\bwho counts as\b|\bstand for\b|\bwhat qualifies as\b"
@@ -184,7 +197,8 @@ ENGLISH = LanguageData(
     ),
     asks_signer=_rx(r"\bwho\b.{0,40}\bsign(?:ed|s)?\b|\bsigned by\b"),
     asks_requirement=_rx(r"\b(require[sd]?|requirements?|obligations?|oblige[sd]?|mandate[sd]?|must|have to|has to|"
-                         r"duties|duty|ask[s]? .{1,40} to do|tell[s]? .{1,40} to do|direct[s]?|order[s]? .{1,30} to)\b"),
+                         r"duties|duty|ask[s]? .{1,40} to do|tell[s]? .{1,40} to do|direct[s]?|"
+                         r"order[s]? .{1,30} to)\b"),
     asks_issued=_rx(
         r"\b(sign|signed|issue|issued|adopt|adopted|publish|published|release|released|announce|announced|"
         r"come out|came out|put out|dated?)\b"
@@ -232,7 +246,7 @@ ENGLISH = LanguageData(
     question_words=_rx(
         r"\b(what|which|who|whom|whose|when|where|why|how|is|are|was|were|does|do|did|can|could|should|would|will|"
         r"many|much|long|often|soon|mean|means|meant|define|defined|definition|say|says|said|tell|explain|describe|"
-        r"summarize|summarise|summary|overview|list|name|give|main|key|point|points|still|force|effect|according|"
+        r"summarize|summarise|summary|overview|list|name|give|main|key|point|points|still|force|according|"
         r"exactly|actually|specifically|ok|okay|different|topic|quick|question)\b"
     ),
     politeness=_rx(r"^(can you|could you|please|tell me|i want to know|do you know|quick question)\s+"),
@@ -267,7 +281,8 @@ ENGLISH = LanguageData(
         "INTL": _rx(r"\b(un|united nations|general assembly)\b"),
     },
     defined_term=_rx(
-        r"(?:^|\bthe term\s+)[“\"‘']?(?P<term>[^“”\"‘’,;:]{2,60}?)[”\"’']?\s*(?:\([^)]{1,40}\)\s*)?(?:,\s*)?(?:–\s*|-\s*)?"
+        r"(?:^|\bthe term\s+)[“\"‘']?(?P<term>[^“”\"‘’,;:]{2,60}?)[”\"’']?\s*(?:\([^)]{1,40}\)\s*)?(?:,\s*)?"
+        r"(?:–\s*|-\s*)?"
         r"(?:means|refers? to|is defined as|are defined as|defined as|denotes|has the meaning)\b"
     ),
     counted=_rx(r"\bhow many\s+(?:\w+\s+){0,2}?(?P<noun>[a-z]+s)\b"),
@@ -290,9 +305,12 @@ ENGLISH = LanguageData(
         },
         not_stated_which="The library does not say which {noun} that is.",
         not_stated_who="The library does not say who.",
+        unsure="I am not sure the library answers this exactly.",
+        unsure_part='I am not sure the library answers "{part}" exactly; the closest it comes:',
         closest="What it does say:",
         unsupported_part='The library does not answer "{part}".',
         missing_side="Note: the library gave no supporting passage on the {sides} side of this comparison.",
+        absent_side="Note: the library does not hold the {sides}, so that side of the comparison is not answered.",
         or_word=" or ",
         yes="Yes:",
         no="No:",
