@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
+from functools import lru_cache
 
 from ingest.keywords import tokenize
 
@@ -33,9 +34,13 @@ _CODE = re.compile(r"\b(?=[A-Z0-9]*[A-Z])(?=[A-Z0-9]*\d)[A-Z0-9]{3,8}\b")
 _MARKER = re.compile(r"\s*\[\d+\]")  # any length: a source's "[1000]" must not pass for an answer's marker
 
 
-def content_tokens(text: str) -> set[str]:
-    """The BM25 tokens of ``text`` as a set (stop words already dropped)."""
-    return set(tokenize(text))
+@lru_cache(maxsize=100_000)
+def content_tokens(text: str) -> frozenset[str]:
+    """The BM25 tokens of ``text`` as a set (stop words already dropped).
+
+    Cached: the same sentences and windows come back question after question.
+    """
+    return frozenset(tokenize(text))
 
 
 def coverage(claim: Iterable[str], evidence: AbstractSet[str], idf: Idf) -> float:

@@ -62,7 +62,7 @@ def spans_of(text: str, answer_type: str) -> tuple[Span, ...]:
 
 
 def _focus_positions(text: str, focus: frozenset[str], words: tuple[str, ...]) -> list[int]:
-    positions = [m.start() for m in re.finditer(r"[\w'’.-]+", text) if set(tokenize(m.group())) & focus]
+    positions = [m.start() for m in re.finditer(r"[\w'’.-]+", text) if content_tokens(m.group()) & focus]
     positions += [text.find(w) for w in words if w in text]
     return positions
 
@@ -142,7 +142,7 @@ def _kind_cue(candidate: Candidate, part: Part, lang_cues: dict[str, re.Pattern[
         match = defining.search(text)
         if not match:
             return 0.0
-        head = set(tokenize(text[: match.start() + 1]))
+        head = content_tokens(text[: match.start() + 1])
         focus = part.focus_terms
         if part.focus_words:
             return float(any(w in text[: match.start() + 2] for w in part.focus_words))
@@ -178,8 +178,8 @@ def counts_asked_noun(span: Span, text: str, part: Part) -> float:
     after = text[span.end : span.end + 40]
     if re.search(r"[\u3400-\u9fff]", part.counted):
         return float(part.counted in text[span.start : span.end + 8])
-    wanted = set(tokenize(part.counted))
-    return float(bool(wanted & set(tokenize(" ".join(re.findall(r"[\w'’-]+", after)[:6])))))
+    wanted = content_tokens(part.counted)
+    return float(bool(wanted & content_tokens(" ".join(re.findall(r"[\w'’-]+", after)[:6]))))
 
 
 def window_focus(span: Span, text: str, part: Part, only: frozenset[str] | None = None) -> float:
@@ -193,7 +193,7 @@ def window_focus(span: Span, text: str, part: Part, only: frozenset[str] | None 
         return 0.0
     before = re.findall(r"[\w'’.-]+", text[: span.start])[-8:]
     after = re.findall(r"[\w'’.-]+", text[span.end :])[:8]
-    window = set(tokenize(" ".join(before + after)))
+    window = content_tokens(" ".join(before + after))
     return len(window & focus) / len(focus)
 
 
@@ -236,7 +236,7 @@ def _coverage_of(part: Part, text: str) -> float:
         return sum(len(w) for w in part.focus_words if w in text) / total
     if not part.focus_terms:
         return 0.0
-    return len(part.focus_terms & set(tokenize(text))) / len(part.focus_terms)
+    return len(part.focus_terms & content_tokens(text)) / len(part.focus_terms)
 
 
 def _bigrams(tokens: list[str]) -> set[tuple[str, str]]:

@@ -57,7 +57,7 @@ class VerifiedAnswer:
     """Each kept line with the part of the question its draft sentence answers."""
 
 
-def _best_quote(sentence_tokens: set[str], passage: Passage, idf: Idf) -> tuple[int, int, float]:
+def _best_quote(sentence_tokens: frozenset[str], passage: Passage, idf: Idf) -> tuple[int, int, float]:
     """The span of the passage sentence (or adjacent pair) that covers the claim best."""
     text = passage.chunk.text
     spans = split_sentences(text) or [(0, len(text))]
@@ -150,7 +150,7 @@ def verify_draft(
     citations: list[Citation] = []
     lines: list[str] = []
     parts: list[int] = []
-    seen: list[set[str]] = []
+    seen: list[frozenset[str]] = []
     dropped = 0
     free_form = [s for s in draft.sentences if s.chunk_id is None]
     similarity: dict[int, np.ndarray] = {}
@@ -186,12 +186,12 @@ def verify_draft(
     return VerifiedAnswer("".join(lines).strip(), citations, dropped, kept, list(zip(parts, lines, strict=True)))
 
 
-def _acceptable_free_form(text: str, tokens: set[str], question_tokens: set[str]) -> bool:
+def _acceptable_free_form(text: str, tokens: frozenset[str], question_tokens: frozenset[str]) -> bool:
     """An LLM sentence worth checking: on topic, not a fragment, not an echoed instruction."""
     return free_form_problem(text, tokens, question_tokens) is None
 
 
-def free_form_problem(text: str, tokens: set[str], question_tokens: set[str]) -> str | None:
+def free_form_problem(text: str, tokens: frozenset[str], question_tokens: frozenset[str]) -> str | None:
     """Why an LLM sentence is not worth checking against the passages (None: check it).
 
     Args:

@@ -57,7 +57,7 @@ def answer_sentences(text: str) -> list[str]:
     text = _PASSAGE_TAG.sub(" ", text)
     spans = split_sentences(text)
     kept: list[str] = []
-    seen: list[set[str]] = []
+    seen: list[frozenset[str]] = []
     for index, (start, end) in enumerate(spans):
         sentence = " ".join(text[start:end].split())
         plain = strip_markers(sentence)

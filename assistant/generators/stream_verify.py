@@ -143,7 +143,7 @@ class SentenceChecker:
         self.citations: list[Citation] = []
         self.seconds = 0.0
         self._markers: dict[tuple[str, int, int], int] = {}
-        self._seen: list[set[str]] = []
+        self._seen: list[frozenset[str]] = []
         self._pool: ThreadPoolExecutor | None = None
         self._vectors: Future[np.ndarray] | None = None
         if embeddings is not None and passages:
@@ -213,7 +213,7 @@ class SentenceChecker:
                 return support
         return find_support(text, self.passages, self.idf, similarity)
 
-    def _why_unsupported(self, text: str, tokens: set[str]) -> str:
+    def _why_unsupported(self, text: str, tokens: frozenset[str]) -> str:
         if not self.passages:
             return "no passage to check it against"
         scored = [(coverage(tokens, content_tokens(p.chunk.text), self.idf), p) for p in self.passages]
