@@ -164,7 +164,7 @@ def _extractive_draft(service: Any, request: Any) -> tuple[int, int]:
 
     turn = service.prepare.invoke(Turn(request=request, generator="extractive"))
     data = service.generation_input(turn)
-    if not service.admits(turn, data):
+    if not service.admits(turn):
         return 0, 0
     draft = service.generator("extractive").draft(data)
     verified = verify_draft(draft, turn.passages, service.retriever.snapshot().idf, service.library.embeddings,

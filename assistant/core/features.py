@@ -44,7 +44,7 @@ FEATURES = (
     "source_date_match", "asks_issued", "issued_date_match", "counts_asked_noun", "span_window_focus",
     "defines_asked_term", "bigram_overlap", "rarest_term", "section_match", "chunk_lexical", "actor_subject",
     "within_source", "within_source_gap", "span_relation", "relation_present", "missing_asked_type",
-    "typed_in_named_doc",
+    "typed_in_named_doc", "untyped_outside_named_doc",
 )
 """Feature names, in column order."""
 _INDEX = {name: i for i, name in enumerate(FEATURES)}
@@ -334,6 +334,8 @@ def part_features(
             row[_INDEX["in_named_doc"]] = float(candidate.source_id in named)
             row[_INDEX["outside_named_doc"]] = float(candidate.source_id not in named)
             row[_INDEX["typed_in_named_doc"]] = row[_INDEX["in_named_doc"]] * row[_INDEX["type_present"]]
+            row[_INDEX["untyped_outside_named_doc"]] = (row[_INDEX["outside_named_doc"]]
+                                                        * row[_INDEX["missing_asked_type"]])
         role = candidate.role
         row[_INDEX["role_body"]] = float(role == "body")
         row[_INDEX["role_list_item"]] = float(role == "list_item")

@@ -292,10 +292,11 @@ def derive_term_pairs(parallel: list[tuple[str, str]]) -> dict[str, str]:
     # Keep mutual best matches only: the word's best token has that word as its own best.
     best_token = {w: max(options) for w, options in scored.items()}
     best_word: dict[str, tuple[float, str]] = {}
-    for word, (dice, token) in best_token.items():
+    # Sorted, so a tie is always won by the same word: set and hash order differ from process to process.
+    for word, (dice, token) in sorted(best_token.items()):
         if token not in best_word or (dice, -len(word)) > (best_word[token][0], -len(best_word[token][1])):
             best_word[token] = (dice, word)
-    return {word: token for token, (_dice, word) in best_word.items() if best_token[word][1] == token}
+    return {word: token for token, (_dice, word) in sorted(best_word.items()) if best_token[word][1] == token}
 
 
 class BilingualTable:

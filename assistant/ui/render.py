@@ -93,13 +93,36 @@ def _parts_body(answer: Answer, cited: dict[int, Citation], token: str) -> str:
             continue
         label = confidence_label(part.confidence)
         check = answer_check(part.confidence) if label == "high" else ""
-        badge = (f'<span class="pc-confidence pc-confidence-{label}" title="Calibrated: of parts scored like this, '
-                 f'{part.confidence:.0%} were answered right">{_LABELS[label]}</span>')
+        badge = _confidence_badge(part.confidence)
         blocks.append(f'<div class="pc-part" data-confidence="{part.confidence:.3f}">'
                       f'{_answer_body(part.text, cited, token, check)}{badge}</div>')
     joined = "\n\n".join(shown)
     rest = answer.answer[len(joined):] if joined and answer.answer.startswith(joined) else ""
     return "".join(blocks) + (_answer_body(rest, cited, token, "") if rest.strip() else "")
+
+
+def _confidence_badge(confidence: float) -> str:
+    """The confidence label of a part, its calibrated meaning in the tooltip."""
+    label = confidence_label(confidence)
+    return (f'<span class="pc-confidence pc-confidence-{label}" title="Calibrated: of parts scored like this, '
+            f'{confidence:.0%} were answered right">{_LABELS[label]}</span>')
+
+
+def _whole_answer_badge(answer: Answer) -> str:
+    """The confidence label of an answer drafted whole: its least confident supported part's, if any."""
+    confidences = [p.confidence for p in answer.parts if p.supported]
+    return f'<div class="pc-part">{_confidence_badge(min(confidences))}</div>' if confidences else ""
+
+
+def _whole_answer_check(answer: Answer) -> str:
+    """The tick for an answer drafted whole (by an LLM): its parts carry the selector's confidence but no text.
+
+    Its verified sentences are ticked only when every part was judged answerable with high confidence, since a
+    sentence cannot be told apart by part; with no parts at all there is nothing to say how sure they are.
+    """
+    if not answer.parts or not all(p.supported and confidence_label(p.confidence) == "high" for p in answer.parts):
+        return ""
+    return answer_check(min(p.confidence for p in answer.parts))
 
 
 def quote_in_context(citation: Citation, stored_text: str | None, chars: int = CONTEXT_CHARS) -> str:
@@ -176,7 +199,8 @@ def render_answer(answer: Answer, lookup: TextLookup, token: str, pages: PageLoo
     timing = _footer(answer)
     copy = (f' · <a class="pc-copy" href="{esc(copy_href)}" title="Copy this answer as Markdown with footnotes">'
             "Copy with sources</a>") if copy_href else ""
-    body = _parts_body(answer, cited, token) if answer.parts else _answer_body(answer.answer, cited, token)
+    body = (_parts_body(answer, cited, token) if any(p.text for p in answer.parts)
+            else _answer_body(answer.answer, cited, token, _whole_answer_check(answer)) + _whole_answer_badge(answer))
     return (f'<div class="pc-answer">{body}'
             f'<div class="pc-sources"><div class="pc-sources-title">Sources</div>{"".join(notes)}</div>'
             f'<div class="pc-timing">{timing}{copy}</div></div>')

@@ -192,8 +192,9 @@ def test_every_text_stage_is_linear_on_hostile_text(shape: str) -> None:
             continue  # this fast at 4x, the stage is below the bar: timing it would only measure noise
         times = [_seconds(_stages(text, count)[stage], repeat=1) for text in texts]
         if _growth(times) > MAX_GROWTH_PER_DOUBLING and times[2] > MIN_JUDGED_SECONDS:
-            # Confirm with the median of three more rounds (the machine is shared).
+            # Confirm with the fastest of three more rounds (the machine is shared); a stage that is under the bar
+            # at 4x on the confirming rounds was only slowed by a neighbour.
             again = [_seconds(_stages(text, count)[stage], repeat=3) for text in texts]
-            if _growth(again) > MAX_GROWTH_PER_DOUBLING:
+            if _growth(again) > MAX_GROWTH_PER_DOUBLING and again[2] > MIN_JUDGED_SECONDS:
                 failures.append(f"{stage}: {' / '.join(f'{t:.4f}' for t in again)} s")
     assert not failures, f"{shape}: " + "; ".join(failures)

@@ -31,6 +31,14 @@ def test_each_cited_sentence_of_a_confident_part_gets_one_tick_and_the_footer_na
     for shown in (unsure, answer.model_copy(update={"parts": []})):
         body = render_answer(shown, lambda _: None, "t").split('<div class="pc-sources">')[0]
         assert "✓" not in body and '[2]</a>' in body
+    # an LLM answer: parts with the selector's confidence but no text; its own sentences are the body
+    drafted_whole = answer.model_copy(update={"parts": [answer.parts[0].model_copy(update={"text": ""})]})
+    body = render_answer(drafted_whole, lambda _: None, "t").split('<div class="pc-sources">')[0]
+    assert "One claim." in body and body.count(tick) == 2
+    drafted_unsure = drafted_whole.model_copy(update={"parts": [drafted_whole.parts[0].model_copy(
+        update={"confidence": 0.4})]})
+    body = render_answer(drafted_unsure, lambda _: None, "t").split('<div class="pc-sources">')[0]
+    assert "One claim." in body and "✓" not in body
     footer = html.split('class="pc-timing">')[1]
     assert footer.startswith("extractive (fallback from openai) · ")
     assert "smollm2" in footer and "2.5 s" in footer and "1 model sentence withheld" in footer

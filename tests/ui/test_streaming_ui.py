@@ -65,8 +65,14 @@ def test_tokens_stream_verified_sentences_are_ticked_and_withheld_ones_vanish(pa
     final = next(i for i, s in enumerate(states) if "pc-timing" in s)
     assert drafts and drafts[0] < final, "no unverified tokens were shown while the model wrote"
     assert "machine-generated" in answer.inner_text()
+    # The tick now says "answers the question": an LLM answer's verified sentences carry it only when every part
+    # was judged answerable with high confidence, and its confidence is named either way.
+    stored = _latest_answer(llm_ui)
+    confident = all(p["supported"] and p["confidence"] >= 0.75 for p in stored["parts"])
+    shown = answer.locator("p").first.inner_text()
     ticks = answer.locator(".pc-check")
-    assert ticks.count() == answer.locator("p").first.inner_text().count("✓") >= 1
+    assert ticks.count() == shown.count("✓") == (shown.count("[1]") if confident else 0)
+    assert answer.locator(".pc-confidence").count() == 1
     footer = answer.locator(".pc-timing").inner_text()
     assert "openai" in footer and "smollm2" in footer
 
