@@ -184,3 +184,13 @@ def answer_with(lead: Lead | None, first: Candidate, context: PartContext, limit
                    WIDE_OTHER_SHARE) if wide else support(context.ranked, [first], shown, limit, context.named)
     sentences += [sentence_of(candidate) for candidate in more]
     return PartDraft(sentences, lead)
+
+
+def answer_open(context: PartContext, limit: int) -> PartDraft | None:
+    """An open part (describe, procedure, why): the best candidate and up to ``limit`` of wide support.
+
+    None when the part has no candidates.
+    """
+    if not context.ranked:
+        return None
+    return answer_with(None, context.ranked[0].candidate, context, limit, wide=True)

@@ -54,7 +54,7 @@ def comparison_sides(question: str, analysis: QuestionAnalysis, directory: Docum
                 sides.append(Side(messages.country_names.get(code, code), sources, code))
                 side_countries.add(code)
     if len(sides) == 1 and sides[0].source_ids & set(analysis.doc_refs):
-        sides += _absent_documents(question, analysis, directory, covered)
+        sides += _absent_documents(question, analysis, directory)
     if len(sides) < 2:
         years = sorted(set(re.findall(r"(?<!\d)(?:19|20)\d{2}(?!\d)", question)))
         dated = [Side(year, frozenset(i for i, m in metas.items() if m.date.startswith(year))) for year in years]
@@ -64,8 +64,7 @@ def comparison_sides(question: str, analysis: QuestionAnalysis, directory: Docum
     return tuple(sides[:MAX_SIDES]) if len(sides) >= 2 else ()
 
 
-def _absent_documents(question: str, analysis: QuestionAnalysis, directory: DocumentDirectory,
-                      covered: set[str]) -> list[Side]:
+def _absent_documents(question: str, analysis: QuestionAnalysis, directory: DocumentDirectory) -> list[Side]:
     """Documents the comparison names that the library does not hold ("the G7 code of conduct").
 
     They become sides without sources: the answer shows the other side and says this one is not in the library.
@@ -77,13 +76,11 @@ def _absent_documents(question: str, analysis: QuestionAnalysis, directory: Docu
     absent = []
     for named in (pair.group("a"), pair.group("b")):
         named = named.strip(" \"'“”《》")
-        resolved = set(directory.resolve(named))
-        if resolved & covered or not lang.document_name.search(named):
+        if directory.resolve(named) or not lang.document_name.search(named):
+            continue  # the library holds it, or it is not a document's name
+        if any(p.search(named) for data in all_languages() for p in data.countries.values()):
             continue
-        if any(p.search(named) for data in all_languages() for p in data.countries.values()) and not resolved:
-            continue
-        if not resolved:
-            absent.append(Side(named, frozenset()))
+        absent.append(Side(named, frozenset()))
     return absent[:1]
 
 

@@ -7,7 +7,7 @@ duties ("shall submit", "应当报送") through its ``kind_cue`` feature.
 from __future__ import annotations
 
 from assistant.core.kinds import BaseKind, Reading, register
-from assistant.core.parts import PartContext, PartDraft, answer_with
+from assistant.core.parts import PartContext, PartDraft, answer_open
 
 MAX_SUPPORT = 3
 
@@ -24,9 +24,7 @@ class Procedure(BaseKind):
 
     def compose(self, context: PartContext) -> PartDraft | None:
         """The best candidates, up to three of support."""
-        if not context.ranked:
-            return None
-        return answer_with(None, context.ranked[0].candidate, context, MAX_SUPPORT, wide=True)
+        return answer_open(context, MAX_SUPPORT)
 
 
 register(Procedure())
