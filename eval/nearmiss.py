@@ -81,7 +81,8 @@ def swapped_actor(text: str, doc: str, language: str, salt: int) -> NearMiss | N
     return None
 
 
-def _parse_date(value: str) -> date | None:
+def parse_date(value: str) -> date | None:
+    """The date written as "March 4, 2025" or "4 March 2025" in ``value`` (None when there is none)."""
     match = re.search(r"(" + "|".join(MONTHS) + r")\s+(\d{1,2}),\s+(\d{4})", value)
     if match:
         return date(int(match.group(3)), MONTHS.index(match.group(1)) + 1, int(match.group(2)))
@@ -100,7 +101,7 @@ def date_spellings(day: date) -> list[str]:
 
 def shifted_date(text: str, doc: str, value: str, thing: str) -> NearMiss | None:
     """"What does <doc> say about <thing> on <D'>?" for a date D it gives, D' written nowhere."""
-    day = _parse_date(value)
+    day = parse_date(value)
     if day is None:
         return None
     for months in (2, 5, -3, 7):
@@ -120,7 +121,8 @@ def missing_fine(text: str, doc: str, title: str, language: str) -> NearMiss | N
     """"What is the maximum fine for violating <doc>?" for a binding-sounding text that states no fine amount."""
     if not _BINDING.search(title):
         return None
-    amounts = re.search(r"[$€£¥]\s?\d|\d[\d,.]*\s*(?:dollars|euros|yuan|万元|元)", text, re.I)
+    amounts = re.search(r"[$€£¥]\s?\d|\d[\d,.]*\s*(?:dollars|euros|yuan|万元|元)|[一二三四五六七八九十百千万两]+元",
+                        text, re.I)
     fines = re.search(r"\b(?:fine|penalt|sanction)\w*|罚款|处罚", text, re.I)
     if amounts and fines:
         return None

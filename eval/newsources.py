@@ -1,9 +1,10 @@
 """Evaluating new sources: draft questions for them, and index them apart from the main library.
 
 ``draft_questions`` reads documents offline, builds each one's card as an ingest
-would, and drafts questions the way users ask them (:mod:`eval.drafting`):
-definitions, deadlines and actors of provisions, key figures, status and relations,
-summaries and near-miss unanswerables, each ``reviewed: false`` for a person to edit.
+would, and drafts questions the way users ask them (:mod:`eval.user_drafts`): dates, deadlines,
+amounts, who, definitions, lists, yes/no, summaries, status, one near-miss and one
+question in the other language per document, each ``reviewed: false`` for a person to
+review (``policychat eval review``).
 With ``POLICYCHAT_LLM_BASE_URL`` set, an OpenAI-compatible model may reword them
 (:mod:`eval.rewrite`). ``prepare_libraries`` builds two throw-away libraries under
 ``<data_dir>/eval-sources/``: the new sources alone, and a copy of the main library
@@ -13,10 +14,12 @@ plus the new sources, so the main index is never written.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from eval.dataset import GoldItem
-from eval.drafting import NewDocument, doc_name, draft_document
+from eval.drafting import Draft, NewDocument
+from eval.user_drafts import chinese_name, draft_for_review, english_name
 from ingest.cards import build_card
 from ingest.chunk import chunk_source
 from ingest.embed import load_token_counter
@@ -71,18 +74,34 @@ def draft_questions(
     settings = settings or get_settings()
     docs = read_new_documents(folder, known_sources, settings)
     relations = library_relations({d.meta.id: d.chunks for d in docs}, [d.meta for d in docs])
-    names = {d.meta.id: doc_name(d.meta) for d in docs}
-    drafts = [draft for doc in docs for draft in draft_document(doc, relations, names, prefix)]
+    names = {d.meta.id: english_name(d) if d.meta.language != "zh" else chinese_name(d).strip("《》") for d in docs}
+    items = [item for doc in docs for item in draft_for_review(doc, prefix, relations=relations, names=names)]
     if settings.models.llm_base_url:
         from eval.rewrite import rewrite_drafts
 
-        drafts = rewrite_drafts(drafts, settings)
-    return [draft.item for draft in drafts]
+        keep = {item.id: [name for name in names.values() if name in item.question] for item in items}
+        items = [draft.item for draft in rewrite_drafts([Draft(item, keep[item.id]) for item in items], settings)]
+    return items
 
 
-def prepare_libraries(settings: Settings, sources: Path) -> dict[str, tuple[Library, IngestReport]]:
+def comparison_blocker(settings: Settings) -> str | None:
+    """Why the ``whole`` scratch library cannot stand for the main library before the new sources; None if it can."""
+    if settings.store.uses_chroma_server:
+        return (f"the main library is on a Chroma server ({settings.store.chroma_host}:{settings.store.chroma_port}), "
+                "which the scratch libraries do not copy; run against an embedded library to compare")
+    if not (Path(settings.store.data_dir) / "catalog.sqlite").is_file():
+        return f"the main library in {settings.store.data_dir} is empty (no catalog.sqlite); there is nothing before"
+    return None
+
+
+def prepare_libraries(
+    settings: Settings, sources: Path, before_ingest: Callable[[str, Library], None] | None = None
+) -> dict[str, tuple[Library, IngestReport]]:
     """Ingest ``sources`` into two scratch libraries: ``new`` (alone) and ``whole`` (main copy + new).
 
+    ``before_ingest(name, library)``, when given, is called with each scratch library before the
+    sources go in: ``whole`` is then an exact copy of the main library (see :func:`comparison_blocker`),
+    so answers taken from it are the main library's answers without the main index being opened.
     The main data directory is only read (copied), never written.
     """
     root = Path(settings.store.data_dir) / "eval-sources"
@@ -96,5 +115,7 @@ def prepare_libraries(settings: Settings, sources: Path) -> dict[str, tuple[Libr
     libraries: dict[str, tuple[Library, IngestReport]] = {}
     for name, scoped in (("new", alone), ("whole", whole)):
         library = Library(scoped)
+        if before_ingest is not None:
+            before_ingest(name, library)
         libraries[name] = (library, ingest_paths(library, [sources]))
     return libraries
