@@ -1,12 +1,16 @@
-"""The Gradio Blocks layout: a Chat tab (threads, chat, filters, passages) and a Library tab.
+"""The Gradio Blocks layout: a Chat tab (threads, chat, filters, passages), a Library tab and an Eval tab.
 
 The components are built here and bound to the callbacks of
 :mod:`assistant.ui.threads`, :mod:`assistant.ui.feedback`,
 :mod:`assistant.ui.sources` and :mod:`assistant.ui.callbacks`; the Library
-tab's widgets are in :mod:`assistant.ui.library_tab`.
+tab's widgets are in :mod:`assistant.ui.library_tab`. More tabs come from the ``policychat.ui_tabs``
+entry points declared in pyproject.toml (the Eval tab: :mod:`eval.ui_tab`), so this layer never
+imports the evaluation; each is a function ``(threads, api_key)`` building its widgets inside the tab.
 """
 
 from __future__ import annotations
+
+from importlib.metadata import entry_points
 
 import gradio as gr
 
@@ -113,6 +117,9 @@ def build_ui(runtime: Runtime) -> gr.Blocks:
                             passages = gr.HTML(PASSAGES_PLACEHOLDER, elem_id="pc-passages")
             with gr.Tab("Library", id="library"):
                 lib = build_library_tab(settings)
+            for plugin in sorted(entry_points(group="policychat.ui_tabs"), key=lambda entry: entry.name):
+                with gr.Tab(plugin.name.capitalize(), id=plugin.name):
+                    plugin.load()(threads, api_key)
 
         view = [chatbot, thread_id, message_ids, turns, thread_list, title, export, stale, reask]
         ask_inputs = [question, chatbot, thread_id, message_ids, turns, api_key, countries, doc_types, date_from,
