@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from assistant.core.analysis import analyze_question
 from assistant.retrieval.retrieve import HybridRetriever, Mode
 from eval.dataset import GoldItem
-from eval.metrics import ItemResult, retrieval_scores, summarize
+from eval.metrics import ItemResult, retrieval_scores, summarize, summary_intervals
 from ingest.library import Library
 
 RETRIEVAL_METRICS = ("hit@1", "hit@3", "hit@5", "recall@5", "mrr", "ndcg@10", "evidence@5")
@@ -40,8 +40,16 @@ Retrieve = Callable[[str], list[tuple[str, str]]]
 """A retrieval function: query -> [(source_id, passage text)], best first."""
 
 
-def score_retrieval(items: list[GoldItem], retrieve: Retrieve) -> dict[str, float | None]:
-    """Retrieval metrics of ``retrieve`` over the answerable items."""
+class RetrievalScores(dict[str, float | None]):
+    """A variant's metrics (``{metric: value}``, as reports list them) with their bootstrap 95 % intervals."""
+
+    def __init__(self, values: dict[str, float | None], intervals: dict[str, tuple[float, float] | None]) -> None:
+        super().__init__(values)
+        self.intervals = intervals
+
+
+def score_retrieval(items: list[GoldItem], retrieve: Retrieve) -> RetrievalScores:
+    """Retrieval metrics of ``retrieve`` over the answerable items, with their intervals (``.intervals``)."""
     results = []
     for item in items:
         if not item.answerable:
@@ -53,8 +61,8 @@ def score_retrieval(items: list[GoldItem], retrieve: Retrieve) -> dict[str, floa
         result.reciprocal_rank, result.ndcg10 = scores["rr"], scores["ndcg10"]  # type: ignore[assignment]
         result.evidence_at5 = scores["evidence_at5"]  # type: ignore[assignment]
         results.append(result)
-    summary = summarize(results)
-    return {metric: summary[metric] for metric in RETRIEVAL_METRICS}
+    summary, spread = summarize(results), summary_intervals(results)
+    return RetrievalScores({m: summary[m] for m in RETRIEVAL_METRICS}, {m: spread.get(m) for m in RETRIEVAL_METRICS})
 
 
 def run_ablations(retriever: HybridRetriever, items: list[GoldItem], top_k: int = 10) -> dict[str, dict]:
@@ -70,7 +78,7 @@ def run_ablations(retriever: HybridRetriever, items: list[GoldItem], top_k: int 
     return table
 
 
-def langchain_baseline(library: Library, items: list[GoldItem], k: int = 4) -> dict[str, float | None]:
+def langchain_baseline(library: Library, items: list[GoldItem], k: int = 4) -> RetrievalScores:
     """The stock LangChain recipe on the library's stored texts, scored like the variants.
 
     Builds an in-memory Chroma collection from 1000/200 character splits (the

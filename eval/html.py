@@ -1,6 +1,7 @@
 """A self-contained HTML report: summary vs baseline, per-tag table, charts as embedded PNGs.
 
-Also the optional LLM judge's section, in HTML and (for report.md) in Markdown.
+Also the reliability diagram of the answers' confidence, the gold items that changed when sources
+were added, and the optional LLM judge's section, in HTML and (for report.md) in Markdown.
 """
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from eval.dataset import GoldItem
-from eval.metrics import K_VALUES, ItemResult, worst_dev_items
+from eval.intervals import bootstrap_interval, format_with_interval
+from eval.metrics import K_VALUES, ItemResult, summary_intervals, worst_dev_items
 
 if TYPE_CHECKING:
+    from eval.changes import ChangeReport
     from eval.judge import JudgeReport
+    from eval.reliability import Reliability
 
 
 def _png(figure) -> str:  # a matplotlib Figure
@@ -56,8 +60,85 @@ def _charts(summary: dict[str, float | None], ablations: dict[str, dict]) -> lis
     return images
 
 
+def _reliability_chart(table: Reliability) -> str | None:
+    """The reliability diagram as a PNG (base64): observed right rate against mean confidence per bucket."""
+    filled = [b for b in table.buckets if b.mean_confidence is not None and b.observed is not None]
+    if not filled:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(4.2, 4))
+    ax.plot([0, 1], [0, 1], linestyle="--", color="#999", label="calibrated")
+    xs = [b.mean_confidence or 0.0 for b in filled]
+    ys = [b.observed or 0.0 for b in filled]
+    spans = [b.interval or (y, y) for b, y in zip(filled, ys, strict=True)]
+    errors = [[y - low for (low, _), y in zip(spans, ys, strict=True)],
+              [high - y for (_, high), y in zip(spans, ys, strict=True)]]
+    ax.errorbar(xs, ys, yerr=errors, fmt="o", capsize=3, label="observed (95 % interval)")
+    for b, x, y in zip(filled, xs, ys, strict=True):
+        ax.annotate(f"n={b.items}", (x, y), textcoords="offset points", xytext=(5, -12), fontsize=7)
+    for edge in {b.low for b in table.buckets} - {0.0}:
+        ax.axvline(edge, color="#ddd", linewidth=0.8)
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel("mean confidence of the answer")
+    ax.set_ylabel("share answered right")
+    ax.legend(fontsize=7, loc="lower right")
+    ax.grid(alpha=0.3)
+    image = _png(fig)
+    plt.close(fig)
+    return image
+
+
+def reliability_html_section(table: Reliability | None) -> str:
+    """The "Reliability of the confidence" section of report.html: the table and the diagram."""
+    if table is None:
+        return ""
+    rows = "".join(
+        f"<tr><td>{b.low:.2f}–{b.high:.2f}</td><td>{b.label}</td><td>{b.items}</td><td>{_fmt(b.mean_confidence)}</td>"
+        f"<td>{format_with_interval(b.observed, b.interval)}</td></tr>"
+        for b in table.buckets
+    )
+    chart = _reliability_chart(table)
+    image = f'<img alt="reliability diagram" src="data:image/png;base64,{chart}">' if chart else ""
+    return (
+        f'<h2 id="reliability">Reliability of the confidence</h2><p>Answered, answerable items by the answer’s '
+        f"confidence (its least confident answered part): {table.items} items, expected calibration error "
+        f"{_fmt(table.ece)}. Right = every key fact, no refusal.</p><table><tr><th>confidence</th><th>label</th>"
+        f"<th>items</th><th>mean confidence</th><th>observed right rate</th></tr>{rows}</table>{image}"
+    )
+
+
+def changes_html_section(report: ChangeReport | None) -> str:
+    """The "What changed when the sources were added" section of report.html (empty without a comparison)."""
+    if report is None:
+        return ""
+    from eval.changes import SECTION_TITLE
+
+    head = f'<h2 id="changes">{SECTION_TITLE}</h2>'
+    if report.skipped:
+        return f"{head}<p>Not compared: {html.escape(report.skipped)}</p>"
+    counts = "".join(f"<tr><td>{d}</td><td>{n}</td></tr>" for d, n in report.counts().items())
+    rows = "".join(
+        f"<tr><td>{html.escape(c.id)}</td><td>{html.escape(c.question)}</td><td>{c.direction}</td>"
+        f"<td>{', '.join(c.changed)}</td><td>{html.escape(c.before[:300])}</td>"
+        f"<td>{html.escape(c.after[:300])}</td></tr>"
+        for c in report.changes
+    )
+    return (
+        f"{head}<p>{report.compared} gold items asked on the main library and on it with the new sources; "
+        f"{len(report.changes)} changed.</p><table><tr><th>direction</th><th>items</th></tr>{counts}</table>"
+        + (f"<table><tr><th>id</th><th>question</th><th>direction</th><th>changed</th><th>before</th><th>after</th>"
+           f"</tr>{rows}</table>" if rows else "")
+    )
+
+
 def _rate(values: list[float]) -> str:
-    return _fmt(sum(values) / len(values) if values else None)
+    """The mean of per-item values with its bootstrap 95 % interval."""
+    return format_with_interval(sum(values) / len(values) if values else None, bootstrap_interval(values))
 
 
 def _per_source_rows(results: list[ItemResult], gold: dict[str, GoldItem]) -> str:
@@ -146,17 +227,22 @@ def write_html(
     failures: list[str],
     gold: dict[str, GoldItem] | None = None,
     judge: JudgeReport | None = None,
+    calibration: Reliability | None = None,
+    changes: ChangeReport | None = None,
 ) -> None:
     """Write ``report.html``: summary with deltas vs ``baseline``, per-tag table, charts, worst items.
 
-    With ``judge``, a separate "LLM judge (not gating)" section follows the gate verdict and summary.
+    With ``judge``, a separate "LLM judge (not gating)" section follows the gate verdict and summary;
+    with ``calibration`` the reliability table and diagram, with ``changes`` the changed gold items.
     """
     rows = []
+    spread = summary_intervals(results)
     for metric, value in summary.items():
         base = (baseline or {}).get(metric)
         delta = "" if base is None or value is None else f"{value - base:+.3f}"
         rows.append(
-            f"<tr><td>{html.escape(metric)}</td><td>{_fmt(value)}</td><td>{_fmt(base)}</td><td>{delta}</td></tr>"
+            f"<tr><td>{html.escape(metric)}</td><td>{format_with_interval(value, spread.get(metric))}</td>"
+            f"<td>{_fmt(base)}</td><td>{delta}</td></tr>"
         )
     by_tag: dict[str, list[ItemResult]] = defaultdict(list)
     for result in results:
@@ -169,12 +255,14 @@ def write_html(
         hit5 = [r.hits.get(5, 0.0) for r in answerable]
         tag_rows.append(
             f"<tr><td>{html.escape(tag)}</td><td>{len(group)}</td>"
-            f"<td>{_fmt(sum(hit5) / len(hit5) if hit5 else None)}</td>"
-            f"<td>{_fmt(sum(facts) / len(facts) if facts else None)}</td></tr>"
+            f"<td>{_rate(hit5)}</td><td>{_rate(facts)}</td></tr>"
         )
     source_rows = _per_source_rows(results, gold or {})
     ablation_rows = "".join(
-        f"<tr><td>{html.escape(name)}</td>" + "".join(f"<td>{_fmt(v)}</td>" for v in values.values()) + "</tr>"
+        f"<tr><td>{html.escape(name)}</td>"
+        + "".join(f"<td>{format_with_interval(v, getattr(values, 'intervals', {}).get(m))}</td>"
+                  for m, v in values.items())
+        + "</tr>"
         for name, values in ablations.items()
     )
     ablation_head = "".join(f"<th>{html.escape(m)}</th>" for m in next(iter(ablations.values()), {}))
@@ -189,10 +277,12 @@ table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;paddi
 td:first-child{{text-align:left}}.v{{font-weight:bold;color:{"#1a7f37" if not failures else "#c62828"}}}
 img{{max-width:100%;margin:0.5em}}</style></head><body>
 <h1>Evaluation: {html.escape(label)}</h1><p class="v">Gates: {html.escape(verdict)}</p>
-<h2>Summary (vs stored baseline)</h2><table><tr><th>metric</th><th>value</th><th>baseline</th><th>delta</th></tr>
+<h2>Summary (vs stored baseline; values with bootstrap 95 % intervals)</h2>
+<table><tr><th>metric</th><th>value</th><th>baseline</th><th>delta</th></tr>
 {"".join(rows)}</table>{judge_html_section(judge)}<h2>Retrieval ablations</h2>
 <table><tr><th>variant</th>{ablation_head}</tr>{ablation_rows}</table>
-{images}<h2>By tag</h2><table><tr><th>tag</th><th>items</th><th>hit@5</th><th>key facts</th></tr>{"".join(tag_rows)}
+{images}{reliability_html_section(calibration)}{changes_html_section(changes)}
+<h2>By tag</h2><table><tr><th>tag</th><th>items</th><th>hit@5</th><th>key facts</th></tr>{"".join(tag_rows)}
 </table><h2>By gold source</h2><table><tr><th>source</th><th>items</th><th>hit@5</th><th>key facts</th></tr>
 {source_rows}</table><h2>Worst 15 dev items (test items stay unseen)</h2><ol>{worst_html}</ol></body></html>""",
         encoding="utf-8",

@@ -17,14 +17,15 @@ LEVEL = 0.95
 
 
 def bootstrap_interval(
-    values: Sequence[float], resamples: int = RESAMPLES, seed: int = SEED
+    values: Sequence[float], resamples: int = RESAMPLES, seed: int = SEED, percentile: float | None = None
 ) -> tuple[float, float] | None:
-    """The percentile-bootstrap 95 % interval of the mean of ``values``.
+    """The percentile-bootstrap 95 % interval of the mean (or a percentile) of ``values``.
 
     Args:
         values: one number per item (0/1 for a rate); None-free.
         resamples: how many resamples of the items to draw.
         seed: the random seed (fixed: the same values give the same interval).
+        percentile: the interval of this percentile (0..100, e.g. 95 for a p95 latency) instead of the mean.
 
     Returns:
         ``(low, high)``, or None for no values. A single value gives ``(v, v)``.
@@ -36,7 +37,8 @@ def bootstrap_interval(
         return float(data[0]), float(data[0])
     rng = np.random.default_rng(seed)
     picks = rng.integers(0, data.size, size=(resamples, data.size))
-    means = data[picks].mean(axis=1)
+    samples = data[picks]
+    means = samples.mean(axis=1) if percentile is None else np.percentile(samples, percentile, axis=1)
     tail = (1 - LEVEL) / 2 * 100
     low, high = np.percentile(means, [tail, 100 - tail])
     return float(low), float(high)

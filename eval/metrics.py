@@ -61,6 +61,26 @@ class ItemResult:
     latency_ms: dict[str, float] = field(default_factory=dict)
     answer: str = ""
     citations: list[dict[str, object]] = field(default_factory=list)
+    confidence: float | None = None
+    """The answer's calibrated confidence: its least confident answered part's; None for a refusal."""
+
+
+def is_right(result: ItemResult) -> bool:
+    """Whether the item was answered right: every key fact and no refusal, or a refusal of an unanswerable item.
+
+    The one definition the change list, the reliability table and the per-source health share.
+    """
+    if not result.answerable:
+        return result.abstained
+    return result.key_facts == 1.0 and not result.abstained
+
+
+def answer_confidence(answer: Answer) -> float | None:
+    """The confidence of an answer: the minimum over its answered parts (None for a refusal or no scored part)."""
+    if answer.abstained:
+        return None
+    scored = [part.confidence for part in answer.parts if part.supported]
+    return min(scored) if scored else None
 
 
 def retrieval_scores(
@@ -220,16 +240,20 @@ def summarize(results: Sequence[ItemResult]) -> dict[str, float | None]:
 
 
 def item_values(results: Sequence[ItemResult]) -> dict[str, list[float]]:
-    """Per metric of :func:`summarize` (rates only), the per-item values its mean is taken over."""
+    """Per metric of :func:`summarize` (its means over items, not latencies), the per-item values it averages."""
     answerable = [r for r in results if r.answerable]
     unanswerable = [r for r in results if not r.answerable]
 
     def present(values: Sequence[float | None]) -> list[float]:
         return [float(v) for v in values if v is not None]
 
-    values = {f"hit@{k}": present([r.hits.get(k) for r in answerable]) for k in K_VALUES}
+    values: dict[str, list[float]] = {}
+    for k in K_VALUES:
+        values[f"hit@{k}"] = present([r.hits.get(k) for r in answerable])
+        values[f"recall@{k}"] = present([r.recall.get(k) for r in answerable])
     values.update({
         "mrr": present([r.reciprocal_rank for r in answerable]),
+        "ndcg@10": present([r.ndcg10 for r in answerable]),
         "evidence@5": present([r.evidence_at5 for r in answerable]),
         "key_fact_accuracy": present([r.key_facts for r in answerable]),
         "direct_answer_rate": present([r.direct_answer for r in answerable]),
@@ -246,10 +270,19 @@ def item_values(results: Sequence[ItemResult]) -> dict[str, list[float]]:
 
 
 def summary_intervals(results: Sequence[ItemResult]) -> dict[str, tuple[float, float] | None]:
-    """Bootstrap 95 % intervals (:mod:`eval.intervals`) of every rate :func:`summarize` reports."""
+    """Bootstrap 95 % intervals (:mod:`eval.intervals`) of every figure :func:`summarize` reports but ``items``.
+
+    Rates and means take the interval of the mean; latency percentiles the interval of that percentile.
+    """
     from eval.intervals import bootstrap_interval
 
-    return {metric: bootstrap_interval(values) for metric, values in item_values(results).items()}
+    intervals = {metric: bootstrap_interval(values) for metric, values in item_values(results).items()}
+    for stage in ("retrieve", "generate", "verify", "total"):
+        latencies = [r.latency_ms.get(stage, 0.0) for r in results]
+        intervals[f"{stage}_p50_ms"] = bootstrap_interval(latencies, percentile=50)
+        intervals[f"{stage}_p95_ms"] = bootstrap_interval(latencies, percentile=95)
+    intervals["mean_total_ms"] = bootstrap_interval([r.latency_ms.get("total", 0.0) for r in results])
+    return intervals
 
 
 GROUP_METRICS = (

@@ -24,6 +24,7 @@ from eval.dataset import GoldItem
 from eval.intervals import format_with_interval
 from eval.metrics import (
     ItemResult,
+    answer_confidence,
     citation_scores,
     citation_source_precision,
     direct_answer_score,
@@ -37,6 +38,7 @@ from eval.metrics import (
 from ingest.embed import torch_threads
 
 if TYPE_CHECKING:
+    from eval.changes import ChangeReport
     from eval.judge import JudgeReport
 
 GATES_FILE = Path(__file__).parent / "gates.toml"
@@ -72,6 +74,7 @@ def evaluate_item(
     result.latency_ms = answer.timings_ms.model_dump()
     result.answer = answer.answer
     result.citations = [c.model_dump() for c in answer.citations]
+    result.confidence = answer_confidence(answer)
     if not item.answerable:
         return result
     scores = retrieval_scores(item, result.retrieved_sources, [p.text for p in answer.retrieved])
@@ -177,17 +180,22 @@ def write_report(
     items: list[GoldItem] | None = None,
     judge: JudgeReport | None = None,
     data_dir: Path | None = None,
+    changes: ChangeReport | None = None,
 ) -> Path:
     """Write results.jsonl, summary.json, report.md and report.html into ``out_dir``; return the folder.
 
-    With ``data_dir``, report.md also lists the answers users rated down there recently
-    (:func:`eval.candidates.feedback_section`).
+    Every figure carries its bootstrap 95 % interval, and both reports hold the reliability table of
+    the answers' confidence (:mod:`eval.reliability`). With ``data_dir``, report.md also lists the
+    answers users rated down there recently (:func:`eval.candidates.feedback_section`). With ``changes``
+    (the gold set before and after new sources, :mod:`eval.changes`), a section lists the changed items.
 
     With ``judge`` (the optional LLM judge's report), also ``judge.json`` and a
     separate "LLM judge (not gating)" section in both reports; the summary and
     the gate verdict are the same with or without it.
     """
+    from eval.changes import changes_markdown
     from eval.html import judge_markdown_section, write_html
+    from eval.reliability import reliability, reliability_markdown
 
     ablations = ablations or {}
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -198,13 +206,16 @@ def write_report(
     splits = {name: summarize([r for r in results if r.split == name]) for name in names}
     intervals = {name: summary_intervals([r for r in results if r.split == name]) for name in names}
     groups = {key: summarize_groups(results, key) for key in ("split", "kind", "language")}
-    group_intervals = {key: group_intervals_of(results, key) for key in ("kind", "language")}
+    group_intervals = {key: group_intervals_of(results, key) for key in ("split", "kind", "language")}
+    spreads = {name: getattr(values, "intervals", {}) for name, values in ablations.items()}
+    calibration, whole = reliability(results), summary_intervals(results)
     (out_dir / "summary.json").write_text(
         json.dumps(
             {
-                "label": label, "summary": summary, "intervals": summary_intervals(results), "splits": splits,
+                "label": label, "summary": summary, "intervals": whole, "splits": splits,
                 "split_intervals": intervals, "groups": groups, "group_intervals": group_intervals,
-                "ablations": ablations, "gate_failures": failures,
+                "ablations": ablations, "ablation_intervals": spreads, "reliability": calibration.to_dict(),
+                "changes": changes.to_dict() if changes is not None else None, "gate_failures": failures,
             },
             indent=2,
         )
@@ -212,7 +223,8 @@ def write_report(
     if judge is not None:
         (out_dir / "judge.json").write_text(json.dumps(judge.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
     gold = {item.id: item for item in items or []}
-    write_html(out_dir / "report.html", label, summary, load_baseline(), results, ablations, failures, gold, judge)
+    write_html(out_dir / "report.html", label, summary, load_baseline(), results, ablations, failures, gold, judge,
+               calibration, changes)
     lines = [
         f"# Evaluation: {label}",
         "",
@@ -221,7 +233,6 @@ def write_report(
         "| metric | value |",
         "|---|---|",
     ]
-    whole = summary_intervals(results)
     lines += [f"| {metric} | {format_with_interval(value, whole.get(metric))} |" for metric, value in summary.items()]
     lines += ["", "Intervals are bootstrap 95 % intervals over the items.", ""]
     lines += ["", "## Splits (the gates judge test)", ""]
@@ -239,8 +250,11 @@ def write_report(
             "|---" * (len(metrics) + 1) + "|",
         ]
         lines += [
-            f"| {name} | " + " | ".join(_fmt(v) for v in values.values()) + " |" for name, values in ablations.items()
+            f"| {name} | " + " | ".join(format_with_interval(v, spreads[name].get(m)) for m, v in values.items()) + " |"
+            for name, values in ablations.items()
         ]
+    lines += reliability_markdown(calibration)
+    lines += changes_markdown(changes)
     lines += ["", "## Gates", "", "PASS" if not failures else "FAIL: " + "; ".join(failures)]
     lines += judge_markdown_section(judge)
     lines += ["", "## Worst dev items (test items are never listed: they must stay unseen while tuning)", ""]

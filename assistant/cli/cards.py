@@ -29,7 +29,7 @@ def _table(title: str, *columns: str) -> Table:
 
 
 def print_card(console: Console, card: SourceCard) -> None:
-    """Print ``card``: identity, status with its evidence, purpose, summary, outline, provisions, figures, relations."""
+    """Print ``card``: identity, status and eval health, purpose, summary, outline, provisions, figures, relations."""
     ident, status = card.identity, card.status
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="bold")
@@ -47,6 +47,8 @@ def print_card(console: Console, card: SourceCard) -> None:
     if status.evidence is not None:
         console.print(f"    “{_text(status.evidence)}” [dim]{status.stated_in}:{_where(status.evidence)}[/]",
                       highlight=False)
+    if card.eval_health is not None:
+        console.print(f"Eval: {card.eval_health.describe()}", highlight=False)
     for title, quotes in (("Purpose", card.purpose), ("Summary", card.summary)):
         table = _table(title, "sentence", "where")
         for quote in quotes:

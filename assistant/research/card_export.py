@@ -50,7 +50,8 @@ def card_markdown(card: SourceCard) -> str:
     lines = [f"# {_inline(ident.title)}", ""]
     facts = [("Id", sid), ("Short title", ident.short_title), ("Issuer", ident.issuer), ("Date", ident.date),
              ("Type", ident.doc_type), ("Language", ident.language), ("Country", ident.country),
-             ("Aliases", "; ".join(ident.aliases)), ("URL", ident.url or "")]
+             ("Aliases", "; ".join(ident.aliases)), ("URL", ident.url or ""),
+             ("Eval", card.eval_health.describe() if card.eval_health else "")]
     lines += ["| field | value |", "|---|---|"]
     lines += [f"| {name} | {_inline(value)} |" for name, value in facts if value]
     status = card.status

@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from policychat.eval_health import SourceHealth
+
 RelationType = Literal[
     "revokes", "rescinds", "supersedes", "amends", "implements", "supports", "responds_to", "translation_of",
 ]
@@ -107,3 +109,7 @@ class SourceCard(BaseModel):
     relations_out: list[RelationEdge] = Field(description="What this source says about other documents.")
     relations_in: list[RelationEdge] = Field(description="What other sources say about this one.")
     card_version: int
+    eval_health: SourceHealth | None = Field(
+        None, description="How the latest `policychat eval run` that asked about this source fared: the share of "
+        "its items answered right, with the run's date and report; null when no run asked about it.",
+    )

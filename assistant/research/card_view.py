@@ -1,9 +1,10 @@
 """Cards, relations and statuses of a library as the API, the CLI and the UI show them.
 
 Everything here is read from the catalog (cards are stored at ingest, relations per
-catalog generation; a missing or stale card is built on the spot), so it works while
-the vector store is down. Item offsets become offsets into the stored text of the
-source each item belongs to, and every ``quote`` is that exact stored text.
+catalog generation; a missing or stale card is built on the spot) and the data directory's
+eval health file, so it works while the vector store is down. Item offsets become offsets
+into the stored text of the source each item belongs to, and every ``quote`` is that exact
+stored text.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from ingest.cards import Card
 from ingest.library import Library
 from ingest.models import SourceMeta
 from ingest.relations import Relation, Standing, statuses
+from policychat.eval_health import SourceHealth, read_eval_health
 
 _NUMBER_WORDS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve".split())}
@@ -150,9 +152,12 @@ def status_info(standing: Standing | None, metas: Mapping[str, SourceMeta], text
 
 def card_view(
     card: Card, meta: SourceMeta, texts: StoredTexts, metas: Mapping[str, SourceMeta], relations: list[Relation],
-    standings: Mapping[str, Standing],
+    standings: Mapping[str, Standing], health: SourceHealth | None = None,
 ) -> SourceCard:
-    """Assemble the :class:`SourceCard` of one source from its stored card and the library's relations."""
+    """Assemble the :class:`SourceCard` of one source from its stored card and the library's relations.
+
+    ``health`` is the source's latest eval health (:mod:`policychat.eval_health`), shown on the card.
+    """
     text = texts.get(meta.id)
 
     def quotes(items: Iterable[CardItem]) -> list[Quote]:
@@ -181,11 +186,12 @@ def card_view(
         relations_out=[relation_edge(r, metas, texts) for r in relations if r.stated_in == meta.id],
         relations_in=[relation_edge(r, metas, texts) for r in relations if r.target_id == meta.id],
         card_version=card.version,
+        eval_health=health,
     )
 
 
 def source_card(library: Library, source_id: str) -> SourceCard:
-    """The card of one source as stored at ingest (built now when missing or stale).
+    """The card of one source as stored at ingest (built now when missing or stale), with its eval health.
 
     Raises:
         SourceNotFoundError: no such source.
@@ -198,4 +204,5 @@ def source_card(library: Library, source_id: str) -> SourceCard:
     metas.setdefault(source.id, source.meta)
     texts = StoredTexts(library, {source.id: source.text})
     relations = library.relations()
-    return card_view(card, source.meta, texts, metas, relations, statuses(metas.values(), relations))
+    health = read_eval_health(library.data_dir).get(source.id)
+    return card_view(card, source.meta, texts, metas, relations, statuses(metas.values(), relations), health)

@@ -69,7 +69,7 @@ def _relation(edge: RelationEdge, own: str) -> str:
 
 
 def render_card(card: SourceCard) -> str:
-    """The card's HTML: header with status badge, status evidence, purpose, summary, outline, figures, relations.
+    """The card's HTML: header, status badge, eval health, status evidence, purpose, summary, outline, relations.
 
     Provisions are shown apart, in a sortable table (:func:`provision_rows`).
     """
@@ -79,6 +79,9 @@ def render_card(card: SourceCard) -> str:
     parts = [f'<div class="pc-card" id="pc-card-{esc(ident.id)}"><div class="pc-card-head">'
              f'<span class="pc-title">{esc(ident.title)}</span> {status_badge(status.status)}</div>'
              f'<div class="pc-meta">{meta}</div><div class="pc-source-id">{esc(ident.id)}</div>']
+    if card.eval_health is not None:
+        parts.append(f'<div class="pc-card-eval" title="Share of the eval questions about this source answered right '
+                     f'in the latest eval run">Eval: {esc(card.eval_health.describe())}</div>')
     if status.stated_in:
         evidence = f': “{esc(status.evidence.quote)}”' if status.evidence else ""
         parts.append(f'<div class="pc-card-status">Referred to as <strong>{esc(status.status)}</strong> in '
@@ -126,6 +129,7 @@ CSS = """
   font-weight: 650; margin: 12px 0 4px; }
 .pc-card ul, .pc-card ol { margin: 0; padding-left: 1.2em; font-size: .9rem; }
 .pc-card li { margin: 2px 0; }
+.pc-card-eval { font-size: .85rem; color: #4a5160; margin: 2px 0 4px; }
 .pc-card-at { font-family: ui-monospace, monospace; font-size: .72rem; color: #8a91a3; }
 .pc-card-evidence { color: #4a5160; font-size: .85rem; margin: 2px 0 4px; }
 table.pc-card-figures { font-size: .85rem; border-collapse: collapse; width: 100%; }

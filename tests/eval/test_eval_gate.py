@@ -39,6 +39,18 @@ def test_report_folder_has_every_file(evaluation, tmp_path: Path) -> None:
     html = (folder / "report.html").read_text()
     assert "data:image/png;base64," in html and "hybrid+diversity" in html
     assert "By gold source" in html and "Gold evidence" in html
+    # The reliability of the answers' confidence: every answered item carries one, the buckets hold them all.
+    answered = [r for r in results if r.answerable and not r.abstained]
+    assert answered and all(r.confidence is not None and 0.0 <= r.confidence <= 1.0 for r in answered)
+    assert all(r.confidence is None for r in results if r.abstained)
+    written = json.loads((folder / "summary.json").read_text())
+    reliability = written["reliability"]
+    assert reliability["items"] == len(answered) == sum(b["items"] for b in reliability["buckets"])
+    high = reliability["buckets"][-1]
+    assert high["label"] == "high" and high["items"] > 0 and high["interval"] is not None
+    assert high["interval"][0] <= high["observed"] <= high["interval"][1]
+    assert set(written["intervals"]) == set(summary) - {"items"}
+    assert "## Reliability of the confidence" in (folder / "report.md").read_text() and "reliability diagram" in html
 
 
 def test_sectioned_gates_judge_the_test_split_and_the_legacy_items(tmp_path: Path) -> None:

@@ -18,6 +18,8 @@ from eval.dataset import KINDS, GoldItem, load_gold
 from eval.newsources import draft_questions
 from ingest.loaders import load_document
 
+EXTRA_DOCS = ("us-bis-license-policy-semiconductors-china-2026-01", "us-nsc-statement-us-prc-ai-talks-geneva-2024-05",
+              "g7-hiroshima-code-of-conduct-2023")
 CORPUS_DOCS = ("us-eo-14110-safe-secure-trustworthy-ai-2023", "us-eo-14179-removing-barriers-ai-2025",
                "cn-genai-interim-measures-2023-zh")
 
@@ -71,17 +73,23 @@ def test_drafts_cover_every_kind_of_user_question(drafted: tuple[list[GoldItem],
     assert all(not item.reviewed and item.split == "dev" and item.kind in KINDS for item in items)
     assert len({item.id for item in items}) == len(items)
     kinds = {item.kind for item in items}
-    assert {"definition", "factoid", "who", "status", "summary", "near-miss"} <= kinds
+    assert {"definition", "factoid", "who", "status", "summary", "near-miss", "yesno", "describe"} <= kinds
     by_source = {s for item in items for s in item.gold_sources}
     assert by_source == set(CORPUS_DOCS)
     questions = [item.question for item in items]
     assert "What does Executive Order 14179 revoke?" in questions
     assert "Is Executive Order 14110 still in force?" in questions
-    assert "Summarize Executive Order 14110." in questions
-    assert any(q.startswith("Within how many days must ") for q in questions)
+    assert "What is Executive Order 14110 about?" in questions
+    assert "《生成式人工智能服务管理暂行办法》自什么时候起施行？" in questions
+    assert any(q.startswith("How many days does the Secretary of ") for q in questions)
     assert any(q.startswith("Under Executive Order 14110, who must ") for q in questions)
     assert any(q.startswith("How does Executive Order 14110 define “") for q in questions)
-    assert any("《生成式人工智能服务管理暂行办法》" in q for q in questions)
+    # one question per document in the other language: English about the Chinese text, Chinese about the English
+    crossed = [item for item in items if "cross-lingual" in item.tags]
+    assert {"cn-genai-interim-measures-2023-zh", "us-eo-14110-safe-secure-trustworthy-ai-2023"} <= {
+        s for item in crossed for s in item.gold_sources}
+    english = next(i for i in crossed if i.gold_sources == ["cn-genai-interim-measures-2023-zh"])
+    assert english.language == "en" and "August 15, 2023" in english.must_include[0]
     status = next(i for i in items if i.question == "Is Executive Order 14110 still in force?")
     assert status.gold_sources == ["us-eo-14179-removing-barriers-ai-2025"] and status.must_include == [["revoked"]]
     assert "the revoked Executive Order 14110" in " ".join(status.evidence[0].quote.split())
@@ -109,7 +117,7 @@ def test_near_misses_ask_for_values_the_document_does_not_give(
 ) -> None:
     items, texts = drafted
     near = [item for item in items if item.kind == "near-miss"]
-    assert len(near) >= 4
+    assert len(near) == len(CORPUS_DOCS)  # one near-miss per document
     assert all(not i.answerable and not i.gold_sources and not i.evidence and not i.must_include for i in near)
     checked = 0
     for item in near:
@@ -145,7 +153,9 @@ def test_known_sources_are_skipped(corpus_dir: Path, tmp_path: Path) -> None:
 
 def _digest(folder: Path) -> str:
     digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "eval-sources" not in p.parts):
+    # eval-sources/ holds the scratch libraries; eval_health.json is the eval's own file, not the index.
+    for path in sorted(p for p in folder.rglob("*")
+                       if p.is_file() and "eval-sources" not in p.parts and p.name != "eval_health.json"):
         digest.update(str(path.relative_to(folder)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
@@ -172,16 +182,14 @@ def test_generate_then_run_on_the_extra_documents_reports_per_kind_and_leaves_th
     assert generated.returncode == 0, generated.stderr
     assert "unreviewed questions (" in generated.stdout
     items = load_gold(drafted)
-    assert len(items) >= 4
+    assert len(items) >= 6 and {s for item in items for s in item.gold_sources} == set(EXTRA_DOCS)
     kinds = {item.kind for item in items}
-    assert {"summary", "near-miss"} <= kinds and len(kinds) >= 3
-    assert {s for item in items for s in item.gold_sources} <= {
-        "us-bis-license-policy-semiconductors-china-2026-01", "us-nsc-statement-us-prc-ai-talks-geneva-2024-05",
-        "g7-hiroshima-code-of-conduct-2023"}
+    assert {"summary", "near-miss"} <= kinds  # three one-page statements: what they are about, and a near-miss
 
     report = tmp_path / "report"
+    # The drafted questions double as the "gold set" asked before and after: the main library cannot answer them.
     run = cli("eval", "run", "--sources", str(extra), "--dataset", str(drafted), "--no-ablations", "--out",
-              str(report), data_dir=data_dir, timeout=900)
+              str(report), "--changes-dataset", str(drafted), data_dir=data_dir, timeout=900)
     assert run.returncode in (0, 1), run.stderr  # gates are tuned for the gold set; a miss here is not an error
     for scope, n_sources in (("new", 3), ("whole", 4)):
         written = json.loads((report / scope / "summary.json").read_text())
@@ -195,3 +203,11 @@ def test_generate_then_run_on_the_extra_documents_reports_per_kind_and_leaves_th
         assert (report / scope / "report.html").is_file()
         assert f"{n_sources} sources" in run.stderr
     assert _digest(data_dir) == before, "the main library must not be written"
+    changes = json.loads((report / "whole" / "summary.json").read_text())["changes"]
+    assert changes["skipped"] is None and changes["compared"] == len(items)
+    assert changes["counts"]["wrong→right"] >= 1  # refused on the main library, answered with the sources
+    assert "## What changed when the sources were added" in (report / "whole" / "report.md").read_text("utf-8")
+    assert json.loads((report / "new" / "summary.json").read_text())["changes"] is None
+    health = json.loads((data_dir / "eval_health.json").read_text())
+    assert set(health) == {s for item in items for s in item.gold_sources}
+    assert all(h["report"] == str(report / "whole" / "report.md") and h["items"] >= 1 for h in health.values())
