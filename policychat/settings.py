@@ -158,7 +158,8 @@ class ServerSettings(_Group):
     api_key: str | None = Field(None, description="Required for uploads/deletes when set.")
     api_key_reads: bool = Field(
         False, description="Require the API key on every /v1 route, reads included (answers, chat completions, "
-        "models, sources), for deployments that expose the API; /healthz and /readyz stay open.",
+        "models, sources), and on the MCP endpoint /mcp, for deployments that expose the API; /healthz and /readyz "
+        "stay open.",
     )
     allow_public_without_key: bool = Field(False)
     max_upload_mb: float = Field(50.0, gt=0)

@@ -189,7 +189,7 @@ TIER_FIXTURES: dict[str, frozenset[str]] = {
     "llm": frozenset({"local_llm", "llama_server_url"}),
     # Subprocesses of ours that load the models anew: servers, `chroma run`, and the CLI.
     "process": frozenset({"llama_server_url", "chroma_server", "module_chroma_server", "chroma_process",
-                          "serve_process", "cli"}),
+                          "serve_process", "cli", "mcp_stdio"}),
     "browser": frozenset({"browser"}),
 }
 """Marker -> the fixtures that bring it in. A test's ``fixturenames`` holds every fixture it needs, directly

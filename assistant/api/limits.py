@@ -5,8 +5,9 @@
 * A write route refuses a request without a valid API key with ``401`` *before*
   its body is read, so an anonymous client cannot make the server receive and
   spool a large upload; the route's own dependency checks the key again.
-* With ``POLICYCHAT_API_KEY_READS=true`` every ``/v1`` route, reads included, needs
-  the key (``/healthz`` and ``/readyz`` stay open).
+* With ``POLICYCHAT_API_KEY_READS=true`` every ``/v1`` route, reads included, and the
+  MCP endpoint ``/mcp`` (whose tools are all reads) need the key (``/healthz`` and
+  ``/readyz`` stay open).
 * The plain-text ``413`` that a route's body-size limit produces becomes a JSON
   error naming the limit, like every other API error.
 """
@@ -31,8 +32,10 @@ MAX_JSON_BODY_BYTES = 8 * 1024 * 1024
 """Body limit of the JSON routes: room for 50 history turns of 20,000 characters, even \\u-escaped."""
 
 _API_PATHS = ("/v1/", "/healthz", "/readyz")
-READ_KEY_REQUIRED = ("This server needs its API key for every /v1 request (POLICYCHAT_API_KEY_READS): send "
-                     "'Authorization: Bearer KEY' or 'X-API-Key: KEY'.")
+_READ_PATHS = ("/v1/", "/mcp/")
+"""Prefixes of the reads that need the key with POLICYCHAT_API_KEY_READS (``/mcp`` itself is checked too)."""
+READ_KEY_REQUIRED = ("This server needs its API key for every /v1 and /mcp request (POLICYCHAT_API_KEY_READS): "
+                     "send 'Authorization: Bearer KEY' or 'X-API-Key: KEY'.")
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,7 @@ class EdgeGuard:
             return
         path, method = scope["path"], scope["method"]
         expected = self.settings.server.api_key
-        reads_too = self.settings.server.api_key_reads and path.startswith("/v1/")
+        reads_too = self.settings.server.api_key_reads and (path == "/mcp" or path.startswith(_READ_PATHS))
         if expected and (reads_too or any(method in r.methods and r.path.match(path) for r in self.write_routes)):
             headers = Headers(scope=scope)
             if not key_matches(offered_keys(headers.get("authorization"), headers.get("x-api-key")), expected):

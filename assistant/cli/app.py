@@ -16,6 +16,7 @@ import typer
 from assistant.cli.ask import ask
 from assistant.cli.ingest import ingest
 from assistant.cli.maintenance import repair, sync
+from assistant.cli.mcp import mcp
 from assistant.cli.serve import serve
 from assistant.cli.sources import sources_app
 
@@ -32,3 +33,4 @@ for plugin in sorted(entry_points(group="policychat.commands"), key=lambda entry
 app.command()(repair)
 app.command()(sync)
 app.command()(serve)
+app.command()(mcp)

@@ -1,6 +1,6 @@
-"""One server: the answer API under ``/v1``, OpenAPI docs at ``/docs``, the Gradio chat UI at ``/``.
+"""One server: the answer API under ``/v1``, OpenAPI docs at ``/docs``, MCP at ``/mcp``, the Gradio chat UI at ``/``.
 
-Both edges share one :class:`~assistant.serving.runtime.Runtime` (settings, one
+The edges share one :class:`~assistant.serving.runtime.Runtime` (settings, one
 :class:`~assistant.service.AnswerService`, one write lock); the UI calls the
 service directly, never over HTTP.
 """
@@ -41,18 +41,22 @@ def create_app(settings: Settings, *, warm_up: bool = True) -> FastAPI:
     from assistant.api import api_router, health_router
     from assistant.api.errors import install_error_handlers
     from assistant.api.limits import EdgeGuard, write_routes
+    from assistant.api.mcp import build_mcp_server, http_routes
     from assistant.api.openai_errors import OpenAIErrorShape
     from assistant.serving.runtime import Runtime
     from assistant.serving.writes import ingest_uploads
     from assistant.ui import CSS, HEAD, build_ui, make_theme
 
     runtime = Runtime(settings, ingest_uploads)
+    mcp = build_mcp_server(runtime.service, settings)
+    mcp_routes = http_routes(mcp, settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if warm_up:
             threading.Thread(target=runtime.warm_up, name="policychat-warm-up", daemon=True).start()
-        yield
+        async with mcp.session_manager.run():
+            yield
         runtime.jobs.shutdown()  # a running ingest job is cancelled: it stores nothing
 
     app = FastAPI(
@@ -64,6 +68,7 @@ def create_app(settings: Settings, *, warm_up: bool = True) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health_router)
     app.include_router(api_router(settings), prefix="/v1")
+    app.router.routes.extend(mcp_routes)  # before the UI's mount at "/", which would take every path
     # Header size limit, API key of writes checked before their body is read, JSON 413s.
     app.add_middleware(EdgeGuard, settings=settings, write_routes=write_routes(app))
     app.add_middleware(OpenAIErrorShape)  # outermost: OpenAI routes' errors, the edge's included
