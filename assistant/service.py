@@ -70,6 +70,15 @@ class AnswerService:
             self._generators[name] = create_generator(name, self.settings)
         return self._generators[name]
 
+    def warm_up(self) -> None:
+        """Load the index snapshot, the embedding model and the default generator, which the first answer needs.
+
+        Raises what loading raises; the callers (server and MCP start-up) log it.
+        """
+        self.retriever.snapshot()
+        self.library.embeddings.embed_query("warm up")
+        self.generator(None)
+
     def answer(self, request: AnswerRequest) -> Answer:
         """Answer one request; raise PolicychatError subclasses for bad input or backends.
 

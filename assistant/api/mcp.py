@@ -275,10 +275,7 @@ def lazy_service(settings: Settings) -> ServiceOpener:
 def _warm_up(service: ServiceOpener) -> None:
     """Open the library and load the snapshot, embedding model and default generator; log a failure."""
     try:
-        opened = service()
-        opened.retriever.snapshot()
-        opened.library.embeddings.embed_query("warm up")
-        opened.generator(None)
+        service().warm_up()
     except PolicychatError as exc:
         log.warning("warm-up failed: %s", exc)
     except Exception:  # a warm-up must never take the server down

@@ -106,9 +106,7 @@ class Runtime:
         try:
             service = self.service()
             self._repair(service)
-            service.retriever.snapshot()
-            service.library.embeddings.embed_query("warm up")
-            service.generator(None)
+            service.warm_up()
         except PolicychatError as exc:
             log.warning("warm-up failed: %s", exc)
         except Exception:  # a warm-up must never take the server down
