@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from assistant.research.card_view import deadline_days
 from assistant.retrieval.knowledge import display_name
@@ -43,6 +44,7 @@ from ingest.models import Chunk, SourceMeta
 from ingest.relations import Relation
 from ingest.roles import NOT_QUOTED
 
+T = TypeVar("T")
 PER_KIND = {"definition": 2, "factoid": 3, "who": 2, "status": 3, "summary": 1, "near-miss": 3}
 _BASE_VERB = {"revokes": "revoke", "rescinds": "rescind", "supersedes": "supersede", "amends": "amend",
               "implements": "implement", "supports": "support", "responds_to": "respond to"}
@@ -89,7 +91,7 @@ def _quote(doc: NewDocument, item: CardItem) -> str:
     return doc.text[item.source_start : item.source_end]
 
 
-def _sentences(doc: NewDocument) -> list[CardItem]:
+def quotable_sentences(doc: NewDocument) -> list[CardItem]:
     """The document's quotable sentences in order (each once, although chunks overlap)."""
     out, upto = [], -1
     for chunk in doc.chunks:
@@ -102,7 +104,7 @@ def _sentences(doc: NewDocument) -> list[CardItem]:
     return out
 
 
-class _Builder:
+class DraftBuilder:
     """Numbers and assembles the items of one document."""
 
     def __init__(self, doc: NewDocument, prefix: str) -> None:
@@ -112,6 +114,7 @@ class _Builder:
 
     def item(self, kind: str, question: str, evidence: list[str], must: list[list[str]], reference: str,
              keep: list[str], answerable: bool = True) -> Draft | None:
+        """The next numbered draft, or None when it copies its evidence or gives its own answer away."""
         if answerable and (not evidence or any(copies_evidence(question, e) for e in evidence)):
             return None
         if answerable and any(alt.lower() in question.lower() for group in must for alt in group):
@@ -127,11 +130,11 @@ class _Builder:
             split="dev"), [self.name, *keep])
 
 
-def _definitions(b: _Builder) -> list[Draft]:
+def _definitions(b: DraftBuilder) -> list[Draft]:
     drafts: list[Draft] = []
     templates = ("How does {doc} define “{term}”?", "What is “{term}” according to {doc}?",
                  "What does {doc} mean by “{term}”?")
-    for item in _sentences(b.doc):
+    for item in quotable_sentences(b.doc):
         found = definition(item.text)
         if found is None:
             continue
@@ -148,7 +151,7 @@ def _definitions(b: _Builder) -> list[Draft]:
     return drafts
 
 
-def _provisions(b: _Builder) -> tuple[list[Draft], list[Draft]]:
+def _provisions(b: DraftBuilder) -> tuple[list[Draft], list[Draft]]:
     """("Within how many days must …" factoids, "Who must …" questions)."""
     when, who = [], []
     for provision in b.doc.card.provisions:
@@ -178,7 +181,7 @@ def _provisions(b: _Builder) -> tuple[list[Draft], list[Draft]]:
     return when, who
 
 
-def _figures(b: _Builder) -> tuple[list[Draft], list[tuple[str, str]]]:
+def _figures(b: DraftBuilder) -> tuple[list[Draft], list[tuple[str, str]]]:
     """Key-figure questions, and the (date, thing) pairs a near-miss may shift."""
     drafts, dates = [], []
     for figure in b.doc.card.figures:
@@ -207,7 +210,8 @@ def _figures(b: _Builder) -> tuple[list[Draft], list[tuple[str, str]]]:
     return drafts, dates
 
 
-def _relations(b: _Builder, relations: list[Relation], names: dict[str, str]) -> list[Draft]:
+def relation_drafts(b: DraftBuilder, relations: list[Relation], names: dict[str, str]) -> list[Draft]:
+    """"What does <doc> revoke?" and "Is <target> still in force?" for the relations the document states."""
     drafts = []
     for relation in relations:
         if relation.stated_in != b.doc.meta.id or relation.evidence is None or relation.type not in _BASE_VERB:
@@ -232,7 +236,7 @@ def _relations(b: _Builder, relations: list[Relation], names: dict[str, str]) ->
     return drafts
 
 
-def _summary(b: _Builder) -> list[Draft]:
+def _summary(b: DraftBuilder) -> list[Draft]:
     items = b.doc.card.summary[:3]
     if not items:
         return []
@@ -249,7 +253,7 @@ def _summary(b: _Builder) -> list[Draft]:
     return [draft] if draft and must else []
 
 
-def _near_misses(b: _Builder, dates: list[tuple[str, str]]) -> list[Draft]:
+def _near_misses(b: DraftBuilder, dates: list[tuple[str, str]]) -> list[Draft]:
     doc, found = b.doc, []
     timed = [p for p in doc.card.provisions if re.search(r"\d+\s*(?:calendar\s+|business\s+)?(?:days?|months?|years?)",
                                                           p.deadline, re.I)]
@@ -266,7 +270,7 @@ def _near_misses(b: _Builder, dates: list[tuple[str, str]]) -> list[Draft]:
     return [d for d in drafts if d is not None]
 
 
-def _spread(drafts: list[Draft], n: int) -> list[Draft]:
+def spread(drafts: list[T], n: int) -> list[T]:
     """Up to ``n`` drafts spread evenly through the document (first, middle, last …)."""
     if len(drafts) <= n:
         return drafts
@@ -287,12 +291,13 @@ def draft_document(
         per_kind: the most items of each kind (the selector's training asks for more than a reviewer would).
     """
     caps = per_kind or PER_KIND
-    b = _Builder(doc, prefix)
+    b = DraftBuilder(doc, prefix)
     when, who = _provisions(b)
     figures, dates = _figures(b)
     groups: list[tuple[str, Callable[[], list[Draft]]]] = [
-        ("definition", lambda: _definitions(b)), ("factoid", lambda: _spread(when, 2) + figures),
-        ("who", lambda: who), ("status", lambda: _relations(b, relations, names)), ("summary", lambda: _summary(b)),
+        ("definition", lambda: _definitions(b)), ("factoid", lambda: spread(when, 2) + figures),
+        ("who", lambda: who), ("status", lambda: relation_drafts(b, relations, names)),
+        ("summary", lambda: _summary(b)),
         ("near-miss", lambda: _near_misses(b, dates)),
     ]
-    return [d for kind, make in groups for d in _spread(make(), caps[kind])]
+    return [d for kind, make in groups for d in spread(make(), caps[kind])]

@@ -36,7 +36,7 @@ from eval.draft_phrases import (
     key_words,
     with_article,
 )
-from eval.drafting import NewDocument, _Builder, _relations, _sentences
+from eval.drafting import DraftBuilder, NewDocument, quotable_sentences, relation_drafts, spread
 from ingest.card_items import CardItem
 from ingest.relations import Relation
 
@@ -191,7 +191,7 @@ class _Drafts:
         self.doc, self.prefix, self.count = doc, prefix, 0
         self.zh = doc.meta.language == "zh"
         self.en_name, self.zh_name = english_name(doc), chinese_name(doc)
-        self.sentences = _sentences(doc)
+        self.sentences = quotable_sentences(doc)
 
     def quote(self, item: CardItem) -> str:
         return self.doc.text[item.source_start : item.source_end]
@@ -336,9 +336,8 @@ def _amounts(d: _Drafts) -> list[GoldItem | None]:
             thing = " ".join(after.split()[:9]).strip(" .")
             if len(content_words(thing)) < 2 or re.search(r"\d", thing):
                 continue
-            verb = "does" if label.startswith("How") else "does"
-            question = f"{label} {verb} {d.en_name} mention {thing}?" if thing.startswith(("to ", "for ", "in ")) \
-                else f"{label} {verb} {d.en_name} give for the {thing}?"
+            question = f"{label} does {d.en_name} mention {thing}?" if thing.startswith(("to ", "for ", "in ")) \
+                else f"{label} does {d.en_name} give for the {thing}?"
             out.append(d.make("factoid", question, [d.quote(item)], [[value.group().strip()]],
                               " ".join(item.text.split()), ("number",)))
             break
@@ -607,13 +606,6 @@ def _other_language(d: _Drafts, translated: list[Callable[[], GoldItem | None]])
     return [d.make("summary", question, [d.quote(i) for i in items], must, " ".join(texts))]
 
 
-def _spread(drafts: list[GoldItem], n: int) -> list[GoldItem]:
-    """Up to ``n`` drafts spread through the document (first, last, middle …)."""
-    if len(drafts) <= n:
-        return drafts
-    return [drafts[round(i * (len(drafts) - 1) / max(1, n - 1))] for i in range(n)]
-
-
 def draft_for_review(
     doc: NewDocument, prefix: str = "new", caps: dict[str, int] | None = None,
     relations: list[Relation] | None = None, names: dict[str, str] | None = None,
@@ -641,14 +633,14 @@ def draft_for_review(
         "other-language": _other_language(d, [other for _, other in dated if other is not None]),
     }
     if relations is not None:
-        builder = _Builder(doc, prefix)
+        builder = DraftBuilder(doc, prefix)
         builder.name = d.en_name if not d.zh else d.zh_name.strip("《》")
-        groups["status"] = [draft.item for draft in _relations(builder, relations, names or {})]
+        groups["status"] = [draft.item for draft in relation_drafts(builder, relations, names or {})]
     out: list[GoldItem] = []
     seen: set[str] = set()
     for name, drafts in groups.items():
         kept = [g for g in drafts if g is not None and g.question not in seen]
-        for item in _spread(kept, caps.get(name, 1)):
+        for item in spread(kept, caps.get(name, 1)):
             seen.add(item.question)
             out.append(item.model_copy(update={"id": f"{prefix}-{doc.meta.id[:40]}-{len(out) + 1}"}))
     return out
