@@ -15,6 +15,8 @@ is :class:`assistant.core.turn.Turn`.
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -31,14 +33,25 @@ from assistant.core.selector import MODEL_FILE, SelectorModel, load_model
 from assistant.core.turn import Turn
 from assistant.generators import GenerationInput, Generator, create_generator
 from assistant.models import Answer, AnswerRequest
+from assistant.retrieval import dictionary
 from assistant.retrieval.knowledge import LibraryKnowledge
 from assistant.retrieval.retrieve import HybridRetriever
 from ingest.cards import Card
 from ingest.library import Library
 from ingest.publish import open_library
 from ingest.sentence_vectors import sentence_vectors_for
-from policychat.errors import GeneratorError
+from policychat.errors import GeneratorError, PolicychatError
 from policychat.settings import Settings
+
+log = logging.getLogger(__name__)
+
+WARM_UP_QUESTIONS = (
+    "Which body is responsible for the rules on generative AI, and when did they take effect?",
+    "生成式人工智能服务提供者应当履行哪些义务？",
+)
+"""Answered once at start-up: an English and a Chinese question, so that every lazily
+built part (question analysis per language, the selector, the cross-lingual dictionary and
+term pairs in both directions) is built before the first user's question."""
 
 
 class AnswerService:
@@ -50,6 +63,7 @@ class AnswerService:
         self.library = library or open_library(settings)
         self.retriever = HybridRetriever(self.library, settings)
         self._generators: dict[str, Generator] = {}
+        self._generators_lock = threading.Lock()
         self.knowledge = LibraryKnowledge(self.library)
         self.gatherer = Gatherer(self.library, self.retriever, self.knowledge, settings)
         self.assembler = Assembler(self.library, self.retriever, self.knowledge)
@@ -66,18 +80,33 @@ class AnswerService:
     def generator(self, name: str | None) -> Generator:
         """The named backend (default from settings), created once and cached."""
         name = name or self.settings.answer.generator
-        if name not in self._generators:
-            self._generators[name] = create_generator(name, self.settings)
-        return self._generators[name]
+        with self._generators_lock:  # concurrent first questions create one backend, not one each
+            if name not in self._generators:
+                self._generators[name] = create_generator(name, self.settings)
+            return self._generators[name]
 
     def warm_up(self) -> None:
-        """Load the index snapshot, the embedding model and the default generator, which the first answer needs.
+        """Load everything an answer needs, once, before the first question.
 
-        Raises what loading raises; the callers (server and MCP start-up) log it.
+        That is the index snapshot, the embedding model, the default generator and
+        whatever the answer core builds on first use (by answering
+        :data:`WARM_UP_QUESTIONS` extractively).
+
+        Raises what loading the snapshot, the model or the generator raises; the callers
+        (server and MCP start-up) log it. A warm-up question that fails (an empty
+        library) is only logged: loading is what matters here, not its answer.
         """
         self.retriever.snapshot()
         self.library.embeddings.embed_query("warm up")
         self.generator(None)
+        dictionary.load()  # built only when an English question needs Chinese words: not by every question
+        if not self.library.catalog.records():
+            return
+        for question in WARM_UP_QUESTIONS:
+            try:
+                self.answer(AnswerRequest(question=question, generator="extractive"))
+            except PolicychatError as exc:
+                log.info("warm-up question not answered: %s", exc)
 
     def answer(self, request: AnswerRequest) -> Answer:
         """Answer one request; raise PolicychatError subclasses for bad input or backends.
@@ -148,9 +177,10 @@ class AnswerService:
             analysis=turn.analysis,
             selection=turn.selection,
             cards=turn.cards,
-            standings=self.knowledge.standings(snap),
-            relations=self.knowledge.relations(snap),
+            standings=self.knowledge.standings(snap, turn.request.as_of),
+            relations=self.knowledge.relations(snap, turn.request.as_of),
             metas=snap.metas,
+            as_of=turn.request.as_of,
             doc_freq=lambda token: snap.doc_freq.get(token, 0),
             articles=self.knowledge.articles(snap),
             bilingual=self.knowledge.bilingual(snap),

@@ -18,6 +18,8 @@ from policychat.settings import Settings
 
 FILE_STATES = ("queued", "parsing", "embedding", "storing", "added", "updated", "unchanged", "failed", "cancelled")
 """What a file goes through; the last five are final."""
+FINAL_STATES = FILE_STATES[4:]
+"""The states a file ends in: added, updated, unchanged, failed, cancelled."""
 
 
 @dataclass

@@ -16,11 +16,14 @@ any other PolicychatError   400
 ==========================  ======
 
 A request body that cannot be parsed at all (not UTF-8, nested too deeply) is a
-400 whose ``detail`` says which.
+400 whose ``detail`` says which; one that is not valid JSON stays FastAPI's 422,
+at loc ``["body"]`` with a message saying so and where (``/v1/chat/completions``
+makes it OpenAI's 400: :mod:`assistant.api.openai_errors`).
 """
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -127,10 +130,34 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
+def _invalid_json(error: dict[str, Any], document: Any) -> dict[str, Any]:
+    """FastAPI's ``json_invalid`` error (loc ``["body", <position>]``, "JSON decode error") said plainly.
+
+    Args:
+        error: the validation error FastAPI raised for a body ``json.loads`` refused.
+        document: the body as decoded text (the ``body`` of FastAPI's exception), for the line and column.
+
+    Returns:
+        The error at loc ``["body"]`` whose message says the body is not valid JSON, why and where.
+    """
+    loc = error.get("loc", ())
+    position = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else None
+    reason = (error.get("ctx") or {}).get("error") or "it could not be parsed"
+    where = ""
+    if position is not None and isinstance(document, str):
+        parsed = json.JSONDecodeError(reason, document, position)  # computes the line and column
+        where = f" at line {parsed.lineno}, column {parsed.colno} (character {position})"
+    elif position is not None:
+        where = f" at character {position}"
+    return {"type": "json_invalid", "loc": ["body"], "msg": f"request body is not valid JSON: {reason}{where}",
+            "input": None, "ctx": {"error": reason}}
+
+
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
-    """FastAPI's 422, except that an echoed ``NaN``/``Infinity`` input no longer makes it a 500."""
+    """FastAPI's 422, with a body that is not JSON said plainly and an echoed ``NaN``/``Infinity`` not a 500."""
     assert isinstance(exc, RequestValidationError)
-    return JSONResponse({"detail": _json_safe(jsonable_encoder(exc.errors()))}, status_code=422)
+    errors = [_invalid_json(e, exc.body) if e.get("type") == "json_invalid" else e for e in exc.errors()]
+    return JSONResponse({"detail": _json_safe(jsonable_encoder(errors))}, status_code=422)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -11,6 +11,9 @@ from policychat.errors import PolicychatError
 
 router = APIRouter(tags=["health"])
 
+READY_WAIT_SECONDS = 30.0
+"""How long ``/readyz`` waits for the start-up warm-up before answering 503 "warming up"."""
+
 
 @router.get("/healthz", response_model=Health)
 async def healthz() -> Health:
@@ -20,10 +23,16 @@ async def healthz() -> Health:
 
 @router.get("/readyz", response_model=Ready, responses={503: {"description": "Index or vector store unavailable"}})
 def readyz(runtime: RuntimeDep) -> Ready | JSONResponse:
-    """Readiness: open the service, load the retrieval snapshot and count the stored vectors.
+    """Readiness: the start-up warm-up has finished, the service opens, the snapshot loads, vectors count.
 
-    Returns 503 ``{"status": "unavailable", "detail"}`` when any of that fails.
+    Waits up to :data:`READY_WAIT_SECONDS` for the warm-up (models, indexes and the
+    answer core's lazily built parts, loaded once), so that ready means the first
+    questions answer at full speed. Returns 503 ``{"status": "warming up"}`` when it
+    is still running, and ``{"status": "unavailable", "detail"}`` when opening fails.
     """
+    if not runtime.wait_until_warm(READY_WAIT_SECONDS):
+        return JSONResponse({"status": "warming up", "detail": "loading models and indexes"}, status_code=503,
+                            headers={"Retry-After": "2"})
     try:
         service = runtime.service()
         snapshot = service.retriever.snapshot()

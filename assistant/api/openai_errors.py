@@ -3,8 +3,9 @@
 An ASGI middleware (outermost, so it also sees the edge's 401/413/431) rewrites
 every ``{"detail": …}`` error of ``/v1/chat/completions`` and ``/v1/models`` into
 the body OpenAI clients parse (the ``openai`` SDK raises ``AuthenticationError``,
-``NotFoundError``, ``BadRequestError`` … from it). Status codes are unchanged;
-the rest of the API keeps ``{"detail": …}``.
+``NotFoundError``, ``BadRequestError`` … from it). Status codes are unchanged, except
+that a body which is not valid JSON is a 400 here, as on OpenAI's API (the
+``/v1`` routes say 422); the rest of the API keeps ``{"detail": …}``.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ class OpenAIError(BaseModel):
 
 _DESCRIPTIONS = {400: "Bad request (unknown generator, contradictory filters, a body that is not UTF-8 JSON)",
                  404: "No such model", 413: "Request body too large", 422: "Invalid request (no user message, "
-                 "a question too long, a field of the wrong type)", 503: "Vector store unavailable (retry later)"}
+                 "a blank or too long question, a field of the wrong type)",
+                 503: "Vector store unavailable (retry later)"}
 
 
 def openai_error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -59,14 +61,25 @@ def openai_error(status: int, message: str, param: str | None = None, code: str 
                       "code": code or _CODES.get(status)}}
 
 
+def _field(error: dict[str, Any]) -> str:
+    """The dotted field of a validation error (``messages.0.content``); empty for the body as a whole."""
+    return ".".join(str(part) for part in error.get("loc", []) if part != "body")
+
+
 def _from_detail(status: int, detail: Any) -> dict[str, Any]:
     """Translate a ``detail`` (a message, or FastAPI's list of validation errors) into an OpenAI error body."""
     if isinstance(detail, list) and detail and isinstance(detail[0], dict):
-        first = detail[0]
-        loc = [str(part) for part in first.get("loc", []) if part != "body"]
-        messages = [f"{'.'.join(str(p) for p in e.get('loc', []) if p != 'body')}: {e.get('msg', '')}" for e in detail]
-        return openai_error(status, "; ".join(messages), param=".".join(loc) or None)
+        messages = [f"{_field(e)}: {e.get('msg', '')}" if _field(e) else str(e.get("msg", "")) for e in detail]
+        return openai_error(status, "; ".join(messages), param=_field(detail[0]) or None)
     return openai_error(status, str(detail))
+
+
+def _status(status: int, detail: Any) -> int:
+    """``status``, except 400 for a body that is not JSON at all (OpenAI's status for it; FastAPI says 422)."""
+    if status == 422 and isinstance(detail, list) and detail and all(
+            isinstance(e, dict) and e.get("type") == "json_invalid" for e in detail):
+        return 400
+    return status
 
 
 class OpenAIErrorShape:
@@ -108,6 +121,7 @@ async def _send_reshaped(send: Send, start: Message, body: bytes) -> None:
     except ValueError:
         payload = {"detail": body.decode("utf-8", "replace")}
     if isinstance(payload, dict) and "detail" in payload and "error" not in payload:
+        start = {**start, "status": _status(start["status"], payload["detail"])}
         payload = _from_detail(start["status"], payload["detail"])
     data = json.dumps(payload, ensure_ascii=False).encode()
     headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]

@@ -66,28 +66,36 @@ def english_words(word: str, known: Callable[[str], int]) -> list[str]:
 
 
 _reverse: dict[str, list[str]] | None = None
+_reverse_lock = threading.Lock()  # not _lock: building calls _load, which takes _lock
 
 
 def _reverse_index() -> dict[str, list[str]]:
-    """``{English token: Chinese words}`` for entries with a common sense that is that one word."""
+    """``{English token: Chinese words}`` for entries with a common sense that is that one word.
+
+    Built once (about 7 s): concurrent first callers wait for the one build.
+    """
     global _reverse
     from ingest.keywords import tokenize
 
-    with _lock:
+    with _reverse_lock:
         if _reverse is not None:
             return _reverse
-    index: dict[str, list[str]] = {}
-    for word, glosses in _load().items():
-        if len(word) < 2 or not glosses:
-            continue
-        for gloss in glosses[:MAX_GLOSSES]:
-            for sense in re.split(r"[,;]", gloss):
-                tokens = tokenize(_NOISE.sub(" ", sense))
-                if len(tokens) == 1 and word not in index.get(tokens[0], []):
-                    index.setdefault(tokens[0], []).append(word)
-    with _lock:
+        index: dict[str, list[str]] = {}
+        for word, glosses in _load().items():
+            if len(word) < 2 or not glosses:
+                continue
+            for gloss in glosses[:MAX_GLOSSES]:
+                for sense in re.split(r"[,;]", gloss):
+                    tokens = tokenize(_NOISE.sub(" ", sense))
+                    if len(tokens) == 1 and word not in index.get(tokens[0], []):
+                        index.setdefault(tokens[0], []).append(word)
         _reverse = index
-    return index
+        return index
+
+
+def load() -> None:
+    """Read the dictionary and build its English-to-Chinese index now (about 9 s), not on a first question."""
+    _reverse_index()
 
 
 def chinese_words(token: str, frequency: Callable[[str], int], limit: int = 2) -> list[str]:

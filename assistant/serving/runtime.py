@@ -57,6 +57,8 @@ class Runtime:
         self.jobs = JobQueue(functools.partial(ingest_uploads, self), self.ingest_log)
         self.started_at = time.time()
         self._conversations: ConversationStore | None = None
+        self._warm = threading.Event()
+        self._warm.set()  # nothing to wait for until a warm-up starts
 
     @property
     def uploads_dir(self) -> Path:
@@ -97,11 +99,16 @@ class Runtime:
             self.replica.before_read()
         return self._service
 
-    def warm_up(self) -> None:
-        """Open the library and load the snapshot, embedding model and default generator.
+    def begin_warm_up(self) -> None:
+        """Mark the warm-up as pending, so :meth:`wait_until_warm` waits for it (call before starting it)."""
+        self._warm.clear()
 
-        Run in a background thread at start-up so the first question does not pay
-        for loading; a failure is only logged (``/readyz`` reports it).
+    def warm_up(self) -> None:
+        """Open the library and load everything an answer needs (:meth:`AnswerService.warm_up`).
+
+        Run in a background thread at start-up so the first questions do not pay
+        for loading; ``/readyz`` says ready only after it. A failure is only
+        logged (``/readyz`` then reports what fails).
         """
         try:
             service = self.service()
@@ -111,6 +118,12 @@ class Runtime:
             log.warning("warm-up failed: %s", exc)
         except Exception:  # a warm-up must never take the server down
             log.exception("warm-up failed")
+        finally:
+            self._warm.set()
+
+    def wait_until_warm(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for a pending warm-up; return whether none is still running."""
+        return self._warm.wait(timeout)
 
     def _repair(self, service: AnswerService) -> None:
         """Embedded store: clear what a writer killed mid-write left (orphan vectors, a stale BM25 index).

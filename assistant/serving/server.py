@@ -54,6 +54,7 @@ def create_app(settings: Settings, *, warm_up: bool = True) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if warm_up:
+            runtime.begin_warm_up()
             threading.Thread(target=runtime.warm_up, name="policychat-warm-up", daemon=True).start()
         async with mcp.session_manager.run():
             yield

@@ -298,11 +298,28 @@ _STATE_LABELS = {"queued": "waiting", "parsing": "parsing", "embedding": "embedd
                  "cancelled": "cancelled"}
 
 
-def render_job(job: Job) -> str:
-    """One upload job: a progress bar per file while it runs, then the per-file result."""
+def _job_title(job: Job, running: Job | None) -> str:
+    """What ``job`` is doing, as escaped HTML: queued behind ``running`` only when another job really runs."""
+    if job.state == "queued" and running is not None and running is not job:
+        names = [upload.client_name for upload in running.uploads]
+        shown = ", ".join(names[:2]) + (f" and {len(names) - 2} more" if len(names) > 2 else "")
+        return f"Waiting for the upload ahead of it ({esc(shown)})"
+    return {"queued": "Queued", "running": "Ingesting", "done": "Done", "failed": "Failed",
+            "cancelled": "Cancelled"}[job.state]
+
+
+def render_job(job: Job, running: Job | None = None) -> str:
+    """One upload job: a progress bar per file while it runs, then the per-file result.
+
+    Args:
+        job: the job to show.
+        running: the job the server is ingesting now, if any (a queued ``job`` waits for it).
+
+    Returns:
+        The job's HTML.
+    """
     head = f'<div class="pc-job" data-job="{esc(job.id)}" data-state="{esc(job.state)}">'
-    title = {"queued": "Queued (another upload is being ingested)", "running": "Ingesting", "done": "Done",
-             "failed": "Failed", "cancelled": "Cancelled"}[job.state]
+    title = _job_title(job, running)
     parts = [head, f'<div class="pc-job-title"><strong>{title}</strong> <span class="pc-muted">job {esc(job.id)}'
                    "</span></div>"]
     if job.detail:

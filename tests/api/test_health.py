@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
 from testsupport import free_port, make_settings
 
 from assistant.serving.server import background_server
@@ -47,3 +49,22 @@ def test_unreachable_vector_store_is_503(tmp_path: Path) -> None:
         answer = httpx.post(f"{url}/v1/answer", json={"question": "anything"}, timeout=60)
         assert answer.status_code == 503 and answer.headers["retry-after"] == "5"
         assert httpx.get(f"{url}/v1/sources", timeout=60).status_code == 503
+
+
+def test_readyz_waits_for_the_warm_up(mini_library: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fastapi.testclient import TestClient
+
+    from assistant.api import health
+    from assistant.serving.server import create_app
+
+    monkeypatch.setattr(health, "READY_WAIT_SECONDS", 0.2)
+    app = create_app(mini_library, warm_up=False)
+    runtime = app.state.runtime
+    with TestClient(app) as client:
+        runtime.begin_warm_up()  # as the server does before starting its warm-up thread
+        warming = client.get("/readyz")
+        assert warming.status_code == 503 and warming.json()["status"] == "warming up"
+        assert warming.headers["retry-after"] == "2"
+        runtime.warm_up()  # loads the models and answers the warm-up questions on the mini library
+        ready = client.get("/readyz")
+        assert ready.status_code == 200 and ready.json()["sources"] == 4, ready.text

@@ -102,6 +102,11 @@ async def check_library_session(client: Client) -> None:
     assert "filters.country" in bad_filter
     too_long = error_text(await client.call_tool("search", {"query": "x" * 2001}))
     assert "query" in too_long and "2000" in too_long
+    for blank in ("", "   ", "\n\t"):  # refused by POST /v1/answer's rule, never answered from random passages
+        for tool, field in (("answer", "question"), ("search", "query")):
+            refused = await client.call_tool(tool, {field: blank})
+            assert refused.structured_content is None
+            assert f"{field}\n  must not be empty or only whitespace" in error_text(refused)
 
     resources = await client.list_resources()
     assert {str(resource.uri) for resource in resources.resources} == {f"policychat://sources/{i}" for i in MINI_IDS}

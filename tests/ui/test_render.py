@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from assistant.models import Answer, Citation, RetrievedPassage, Timings
-from assistant.ui.render import quote_in_context, render_answer, render_passages
+from assistant.serving.jobs import Job
+from assistant.serving.uploads import SavedUpload, UploadFields
+from assistant.ui.render import quote_in_context, render_answer, render_job, render_passages
 
 TEXT = ("Preamble words here. " * 30) + "The <b>rule</b> & its quote sits here. " + ("Trailing words follow. " * 30)
 
@@ -50,3 +54,24 @@ def test_refusal_and_passages() -> None:
     passages = render_passages([RetrievedPassage(chunk_id="c", source_id="s", score=0.0321, page=None,
                                                  text="<img src=x onerror=alert(1)>")], {"s": "<T>"})
     assert "0.0321" in passages and "&lt;img" in passages and "&lt;T&gt;" in passages
+
+
+def _job(job_id: str, state: str, *names: str) -> Job:
+    uploads = [SavedUpload(name, Path("/nowhere") / job_id / name, name.split(".")[0]) for name in names]
+    return Job(job_id, uploads, UploadFields(), state=state)
+
+
+def _title(html: str) -> str:
+    return html.split("<strong>", 1)[1].split("</strong>", 1)[0]
+
+
+def test_a_queued_upload_names_the_upload_ahead_of_it_only_when_one_runs() -> None:
+    queued = _job("q1", "queued", "mine.pdf")
+    assert _title(render_job(queued)) == "Queued"
+    assert _title(render_job(queued, running=queued)) == "Queued"
+    ahead = _job("r1", "running", "annex <one>.pdf", "b.txt", "c.txt", "d.txt")
+    assert _title(render_job(queued, running=ahead)) == (
+        "Waiting for the upload ahead of it (annex &lt;one&gt;.pdf, b.txt and 2 more)")
+    assert _title(render_job(ahead, running=ahead)) == "Ingesting"
+    assert _title(render_job(_job("d1", "done", "x.md"), running=ahead)) == "Done"
+    assert "another upload" not in render_job(queued)
