@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from ingest.models import Chunk, SourceMeta
 
@@ -18,6 +19,32 @@ def no_nul(value: str) -> str:
     if "\x00" in value:
         raise ValueError("must not contain NUL characters (\\u0000)")
     return value
+
+
+def not_blank(value: object) -> object:
+    """Refuse text that is empty or only whitespace (a pydantic "before" validator of :data:`QuestionText`).
+
+    Args:
+        value: the raw input (anything not a string is left to the field's type check).
+
+    Returns:
+        ``value`` unchanged.
+
+    Raises:
+        PydanticCustomError: ``string_blank``, when ``value`` is a string with nothing but whitespace.
+    """
+    if isinstance(value, str) and not value.strip():
+        raise PydanticCustomError("string_blank", "must not be empty or only whitespace")
+    return value
+
+
+QuestionText = Annotated[str, BeforeValidator(not_blank), Field(min_length=1), AfterValidator(no_nul)]
+"""A question or search query: some text other than whitespace, without NUL characters.
+
+The one rule every edge applies (``/v1/answer``, conversations, chat completions, MCP tools), so a
+blank question is refused where it arrives (a 422 naming the field) instead of retrieving passages
+for nothing.
+"""
 
 
 class Filters(BaseModel):
@@ -60,18 +87,31 @@ class AnswerRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(min_length=1)
+    question: QuestionText
     history: list[ChatTurn] = Field(default_factory=list, max_length=50)
     filters: Filters | None = None
     top_k: int | None = Field(None, ge=1, le=50)
     generator: str | None = None
     raw_draft: bool = Field(False, description="Keep unsupported draft sentences, marked [unsupported].")
+    as_of: date | None = Field(
+        None, description="Answer from the sources in force on this day (YYYY-MM-DD): issued by then and not "
+        "revoked, rescinded or superseded by a document dated by then. A cited source revoked, amended or "
+        "superseded later is noted after the answer, citing the later document; a cited source without a "
+        "date is kept and its citations say status \"unknown\".",
+    )
     style: str | None = Field(
         None, max_length=4000, description="How the answer should read (tone, length, format), e.g. from an OpenAI "
         "`system` message: given to an LLM as style only, never to retrieval or the verifier.",
     )
 
-    _question_has_no_nul = field_validator("question")(no_nul)
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _as_of_is_text(cls, value: object) -> object:
+        """A day comes as "YYYY-MM-DD" text; a number is refused, not read as a Unix time."""
+        if value is None or isinstance(value, str | date):
+            return value
+        raise ValueError("must be a date like 2024-06-01 (YYYY-MM-DD)")
+
     @field_validator("style")
     @classmethod
     def _style_has_no_nul(cls, value: str | None) -> str | None:
@@ -95,7 +135,12 @@ class Citation(BaseModel):
     end: int
     status: str | None = Field(
         None, description="The source's standing when it is not in force (revoked, rescinded, superseded); the "
-        "answer then ends with a cited note saying which document says so.",
+        "answer then ends with a cited note saying which document says so. \"unknown\" in an answer as of a "
+        "day for a source without a date.",
+    )
+    content_hash: str | None = Field(
+        None, description="The cited source's content hash when the answer was written (`policychat verify` and "
+        "`POST /v1/verify` compare it with the library's); None in answers stored before hashes were recorded.",
     )
 
 
@@ -180,6 +225,7 @@ class Answer(BaseModel):
     fallback_reason: str | None = Field(
         None, description="Why the LLM's answer was replaced by the extractive one (generator then says so).",
     )
+    as_of: date | None = Field(None, description="The day the answer is as of (the request's ``as_of``).")
 
 
 @dataclass

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, ValidationError, model_serializer
 
 from assistant.models import ChatTurn
 from policychat.errors import ConfigError
@@ -54,6 +55,16 @@ class GoldItem(BaseModel):
     reviewed: bool = True
     split: Split = "dev"
     """``dev`` items may be inspected and tuned on; ``test`` items are only reported (the CI gates use them)."""
+    as_of: date | None = None
+    """Asked as of this day (the answer request's ``as_of``): the library as it stood then."""
+
+    @model_serializer(mode="wrap")
+    def _without_unset_day(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Items asked of today's library are written as before, without ``"as_of": null``."""
+        data: dict[str, Any] = handler(self)
+        if data.get("as_of") is None:
+            data.pop("as_of", None)
+        return data
 
     @property
     def kind(self) -> str:

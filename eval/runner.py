@@ -63,7 +63,8 @@ def evaluate_item(
     When ``contexts`` is given, the retrieved passage texts (best first) are
     stored in it under the item's id, for the optional LLM judge.
     """
-    answer = service.answer(AnswerRequest(question=item.question, history=item.history, generator=generator))
+    answer = service.answer(AnswerRequest(question=item.question, history=item.history, generator=generator,
+                                          as_of=item.as_of))
     if contexts is not None:
         contexts[item.id] = [p.text for p in answer.retrieved]
     result = ItemResult(

@@ -16,6 +16,7 @@ They are translated only at the edges (CLI exit message, HTTP status, ``gr.Error
     ├── JobFinishedError     a job that can no longer be cancelled (it has finished)
     ├── PageUnavailableError a cited page that cannot be shown (not a PDF, no such page, file gone)
     ├── ConversationNotFoundError  a conversation or message id that is not stored
+    ├── CitationInputError   an export to verify whose citation references cannot be read (names file and field)
     ├── IndexUnavailableError the vector store cannot be reached (e.g. Chroma server down)
     ├── RetrievalError       a query could not be run
     ├── GeneratorError       an answer backend failed or is not installed
@@ -89,6 +90,20 @@ class PageUnavailableError(PolicychatError):
 
 class ConversationNotFoundError(PolicychatError):
     """A conversation (or a message of one) that is not stored."""
+
+
+class CitationInputError(PolicychatError):
+    """An export given to the citation verifier (Markdown or CSL-JSON) whose references cannot be read.
+
+    ``where`` names the input and the place in it (file, footnote or item), ``field`` the
+    reference field at fault; the message says both.
+    """
+
+    def __init__(self, message: str, where: str, field: str) -> None:
+        self.where = where
+        self.field = field
+        self.reason = message
+        super().__init__(f"{where}: {field}: {message}")
 
 
 class IndexUnavailableError(PolicychatError):

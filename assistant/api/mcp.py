@@ -7,7 +7,8 @@ tool's structured result is the JSON of the matching endpoint:
 ============  ======================================  ==========================================
 tool          takes                                   returns
 ============  ======================================  ==========================================
-answer        question, filters, top_k, generator     ``Answer`` (as ``POST /v1/answer``)
+answer        question, filters, top_k, generator,    ``Answer`` (as ``POST /v1/answer``)
+              as_of
 search        query, filters, k                       passages, best first (:class:`PassageHit`)
 list_sources  nothing                                 ``SourceInfo`` list (as ``GET /v1/sources``)
 read_card     source_id                               ``SourceCard`` (as ``GET /v1/sources/{id}/card``)
@@ -20,7 +21,8 @@ stored text, which citation offsets index into.
 Two transports: stdio (``policychat mcp``, :func:`run_stdio`) and streamable HTTP at ``/mcp`` of the
 app server (:func:`http_routes`), where the API key rule of the ``/v1`` reads applies
 (:mod:`assistant.api.limits`). A :class:`~policychat.errors.PolicychatError` or an invalid argument
-becomes a tool error (a resource error when reading a resource) that carries its message.
+becomes a tool error (a resource error when reading a resource) that carries its message; a blank
+``question`` or ``query`` is refused by the same rule as ``POST /v1/answer``'s (:data:`~assistant.models.QuestionText`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from datetime import date
 from importlib.metadata import version
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -44,7 +47,7 @@ from starlette.routing import BaseRoute
 
 from assistant.api.schemas import SourceInfo
 from assistant.api.sources import list_sources as source_list
-from assistant.models import Answer, AnswerRequest, Filters
+from assistant.models import Answer, AnswerRequest, Filters, QuestionText
 from assistant.research.card_export import card_markdown
 from assistant.research.card_models import SourceCard
 from assistant.research.card_view import source_card
@@ -138,11 +141,13 @@ def build_mcp_server(service: ServiceOpener, settings: Settings, *,
     max_chars = settings.answer.max_question_chars
 
     def answer(
-        question: Annotated[str, Field(min_length=1, description="The question, standalone (English or Chinese).")],
+        question: Annotated[QuestionText, Field(description="The question, standalone (English or Chinese).")],
         filters: FiltersArg = None,
         top_k: HowMany = None,
         generator: Annotated[str | None, Field(
             description="Answer backend: extractive, local or openai (default: the server's).")] = None,
+        as_of: Annotated[date | None, Field(
+            description="Answer from the sources in force on this day (YYYY-MM-DD).")] = None,
     ) -> Answer:
         """Answer a question from the library with numbered citations, or abstain.
 
@@ -152,11 +157,11 @@ def build_mcp_server(service: ServiceOpener, settings: Settings, *,
         """
         _check_length("question", question, max_chars)
         with _tool_errors():
-            request = AnswerRequest(question=question, filters=filters, top_k=top_k, generator=generator)
+            request = AnswerRequest(question=question, filters=filters, top_k=top_k, generator=generator, as_of=as_of)
             return service().answer(request)
 
     def search(
-        query: Annotated[str, Field(min_length=1, description="Words or a question to find passages for.")],
+        query: Annotated[QuestionText, Field(description="Words or a question to find passages for.")],
         filters: FiltersArg = None,
         k: HowMany = None,
     ) -> list[PassageHit]:

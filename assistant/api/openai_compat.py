@@ -44,9 +44,20 @@ _ROLES = {"user": "user", "assistant": "assistant", "system": "system", "develop
 
 
 def to_answer_request(body: ChatCompletionRequest) -> AnswerRequest:
-    """Map a chat request onto an :class:`AnswerRequest`; 422 when there is no user message."""
+    """Map a chat request onto an :class:`AnswerRequest`.
+
+    Args:
+        body: the chat request; its last user message is the question.
+
+    Returns:
+        The answer request.
+
+    Raises:
+        RequestValidationError: 422 when there is no user message, or the last one is blank (reported at
+            ``messages.N.content`` by the question's own rule), or a message holds a NUL character.
+    """
     last_user = next((i for i in range(len(body.messages) - 1, -1, -1) if body.messages[i].role == "user"), None)
-    if last_user is None or not body.messages[last_user].text().strip():
+    if last_user is None:
         raise RequestValidationError([{
             "type": "missing", "loc": ("body", "messages"), "msg": "messages must contain a non-empty user message",
             "input": None,
@@ -60,8 +71,8 @@ def to_answer_request(body: ChatCompletionRequest) -> AnswerRequest:
         history = [ChatTurn(role=_ROLES[m.role], content=m.text()[:20000]) for _i, m in turns]  # type: ignore[arg-type]
         return AnswerRequest(question=body.messages[last_user].text().strip(), history=history,
                              filters=body.filters, top_k=body.top_k, generator=generator, raw_draft=False,
-                             style=style[:STYLE_CHARS] or None)
-    except ValidationError as exc:  # e.g. a NUL character: report it at the message it came from
+                             style=style[:STYLE_CHARS] or None, as_of=body.as_of)
+    except ValidationError as exc:  # a blank question, a NUL character: report it at its message
         errors = []
         for error in exc.errors():
             loc = error["loc"]

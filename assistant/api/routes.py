@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from assistant.api import answers, cards, conversations, health, jobs, openai_compat, openai_models, pages
+from assistant.api import answers, cards, conversations, health, jobs, openai_compat, openai_models, pages, verify
 from assistant.api.sources import sources_router
 from policychat.settings import Settings
 
@@ -22,4 +22,5 @@ def api_router(settings: Settings) -> APIRouter:
     router.include_router(pages.router)
     router.include_router(cards.router)
     router.include_router(conversations.router)
+    router.include_router(verify.router)
     return router

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -148,7 +148,7 @@ class ChatMessageIn(BaseModel):
 class ChatCompletionRequest(BaseModel):
     """An OpenAI ``chat.completions`` request; sampling options are accepted and ignored.
 
-    ``filters`` and ``top_k`` are policychat extensions (send them via ``extra_body``).
+    ``filters``, ``top_k`` and ``as_of`` are policychat extensions (send them via ``extra_body``).
     """
 
     model_config = ConfigDict(extra="allow")
@@ -161,6 +161,7 @@ class ChatCompletionRequest(BaseModel):
     )
     filters: Filters | None = None
     top_k: int | None = Field(None, ge=1, le=50)
+    as_of: date | None = Field(None, description="Answer from the sources in force on this day (YYYY-MM-DD).")
 
     def include_usage(self) -> bool:
         """Whether a streamed reply should end with a usage chunk."""

@@ -19,6 +19,7 @@ from assistant.cli.maintenance import repair, sync
 from assistant.cli.mcp import mcp
 from assistant.cli.serve import serve
 from assistant.cli.sources import sources_app
+from assistant.cli.verify import verify
 
 app = typer.Typer(
     help="Cited answers about US–China AI policy from your own library of sources.",
@@ -28,6 +29,7 @@ app = typer.Typer(
 app.add_typer(sources_app, name="sources")
 app.command()(ingest)
 app.command()(ask)
+app.command()(verify)
 for plugin in sorted(entry_points(group="policychat.commands"), key=lambda entry: entry.name):
     app.add_typer(plugin.load(), name=plugin.name)
 app.command()(repair)

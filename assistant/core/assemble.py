@@ -23,7 +23,8 @@ from assistant.core.status_notes import add_status_notes
 from assistant.core.turn import Turn
 from assistant.core.verify import VerifiedAnswer, verify_draft
 from assistant.models import Answer, AnswerPart, AnswerRequest, Citation, Draft, Passage, RetrievedPassage
-from assistant.retrieval.knowledge import LibraryKnowledge
+from assistant.retrieval.as_of import issued_by
+from assistant.retrieval.knowledge import LibraryKnowledge, display_name
 from assistant.retrieval.retrieve import HybridRetriever
 from ingest.library import Library
 
@@ -35,11 +36,18 @@ def abstention_text(query: str, n_sources: int, filters: str, language: str = "e
 
 
 def on_quote_pages(citations: list[Citation], snap: Any) -> list[Citation]:
-    """``citations`` with ``page`` set to the page the quote starts on (a chunk's page is where the chunk starts)."""
+    """``citations`` placed in ``snap``: the page the quote starts on and the source's content hash.
+
+    A chunk's page is where the chunk starts, so the quote's own page is looked up; the hash
+    names the version of the source the offsets index into (what ``policychat verify`` checks).
+    """
     placed = []
     for citation in citations:
         page = snap.page_at(citation.source_id, citation.start)
-        placed.append(citation.model_copy(update={"page": page}) if page is not None else citation)
+        update: dict[str, Any] = {"content_hash": snap.hashes.get(citation.source_id)}
+        if page is not None:
+            update["page"] = page
+        placed.append(citation.model_copy(update=update))
     return placed
 
 
@@ -56,6 +64,28 @@ def missing_side_note(citations: list[Citation], analysis: QuestionAnalysis | No
     return "".join("\n\n" + note for note in notes)
 
 
+def as_of_reason(turn: Turn, snap: Any, knowledge: LibraryKnowledge) -> str:
+    """Before a refusal as of a day: why the document the question names was not answered from ("" if none).
+
+    "As of 2024-06-01, America's AI Action Plan had not been issued: it is dated 2025-07-23. "
+    """
+    as_of, analysis = turn.request.as_of, turn.analysis
+    if as_of is None or analysis is None or turn.in_force is None:
+        return ""
+    messages = language_data("zh" if analysis.language == "zh" else "en").messages
+    for ref in analysis.doc_refs:
+        meta = snap.metas.get(ref)
+        if meta is None or ref in turn.in_force:
+            continue
+        when = as_of.isoformat()
+        if issued_by(meta, as_of) is False:
+            return messages.not_issued_as_of.format(as_of=when, name=display_name(meta), date=meta.date) + " "
+        standing = knowledge.standings(snap, as_of).get(ref)
+        status = messages.words.get(standing.status, standing.status) if standing else ""
+        return messages.not_in_force_as_of.format(as_of=when, name=display_name(meta), status=status) + " "
+    return ""
+
+
 def question_language(turn: Turn) -> str:
     """The language of the turn's question: "zh" or "en"."""
     return turn.analysis.language if turn.analysis else "en"
@@ -64,10 +94,10 @@ def question_language(turn: Turn) -> str:
 def filters_note(request: AnswerRequest) -> str:
     """The request's filters as `` (filters: k=v, …)`` for the refusal message, or ""."""
     filters = request.filters
-    if filters is None or filters.is_empty():
-        return ""
-    parts = [f"{k}={v}" for k, v in filters.model_dump(exclude_none=True).items()]
-    return f" (filters: {', '.join(parts)})"
+    parts = [] if filters is None else [f"{k}={v}" for k, v in filters.model_dump(exclude_none=True).items()]
+    if request.as_of is not None:
+        parts.append(f"as_of={request.as_of.isoformat()}")
+    return f" (filters: {', '.join(parts)})" if parts else ""
 
 
 def retrieved_passages(passages: list[Passage], citations: list[Citation], top_k: int) -> list[RetrievedPassage]:
@@ -152,10 +182,10 @@ class Assembler:
             if not abstained:
                 text += missing_side_note(citations, turn.analysis)
         text, citations = add_status_notes(text, citations, turn.passages, self.retriever.snapshot(), self.knowledge,
-                                           turn.analysis)
+                                           turn.analysis, turn.request.as_of)
         if abstained and not citations:
-            text = abstention_text(turn.query, self.searched_sources(turn), filters_note(turn.request),
-                                   question_language(turn))
+            text = as_of_reason(turn, self.retriever.snapshot(), self.knowledge) + abstention_text(
+                turn.query, self.searched_sources(turn), filters_note(turn.request), question_language(turn))
         turn.timings.verify = (time.perf_counter() - t0) * 1000
         turn.timings.total = (time.perf_counter() - turn.started) * 1000
         turn.answer = Answer(
@@ -168,13 +198,14 @@ class Assembler:
             generator=turn.generator,
             timings_ms=turn.timings,
             index_generation=turn.generation,
+            as_of=turn.request.as_of,
         )
         return turn
 
     def searched_sources(self, turn: Turn) -> int:
         """How many sources the turn's filters let retrieval search (all of the library without filters)."""
         snap = self.retriever.snapshot()
-        filters = turn.request.filters
+        filters = turn.filters
         if filters is None or filters.is_empty():
             return len(snap.metas)
         return len(self.retriever.allowed_sources(snap, filters) or ())

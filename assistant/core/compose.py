@@ -94,7 +94,7 @@ def compose(data: GenerationInput) -> Draft:
             chosen = replace(chosen, ranked=[r for r in chosen.ranked
                                              if (r.candidate.chunk_id, r.candidate.start) not in used])
         context = PartContext(index, chosen, analysis, data.passages, data.cards, data.standings, data.relations,
-                              data.metas)
+                              data.metas, as_of=data.as_of)
         spec = kind(chosen.part.kind)
         part = spec.structural(context)
         if part is None and chosen.supported and chosen.ranked:

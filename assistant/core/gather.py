@@ -21,7 +21,7 @@ from assistant.core.analysis import QuestionAnalysis
 from assistant.core.kinds import Pass, kind
 from assistant.core.lang import has_cjk
 from assistant.core.turn import Turn
-from assistant.models import Passage
+from assistant.models import Filters, Passage
 from assistant.retrieval.knowledge import LibraryKnowledge
 from assistant.retrieval.retrieve import HybridRetriever
 from ingest.library import Library
@@ -35,6 +35,8 @@ PER_PART = 4
 EXTRA_CANDIDATE_PASSAGES = 4
 """Passages retrieved beyond ``top_k`` for the selector to choose sentences from (an answer lists ``top_k``,
 and any further passage it cites)."""
+NOTHING = Filters(source_ids=["\x00"])
+"""Filters no source passes: on an ``as_of`` day before every source of the library (nothing is retrieved)."""
 _FOREIGN = re.compile(r"美国|中美|美中|联合国|拜登|特朗普|白宫|欧盟|日本|七国集团|英国|中国日报")
 
 
@@ -56,10 +58,13 @@ class Gatherer:
         assert analysis is not None, "the analyze step runs before retrieval"
         for _attempt in range(RETRIEVE_ATTEMPTS):
             snap = self.retriever.snapshot()
-            turn.passages = self._retrieve(turn, analysis, snap)
+            turn.filters = self._filters(turn, snap)
+            turn.passages = self._retrieve(turn, analysis, snap) if turn.filters is not NOTHING else []
             for part in analysis.parts:
                 for extra in kind(part.kind).passes(part, analysis):
                     self._run_pass(extra, turn, snap)
+            if turn.request.as_of is not None and any(part.kind == "status" for part in analysis.parts):
+                self._add_opening_passages(turn, snap, analysis.doc_refs)
             self._add_translation_passages(turn, snap)
             from_snap = all(snap.chunks.get(p.chunk_id) is p.chunk for p in turn.passages)
             if from_snap and self.library.catalog.generation() == snap.generation:
@@ -67,6 +72,23 @@ class Gatherer:
                 break
         turn.timings.retrieve = (time.perf_counter() - t0) * 1000
         return turn
+
+    def _filters(self, turn: Turn, snap: Any) -> Filters | None:
+        """The request's filters; with ``as_of``, narrowed to the sources in force that day (:data:`NOTHING`: none)."""
+        request = turn.request
+        if request.as_of is None:
+            return request.filters
+        in_force = self.knowledge.in_force_on(snap, request.as_of)
+        turn.in_force = set(in_force)
+        filters = request.filters or Filters()
+        if filters.source_ids:
+            in_force &= set(filters.source_ids)
+        analysis = turn.analysis
+        named = [ref for ref in analysis.doc_refs if ref in snap.metas] if analysis is not None else []
+        asks_status = analysis is not None and any(part.kind == "status" for part in analysis.parts)
+        if not in_force or (named and not asks_status and not in_force & set(named)):
+            return NOTHING  # nothing in force that day, or not the document the question is about
+        return filters.model_copy(update={"source_ids": sorted(in_force)})
 
     def _retrieve(self, turn: Turn, analysis: QuestionAnalysis, snap: Any) -> list[Passage]:
         """The ranked passages: the whole question's (side by side for a comparison), then each part's best."""
@@ -81,7 +103,7 @@ class Gatherer:
                           if p.what == "side"), query)
         k = (request.top_k or self.settings.retrieval.top_k) + EXTRA_CANDIDATE_PASSAGES
         passages = self.retriever.retrieve(
-            query, request.filters, k, sides=sides, prefer_sources=refs,
+            query, turn.filters, k, sides=sides, prefer_sources=refs,
             keyword_extra=" ".join(analysis.search_terms), named_query=analysis.focus,
             translated_query=self.translated(query, snap, analysis.doc_refs),
         )
@@ -89,7 +111,7 @@ class Gatherer:
             have = {p.chunk_id for p in passages}
             for part in analysis.parts:
                 found = self.retriever.retrieve(
-                    part.text, request.filters, PER_PART, prefer_sources=refs, named_query=part.focus,
+                    part.text, turn.filters, PER_PART, prefer_sources=refs, named_query=part.focus,
                     translated_query=self.translated(part.text, snap, analysis.doc_refs),
                 )
                 passages += [p for p in found if p.chunk_id not in have]
@@ -134,7 +156,7 @@ class Gatherer:
         targets = [i for i in source_ids if i in snap.metas]
         if not targets and turn.passages:
             targets = [turn.passages[0].chunk.source_id]
-        allowed = self.retriever.allowed_sources(snap, turn.request.filters)
+        allowed = self.retriever.allowed_sources(snap, turn.filters)
         primary = snap.directory().primary(t for t in targets if allowed is None or t in allowed)
         if primary is None:
             return
@@ -161,12 +183,24 @@ class Gatherer:
     def _add_evidence_passages(self, turn: Turn, snap: Any) -> None:
         """Status questions: the passages stating each relation (they are what the answer cites)."""
         added = []
-        for relation in self.knowledge.relations(snap):
+        for relation in self.knowledge.relations(snap, turn.request.as_of):
             evidence = relation.evidence
             if evidence is not None and evidence.chunk_id in snap.chunks:
                 chunk = snap.chunks[evidence.chunk_id]
                 added.append(Passage(chunk, snap.metas[chunk.source_id], 0.0))
         self._add(turn, added)
+
+    def _add_opening_passages(self, turn: Turn, snap: Any, source_ids: tuple[str, ...]) -> None:
+        """For "was X in force on <day>?": the named documents' first chunks, whatever the day admits.
+
+        A status answer as of a day cites them for "X was in force" or "X had not been issued".
+        """
+        firsts: dict[str, Any] = {}
+        for chunk in snap.chunks.values():
+            if chunk.source_id in source_ids and (
+                    chunk.source_id not in firsts or chunk.position < firsts[chunk.source_id].position):
+                firsts[chunk.source_id] = chunk
+        self._add(turn, [Passage(chunk, snap.metas[sid], 0.0) for sid, chunk in firsts.items()])
 
     def _add_dated_passages(self, turn: Turn, snap: Any, source_ids: tuple[str, ...]) -> None:
         """For "when was <document> signed?": the document's first chunk that states its own date."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from assistant.core.analysis import Part, QuestionAnalysis
@@ -55,6 +56,8 @@ class PartContext:
     standings: Mapping[str, Standing] = field(default_factory=dict)
     relations: Sequence[Relation] = ()
     metas: Mapping[str, SourceMeta] = field(default_factory=dict)
+    as_of: date | None = None
+    """The day asked about (``standings`` and ``relations`` are as of that day)."""
     reserve: Any = None
     """Unused by most kinds; kept for structures a kind may add."""
 

@@ -17,6 +17,7 @@ marked, and no note is written.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import TYPE_CHECKING
 
 from assistant.core.lang import language_data
@@ -51,7 +52,7 @@ def evidence_citation(standing: Standing, snap: Snapshot, marker: int) -> Citati
         marker=marker, source_id=meta.id, title=meta.title, publisher=meta.publisher, country=meta.country,
         date=meta.date, url=meta.original_url, page=chunk.page, chunk_id=chunk.chunk_id,
         quote=chunk.text[evidence.start : evidence.end], start=chunk.start + evidence.start,
-        end=chunk.start + evidence.end,
+        end=chunk.start + evidence.end, content_hash=snap.hashes.get(meta.id),
     )
 
 
@@ -116,11 +117,20 @@ def mark_and_note(
 
 def add_status_notes(
     text: str, citations: list[Citation], passages: list[Passage], snap: Snapshot, knowledge: LibraryKnowledge,
-    analysis: QuestionAnalysis | None,
+    analysis: QuestionAnalysis | None, as_of: date | None = None,
 ) -> tuple[str, list[Citation]]:
-    """:func:`mark_and_note` with the library's standings and the question's historical flag (for the service)."""
+    """:func:`mark_and_note` with the library's standings and the question's historical flag (for the service).
+
+    With ``as_of`` the notes still use today's standings: they say what happened to a cited
+    source after that day. Citations of undated sources are then marked "unknown".
+    """
     if not citations:
         return text, citations
     historical = analysis is not None and analysis.historical
     language = analysis.language if analysis is not None else "en"
-    return mark_and_note(text, citations, passages, snap, knowledge.standings(snap), historical, language)
+    text, citations = mark_and_note(text, citations, passages, snap, knowledge.standings(snap), historical, language)
+    if as_of is not None:
+        citations = [c.model_copy(update={"status": "unknown"})
+                     if c.status is None and c.source_id in snap.metas and not snap.metas[c.source_id].date.strip()
+                     else c for c in citations]
+    return text, citations

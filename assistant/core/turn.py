@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from assistant.models import Answer, AnswerRequest, Draft, Passage, Timings
+from assistant.models import Answer, AnswerRequest, Draft, Filters, Passage, Timings
 from ingest.cards import Card
 
 if TYPE_CHECKING:
@@ -37,6 +37,11 @@ class Turn:
     started: float = field(default_factory=time.perf_counter)
     timings: Timings = field(default_factory=Timings)
     generation: int | None = None
+    filters: Filters | None = None
+    """What retrieval searches: the request's filters, narrowed to the sources in force on its ``as_of`` day
+    (set by the retrieve stage)."""
+    in_force: set[str] | None = None
+    """With ``as_of``: the sources issued by then and not revoked, rescinded or superseded by then."""
 
     @property
     def comparison(self) -> bool:

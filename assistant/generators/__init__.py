@@ -15,6 +15,7 @@ import importlib
 import pkgutil
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
 from langchain_core.embeddings import Embeddings
@@ -60,6 +61,8 @@ class GenerationInput:
     """Relations between the library's sources."""
     metas: dict[str, SourceMeta] = field(default_factory=dict)
     """Metadata of every source of the library (for naming documents in status notes)."""
+    as_of: date | None = None
+    """The day the question is asked about (``standings`` and ``relations`` are then as of that day)."""
     doc_freq: Callable[[str], int] | None = field(default=None, repr=False)
     """In how many chunks of the library a BM25 token occurs."""
     bilingual: Any = field(default=None, repr=False)

@@ -276,7 +276,8 @@ class LiveAnswer:
         if self.released:
             text += missing_side_note(citations, turn.analysis)
         # As for any answer: a cited source no longer in force is marked, and a cited note says so.
-        text, citations = add_status_notes(text, citations, turn.passages, snap, self.service.knowledge, turn.analysis)
+        text, citations = add_status_notes(text, citations, turn.passages, snap, self.service.knowledge, turn.analysis,
+                                           turn.request.as_of)
         timings.total = round((time.perf_counter() - turn.started) * 1000, 1)
         finish = "length" if self.reply and self.reply.finish_reason == "length" else "stop"
         top_k = turn.request.top_k or self.service.settings.retrieval.top_k
@@ -284,7 +285,7 @@ class LiveAnswer:
                       parts=selection_parts(turn.selection),
                       retrieved=retrieved_passages(turn.passages, citations, top_k),
                       generator=turn.generator, timings_ms=timings,
-                      index_generation=turn.generation, finish_reason=finish, **meta)
+                      index_generation=turn.generation, finish_reason=finish, as_of=turn.request.as_of, **meta)
 
     def _fall_back(self, reason: str) -> Iterator[Event]:
         """Answer with the extractive backend instead, saying so (after a ``reset`` if anything was shown)."""

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from assistant.models import Answer, Filters, no_nul
+from assistant.models import Answer, Filters, QuestionText, no_nul
 
 Rating = Literal["up", "down"]
 TITLE_CHARS = 200
@@ -48,12 +48,11 @@ class MessageRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(min_length=1)
+    question: QuestionText
     filters: Filters | None = None
     top_k: int | None = Field(None, ge=1, le=50)
     generator: str | None = None
-
-    _question_has_no_nul = field_validator("question")(no_nul)
+    as_of: date | None = Field(None, description="Answer from the sources in force on this day (YYYY-MM-DD).")
 
 
 class FeedbackIn(BaseModel):

@@ -1,8 +1,11 @@
 """Answers and threads as Markdown with numbered footnotes, and their sources as BibTeX or CSL-JSON.
 
 Markdown footnotes are numbered across the whole export (the same cited passage
-keeps one number); each says title, publisher, date, page, URL and the quote.
-The reference lists hold one entry per cited source. ``kinds`` (source id →
+keeps one number); each says title, publisher, date, page, URL and the quote,
+then carries the citation's machine-readable reference (source id, content hash,
+offsets: :mod:`assistant.research.citation_refs`) so ``policychat verify`` can
+check it later. The reference lists hold one entry per cited source; a CSL-JSON
+item lists its cited passages the same way in ``custom``. ``kinds`` (source id →
 document type, from the catalog) picks the entry type when it is known.
 """
 
@@ -16,6 +19,7 @@ from datetime import date
 from typing import Literal
 
 from assistant.models import Answer, Citation
+from assistant.research.citation_refs import csl_custom, markdown_trailer
 
 ExportFormat = Literal["md", "bibtex", "csljson"]
 MEDIA_TYPES: dict[str, str] = {"md": "text/markdown; charset=utf-8", "bibtex": "application/x-bibtex; charset=utf-8",
@@ -61,21 +65,36 @@ def footnote(citation: Citation) -> str:
     return ", ".join(parts) + f". “{_one_line(citation.quote)}”"
 
 
+PassageKey = tuple[str, str | None, int, int]
+
+
+def passage_key(citation: Citation) -> PassageKey:
+    """What makes two citations one cited passage: source, its version (content hash) and offsets."""
+    return citation.source_id, citation.content_hash, citation.start, citation.end
+
+
+def passage_numbers(turns: Sequence[Turn]) -> dict[PassageKey, int]:
+    """The footnote number of every cited passage: 1, 2, … in order of first citation (by marker within an answer)."""
+    numbers: dict[PassageKey, int] = {}
+    for turn in turns:
+        for citation in sorted(turn.answer.citations, key=lambda c: c.marker):
+            numbers.setdefault(passage_key(citation), len(numbers) + 1)
+    return numbers
+
+
 def to_markdown(turns: Sequence[Turn], title: str | None = None, kinds: dict[str, str] | None = None) -> str:
     """``turns`` as Markdown: each answer with ``[^n]`` footnotes, then the notes and a reference list."""
-    numbers: dict[tuple[str, int, int], int] = {}
-    notes: list[str] = []
+    numbers = passage_numbers(turns)
+    notes: dict[int, str] = {}
     sources: dict[str, Citation] = {}
     lines = [f"# {_one_line(title)}", ""] if title else []
     for turn in turns:
         cited = {c.marker: c for c in turn.answer.citations}
         local: dict[int, int] = {}
         for marker, citation in sorted(cited.items()):
-            key = (citation.source_id, citation.start, citation.end)
-            if key not in numbers:
-                numbers[key] = len(numbers) + 1
-                notes.append(f"[^{numbers[key]}]: {footnote(citation)}")
-            local[marker] = numbers[key]
+            number = numbers[passage_key(citation)]
+            notes.setdefault(number, f"[^{number}]: {footnote(citation)} {markdown_trailer(citation)}")
+            local[marker] = number
             sources.setdefault(citation.source_id, citation)
 
         def link(match: re.Match[str], local: dict[int, int] = local) -> str:
@@ -84,7 +103,7 @@ def to_markdown(turns: Sequence[Turn], title: str | None = None, kinds: dict[str
 
         lines += [f"## {_one_line(turn.question)}", "", _MARKER.sub(link, turn.answer.answer.strip()), ""]
     if notes:
-        lines += [*notes, ""]
+        lines += [*(notes[n] for n in sorted(notes)), ""]
     if sources:
         lines += ["## References", ""]
         lines += [f"- {_reference(c, (kinds or {}).get(c.source_id))}" for c in sources.values()]
@@ -159,7 +178,12 @@ def to_bibtex(turns: Sequence[Turn], kinds: dict[str, str] | None = None) -> str
 
 
 def to_csl_json(turns: Sequence[Turn], kinds: dict[str, str] | None = None) -> str:
-    """The cited sources as a CSL-JSON array (what Zotero, Pandoc and citeproc read)."""
+    """The cited sources as a CSL-JSON array (what Zotero, Pandoc and citeproc read).
+
+    Each item's ``custom.policychat`` lists its cited passages (footnote number, content hash,
+    offsets, quote), what ``policychat verify`` reads back.
+    """
+    numbers = passage_numbers(turns)
     items = []
     for source_id, citations in cited_sources(turns).items():
         first = citations[0]
@@ -179,6 +203,8 @@ def to_csl_json(turns: Sequence[Turn], kinds: dict[str, str] | None = None) -> s
             item["note"] = "Cited pages: " + ", ".join(map(str, pages))
         if kind:
             item["genre"] = kind
+        passages = {passage_key(c): c for c in citations}
+        item["custom"] = csl_custom(sorted(((numbers[key], c) for key, c in passages.items()), key=lambda p: p[0]))
         items.append(item)
     return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
 

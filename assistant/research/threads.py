@@ -36,7 +36,7 @@ def answer_request(store: ConversationStore, conversation_id: str, body: Message
         history += [ChatTurn(role="user", content=question[:TURN_CHARS]),
                     ChatTurn(role="assistant", content=answer[:TURN_CHARS])]
     return AnswerRequest(question=body.question, history=history, filters=body.filters, top_k=body.top_k,
-                         generator=body.generator)
+                         generator=body.generator, as_of=body.as_of)
 
 
 def ask(service: AnswerService, store: ConversationStore, conversation_id: str, body: MessageRequest) -> Message:

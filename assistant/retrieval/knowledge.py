@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 import threading
+from datetime import date
 from typing import TYPE_CHECKING
 
+from assistant.retrieval.as_of import in_force_on, standings_as_of
 from assistant.retrieval.crosslingual import BilingualTable, derive_term_pairs
 from assistant.retrieval.numerals import chinese_number
 from ingest.cards import Card
@@ -21,6 +23,10 @@ from ingest.relations import NOT_IN_FORCE, Relation, Standing, statuses
 if TYPE_CHECKING:
     from assistant.retrieval.retrieve import Snapshot
     from ingest.library import Library
+
+
+AS_OF_CACHE = 32
+"""Standings kept for this many different ``as_of`` days per library generation."""
 
 
 def display_name(meta: SourceMeta) -> str:
@@ -47,6 +53,7 @@ class LibraryKnowledge:
         self._lock = threading.Lock()
         self._cards: dict[tuple[int, str], Card] = {}
         self._relations: tuple[int, list[Relation], dict[str, Standing]] | None = None
+        self._dated: dict[tuple[int, date], tuple[list[Relation], dict[str, Standing]]] = {}
         self._articles: tuple[int, ArticleIndex] | None = None
         self._bilingual: tuple[int, BilingualTable] | None = None
 
@@ -71,13 +78,29 @@ class LibraryKnowledge:
                 self._relations = current = (snap.generation, relations, standings)
         return current[1], current[2]
 
-    def relations(self, snap: Snapshot) -> list[Relation]:
-        """Every relation between the library's sources (catalog-stated and found in text)."""
-        return self._load(snap)[0]
+    def relations(self, snap: Snapshot, as_of: date | None = None) -> list[Relation]:
+        """The relations between the library's sources (catalog and text); with ``as_of``, those stated by then."""
+        return self._load(snap)[0] if as_of is None else self._as_of(snap, as_of)[0]
 
-    def standings(self, snap: Snapshot) -> dict[str, Standing]:
-        """Each source's status with its evidence."""
-        return self._load(snap)[1]
+    def standings(self, snap: Snapshot, as_of: date | None = None) -> dict[str, Standing]:
+        """Each source's status with its evidence, now or as the library had it on ``as_of``."""
+        return self._load(snap)[1] if as_of is None else self._as_of(snap, as_of)[1]
+
+    def in_force_on(self, snap: Snapshot, as_of: date) -> set[str]:
+        """The sources issued by ``as_of`` (or undated) and not revoked, rescinded or superseded by then."""
+        return in_force_on(snap.metas, self.standings(snap, as_of), as_of)
+
+    def _as_of(self, snap: Snapshot, as_of: date) -> tuple[list[Relation], dict[str, Standing]]:
+        key = (snap.generation, as_of)
+        found = self._dated.get(key)
+        if found is None:
+            found = standings_as_of(snap.metas.values(), self._load(snap)[0], as_of)
+            with self._lock:
+                self._dated = {k: v for k, v in self._dated.items() if k[0] == snap.generation}
+                if len(self._dated) >= AS_OF_CACHE:
+                    self._dated.pop(next(iter(self._dated)))
+                self._dated[key] = found
+        return found
 
     def articles(self, snap: Snapshot) -> ArticleIndex:
         """The article index of the library's translated works, as of ``snap``."""

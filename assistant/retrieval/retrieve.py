@@ -56,6 +56,8 @@ class Snapshot:
     """Every chunk vector (rows in ``dense_ids`` order) when the library is small enough for exact search."""
     pages: dict[str, list[PageSpan]] = field(default_factory=dict)
     """Page spans of every paginated source, so a citation names the page its quote starts on."""
+    hashes: dict[str, str] = field(default_factory=dict)
+    """Every source's content hash, so a citation names the version of the source it quotes."""
 
     def page_at(self, source_id: str, offset: int) -> int | None:
         """1-based page of char ``offset`` in source ``source_id`` (None when it has no pages)."""
@@ -126,7 +128,8 @@ class HybridRetriever:
         for _ in range(SNAPSHOT_ATTEMPTS):
             generation = catalog.generation()
             chunks = catalog.chunks()
-            metas = {r.meta.id: r.meta for r in catalog.records()}
+            records = catalog.records()
+            metas = {r.meta.id: r.meta for r in records}
             pages = catalog.page_spans()
             keyword = self.library.keyword_index()
             if catalog.generation() == generation and keyword.generation == generation:
@@ -140,7 +143,8 @@ class HybridRetriever:
             doc_freq.update(set(tokenize(chunk.embed_text)))
         snap = Snapshot(generation, by_id, metas, keyword, doc_freq, common_words=common_words(
             self.settings.models.embedding_model
-        ), pages={source_id: spans for source_id, spans in pages.items() if spans and source_id in metas})
+        ), pages={source_id: spans for source_id, spans in pages.items() if spans and source_id in metas},
+                        hashes={r.meta.id: r.content_hash for r in records})
         if len(by_id) <= self.settings.retrieval.exact_search_max_chunks:
             stored = self.library.vectors.vectors(sorted(by_id))
             snap.dense_ids = sorted(stored)

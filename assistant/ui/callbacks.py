@@ -39,6 +39,15 @@ def _date(value: str | None, label: str) -> date | None:
         raise gr.Error(f"{label} must be a date like 2024-01-31 (YYYY-MM-DD).") from None
 
 
+def parse_as_of(value: str | None) -> date | None:
+    """The side panel's "As of" day (None when empty).
+
+    Raises:
+        gr.Error: it is not YYYY-MM-DD.
+    """
+    return _date(value, "As of")
+
+
 def build_filters(countries: list[str] | None, doc_types: list[str] | None, date_from: str | None,
                   date_to: str | None) -> Filters | None:
     """Filters from the side panel's widgets; None when nothing is restricted.
@@ -133,10 +142,11 @@ class LibraryCallbacks:
             return "failed"
 
     def _render_jobs(self, jobs: dict[str, str]) -> str:
+        running = next((job for job in self.runtime.jobs.list() if job.state == "running"), None)
         shown = []
         for job_id in jobs:
             try:
-                shown.append(render.render_job(self.runtime.jobs.get(job_id)))
+                shown.append(render.render_job(self.runtime.jobs.get(job_id), running))
             except JobNotFoundError:
                 continue
         return "".join(shown)

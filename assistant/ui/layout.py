@@ -110,6 +110,8 @@ def build_ui(runtime: Runtime) -> gr.Blocks:
                             with gr.Row():
                                 date_from = gr.Textbox(label="Date from", placeholder="YYYY-MM-DD", max_length=10)
                                 date_to = gr.Textbox(label="Date to", placeholder="YYYY-MM-DD", max_length=10)
+                            as_of = gr.Textbox(label="As of", placeholder="YYYY-MM-DD", max_length=10,
+                                               elem_id="pc-as-of", info="Answer from the sources in force that day")
                             default_generator = settings.answer.generator
                             generator = gr.Dropdown(generators, value=default_generator if default_generator in
                                                     generators else None, label="Answer generator")
@@ -123,7 +125,7 @@ def build_ui(runtime: Runtime) -> gr.Blocks:
 
         view = [chatbot, thread_id, message_ids, turns, thread_list, title, export, stale, reask]
         ask_inputs = [question, chatbot, thread_id, message_ids, turns, api_key, countries, doc_types, date_from,
-                      date_to, generator]
+                      date_to, generator, as_of]
         ask_outputs = [*view, passages, question]
         for trigger in (ask.click, question.submit):
             trigger(threads.ask, ask_inputs, ask_outputs, concurrency_limit=None, api_visibility=P)

@@ -23,7 +23,7 @@ from assistant.research.conversation_models import Conversation, Message, Messag
 from assistant.research.pages import citation_pages
 from assistant.serving.runtime import Runtime
 from assistant.ui import render
-from assistant.ui.callbacks import PASSAGES_PLACEHOLDER, build_filters
+from assistant.ui.callbacks import PASSAGES_PLACEHOLDER, build_filters, parse_as_of
 from assistant.ui.progress import StreamProgress
 from assistant.ui.thread_view import export_href, export_links, stale_notice, thread_choices, unsaved_notice
 from policychat.errors import PolicychatError, SourceNotFoundError
@@ -161,8 +161,11 @@ class ThreadCallbacks:
 
     def ask(self, question: str, chat: list[ChatMessage], conversation_id: str | None, ids: list[str | None],
             turns: list[dict[str, str]], api_key: str, countries: list[str], doc_types: list[str], date_from: str,
-            date_to: str, generator: str | None) -> Iterator[tuple[Any, ...]]:
-        """Answer ``question`` in the current thread (created if needed), streaming; yields VIEW + passages + box."""
+            date_to: str, generator: str | None, as_of: str = "") -> Iterator[tuple[Any, ...]]:
+        """Answer ``question`` in the current thread (created if needed), streaming; yields VIEW + passages + box.
+
+        ``as_of`` ("YYYY-MM-DD" or empty) answers from the sources in force that day.
+        """
         question = (question or "").strip()
         if not question:
             raise gr.Error("Type a question first.")
@@ -173,7 +176,7 @@ class ThreadCallbacks:
             raise gr.Error(f"The question is longer than {limit} characters; shorten it.")
         try:
             body = MessageRequest(question=question, filters=build_filters(countries, doc_types, date_from, date_to),
-                                  generator=generator or None)
+                                  generator=generator or None, as_of=parse_as_of(as_of))
         except ValidationError as exc:
             raise gr.Error(f"Invalid input: {exc.errors()[0]['msg']}") from None
         yield from self._answer(body, chat, conversation_id, ids, turns, api_key)
@@ -188,7 +191,8 @@ class ThreadCallbacks:
         if not conversation.messages:
             raise gr.Error("This thread has no question yet.")
         last = conversation.messages[-1]
-        body = MessageRequest(question=last.question, filters=last.filters, generator=generator or None)
+        body = MessageRequest(question=last.question, filters=last.filters, generator=generator or None,
+                              as_of=last.answer.as_of)
         yield from self._answer(body, chat, conversation_id, ids, turns, api_key, before=last.position)
 
     def _answer(self, body: MessageRequest, chat: list[ChatMessage], conversation_id: str | None,

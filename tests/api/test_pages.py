@@ -130,5 +130,5 @@ def test_exported_footnotes_name_the_page_the_quote_is_on(pdf_server: tuple[str,
     notes = client.get(f"{url}/v1/conversations/{conversation}/export").text.split("\n[^1]: ", 1)[1]
     for citation in cited:
         quote = " ".join(citation["quote"].split())
-        note = next(line for line in ("[^1]: " + notes).splitlines() if line.endswith(f"“{quote}”"))
+        note = next(line for line in ("[^1]: " + notes).splitlines() if f"“{quote}” <!-- policychat:cite " in line)
         assert f", p. {source.page_at(citation['start'])}, " in note

@@ -38,9 +38,12 @@ logs. [^1] They keep them for ten years. [^2] See [3].
 
 Inspectors do. [^3] Also the filing duty. [^1]
 
-[^1]: *Rule {Braces} & 50% Costs_v2*, Office #1, 2024-05-07, p. 3, <https://ex.org/r>. “Vendors must file logs.”
-[^2]: *Rule {Braces} & 50% Costs_v2*, Office #1, 2024-05-07, p. 4, <https://ex.org/r>. “Keep them ten years.”
-[^3]: *Enforcement Act*, 2023. “Inspectors enforce it.”
+[^1]: *Rule {Braces} & 50% Costs_v2*, Office #1, 2024-05-07, p. 3, <https://ex.org/r>. “Vendors must file logs.” \
+<!-- policychat:cite {"source_id": "rule", "start": 10, "end": 34} -->
+[^2]: *Rule {Braces} & 50% Costs_v2*, Office #1, 2024-05-07, p. 4, <https://ex.org/r>. “Keep them ten years.” \
+<!-- policychat:cite {"source_id": "rule", "start": 50, "end": 70} -->
+[^3]: *Enforcement Act*, 2023. “Inspectors enforce it.” \
+<!-- policychat:cite {"source_id": "act", "start": 0, "end": 22} -->
 
 ## References
 
@@ -85,8 +88,11 @@ def test_csl_json() -> None:
     assert items == [
         {"id": "rule", "type": "legislation", "title": "Rule {Braces} & 50% Costs_v2",
          "author": [{"literal": "Office #1"}], "publisher": "Office #1", "issued": {"date-parts": [[2024, 5, 7]]},
-         "URL": "https://ex.org/r", "note": "Cited pages: 3, 4", "genre": "executive-order"},
-        {"id": "act", "type": "document", "title": "Enforcement Act", "issued": {"date-parts": [[2023]]}},
+         "URL": "https://ex.org/r", "note": "Cited pages: 3, 4", "genre": "executive-order",
+         "custom": {"policychat": [{"footnote": 1, "start": 10, "end": 34, "quote": "Vendors must  file logs."},
+                                   {"footnote": 2, "start": 50, "end": 70, "quote": "Keep them ten years."}]}},
+        {"id": "act", "type": "document", "title": "Enforcement Act", "issued": {"date-parts": [[2023]]},
+         "custom": {"policychat": [{"footnote": 3, "start": 0, "end": 22, "quote": "Inspectors enforce it."}]}},
     ]
 
 

@@ -17,6 +17,7 @@ from assistant.core.kinds import BaseKind, Pass, Reading, register
 from assistant.core.lang import Messages
 from assistant.core.parts import PartContext, PartDraft, sentence_of
 from assistant.models import DraftSentence
+from assistant.retrieval.as_of import issued_by
 from assistant.retrieval.knowledge import display_name
 from ingest.models import SourceMeta
 from ingest.relations import NOT_IN_FORCE, Relation
@@ -81,7 +82,33 @@ def status_lines(context: PartContext) -> tuple[list[DraftSentence], str | None]
         return lines, None
     if "in_force" not in part.flags:
         return [], None  # "What is NIST AI 600-1 a companion to?": the text answers, not the status
+    if context.as_of is not None:
+        lines = _as_of_lines(context, refs[0])
+        if lines:
+            return lines, None
     return [], messages.not_revoked.format(names=display_name(metas[refs[0]]))
+
+
+def _as_of_lines(context: PartContext, ref: str) -> list[DraftSentence]:
+    """"As of <day>, X was in force" (or "had not been issued"), cited to X's own opening passage.
+
+    The standings are those of ``context.as_of``, and none of them says ``ref`` was revoked,
+    rescinded or superseded by then; empty when no passage of ``ref`` was retrieved.
+    """
+    assert context.as_of is not None
+    meta, messages = context.metas[ref], context.lang.messages
+    own = sorted((p for p in context.passages if p.chunk.source_id == ref), key=lambda p: p.chunk.position)
+    if not own:
+        return []
+    chunk = own[0].chunk
+    start, end = next(((s, e) for s, e, _ in chunk.sentences), (0, len(chunk.text)))
+    when = context.as_of.isoformat()
+    if issued_by(meta, context.as_of) is False:
+        text = messages.not_issued_as_of.format(as_of=when, name=display_name(meta), date=meta.date)
+    else:
+        text = messages.in_force_as_of.format(as_of=when, name=display_name(meta))
+    return [DraftSentence(text, chunk.chunk_id, start, end, note=True, break_after=True),
+            DraftSentence(chunk.text[start:end], chunk.chunk_id, start, end)]
 
 
 class Status(BaseKind):

@@ -66,6 +66,12 @@ class Messages:
     """``{names}`` revokes, replaces or amends no other document."""
     not_revoked: str
     """No document says ``{names}`` has been revoked …"""
+    in_force_as_of: str
+    """As of ``{as_of}`` no document dated by then revokes, rescinds or supersedes ``{name}``: it was in force."""
+    not_issued_as_of: str
+    """As of ``{as_of}``, ``{name}`` (dated ``{date}``) had not been issued."""
+    not_in_force_as_of: str
+    """As of ``{as_of}``, ``{name}`` was no longer in force (``{status}``)."""
 
 
 @dataclass(frozen=True)

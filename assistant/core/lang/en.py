@@ -325,6 +325,10 @@ ENGLISH = LanguageData(
         none_not_in_force="No document in the library is referred to as revoked, rescinded or superseded.",
         not_acting="The library does not say that {names} revokes, replaces or amends another document.",
         not_revoked="No document in the library says that {names} has been revoked, rescinded, superseded or amended.",
+        in_force_as_of="As of {as_of}, {name} was in force: no document in the library dated on or before that day "
+                       "revokes, rescinds or supersedes it.",
+        not_issued_as_of="As of {as_of}, {name} had not been issued: it is dated {date}.",
+        not_in_force_as_of="As of {as_of}, {name} was no longer in force ({status}).",
     ),
     stop_focus=frozenset(
         "say says said require requires required need needs ask asks asked want wants set sets put get gets use "

@@ -143,5 +143,8 @@ CHINESE = LanguageData(
         none_not_in_force="资料库中没有文件被称为已撤销、废止或被取代。",
         not_acting="资料库中没有说明{names}撤销、取代或修订了其他文件。",
         not_revoked="资料库中没有文件称{names}已被撤销、废止、取代或修订。",
+        in_force_as_of="截至{as_of}，{name}仍然有效：资料库中该日及以前的文件均未撤销、废止或取代它。",
+        not_issued_as_of="截至{as_of}，{name}尚未发布：其日期为{date}。",
+        not_in_force_as_of="截至{as_of}，{name}已不再有效（{status}）。",
     ),
 )
